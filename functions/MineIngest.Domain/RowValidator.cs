@@ -1,0 +1,182 @@
+using MineIngest.Domain.Reading;
+
+namespace MineIngest.Domain;
+
+/// <summary>Where a row was uploaded, and what day it is there, for the checks that depend on them.</summary>
+/// <param name="FolderProvince">The province slug of the upload folder, or null for <c>national/</c>.</param>
+public sealed record ValidationContext(string? FolderProvince, DateOnly Today);
+
+/// <summary>Validates one survey row per surveys.md, collecting every reason it is rejected.</summary>
+public sealed class RowValidator(ReferenceData reference)
+{
+    public const double LatitudeMin = 25.0, LatitudeMax = 39.8, LongitudeMin = 44.0, LongitudeMax = 63.4;
+
+    public RowOutcome Validate(SurveyRow row, ValidationContext context, int? duplicateOfRow = null)
+    {
+        var errors = new List<RowError>();
+        var mineId = Text(row, Column.MineId);
+        var name = Text(row, Column.MineName);
+        if (mineId is null) Missing(errors, Column.MineId);
+        if (name is null) Missing(errors, Column.MineName);
+        if (duplicateOfRow is { } first)
+            errors.Add(new RowError(Key(Column.MineId), $"duplicate of row {first}: mine ID {mineId} appears earlier in this file."));
+
+        var province = Lookup(row, Column.Province, errors, reference.FindProvince, p => p.Slug,
+            v => $"\"{v}\" is not a province of Iran. Write its name as in the province list, for example Kerman or کرمان.");
+        if (province is not null && context.FolderProvince is { } folder && province != folder)
+        {
+            errors.Add(new RowError(Key(Column.Province),
+                $"Province {reference.ProvinceBySlug(province).English} does not match the folder \"{folder}\" the file was uploaded to: " +
+                "a province's folder holds only its own mines."));
+        }
+
+        var mineral = Lookup(row, Column.Mineral, errors, reference.FindMineral, m => m,
+            v => $"\"{v}\" is not a known mineral. Write it as in the mineral list, for example Chromite or کرومیت.");
+        var status = Lookup(row, Column.Status, errors, reference.FindStatus, s => s.Slug,
+            v => $"\"{v}\" is not a known status: write idle, reviving, revived or active (راکد، در حال احیا، احیا شده، فعال).");
+        var problem = Lookup(row, Column.Problem, errors, reference.FindProblem, p => p.Slug,
+            v => $"\"{v}\" is not a known main problem: write financial, equipment, market, legal, environmental, technical, infrastructure or none.");
+
+        var latitude = Number(row, Column.Latitude, errors);
+        if (latitude is { } lat && lat is < LatitudeMin or > LatitudeMax)
+            errors.Add(new RowError(Key(Column.Latitude), $"{Show(lat)} is outside Iran ({LatitudeMin:0.0} to {LatitudeMax:0.0})"));
+        var longitude = Number(row, Column.Longitude, errors);
+        if (longitude is { } lon && lon is < LongitudeMin or > LongitudeMax)
+            errors.Add(new RowError(Key(Column.Longitude), $"{Show(lon)} is outside Iran ({LongitudeMin:0.0} to {LongitudeMax:0.0})"));
+
+        var reserve = AtLeastZero(row, Column.ReserveTonnes, errors);
+        var grade = Number(row, Column.GradePct, errors, required: mineral?.HasGrade == true);
+        if (grade is { } g && g is < 0 or > 100)
+            errors.Add(new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} must be between 0 and 100; found {Show(g)}."));
+        if (mineral is { HasGrade: true } && grade is null && Text(row, Column.GradePct) is null)
+        {
+            // Number() has already said "missing"; name the mineral so the clerk knows why it is needed.
+            errors[^1] = new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} is missing: it is required for {mineral.English} ({mineral.GradeMeasure}).");
+        }
+        var road = AtLeastZero(row, Column.RoadKm, errors, required: false);
+        var power = AtLeastZero(row, Column.PowerKm, errors, required: false);
+        var jobsPotential = WholeNumber(row, Column.JobsPotential, errors, required: true);
+        var jobsCreated = WholeNumber(row, Column.JobsCreated, errors, required: false);
+        var investment = AtLeastZero(row, Column.InvestmentBnRial, errors, required: false);
+        var idleSince = Year(row, Column.IdleSince, errors);
+
+        var surveyDate = Date(row, Column.SurveyDate, errors, context, required: true);
+        var revivedOn = Date(row, Column.RevivedOn, errors, context, required: false);
+        if (status == "revived" && revivedOn is null && Text(row, Column.RevivedOn) is null)
+            errors.Add(new RowError(Key(Column.RevivedOn), "The status is revived but the revival date is missing."));
+
+        if (errors.Count > 0 || mineId is null || name is null || province is null || mineral is null || status is null
+            || latitude is null || longitude is null || reserve is null || jobsPotential is null || surveyDate is null)
+        {
+            return new RowOutcome(row.RowNumber, mineId, null, errors);
+        }
+
+        var warnings = new List<string>();
+        if (grade is { } gradeValue && mineral is { HasGrade: true, CutoffPct: { } cutoff } && gradeValue < cutoff)
+            warnings.Add($"Grade {Show(gradeValue)}% is below the cut-off for {mineral.English} ({Show(cutoff)}% {mineral.GradeMeasure}).");
+        if (jobsCreated is { } created && created > jobsPotential)
+            warnings.Add($"Jobs created ({created}) is greater than potential jobs ({jobsPotential}).");
+
+        var mine = new Mine
+        {
+            Province = province, MineId = mineId, Name = name, County = Text(row, Column.County), Mineral = mineral.Slug,
+            Status = status, Latitude = latitude.Value, Longitude = longitude.Value, ReserveTonnes = reserve.Value,
+            GradePct = grade, RoadKm = road, PowerKm = power, JobsPotential = jobsPotential.Value, JobsCreated = jobsCreated,
+            InvestmentBnRial = investment, IdleSince = idleSince, Problem = problem, SurveyDate = surveyDate.Value,
+            RevivedOn = revivedOn, Notes = Text(row, Column.Notes), Warnings = warnings,
+        };
+        return new RowOutcome(row.RowNumber, mineId, mine, errors);
+    }
+
+    private static string Key(Column column) => SurveyColumns.Get(column).Key;
+    private static string Label(Column column) => SurveyColumns.Get(column).English;
+    private static string Show(double value) => value.ToString("0.##########", CultureInfo.InvariantCulture);
+
+    private static string? Text(SurveyRow row, Column column) =>
+        string.IsNullOrWhiteSpace(row[column]) ? null : row[column]!.Trim();
+
+    private static void Missing(List<RowError> errors, Column column) =>
+        errors.Add(new RowError(Key(column), $"{Label(column)} is missing."));
+
+    private static TResult? Lookup<T, TResult>(SurveyRow row, Column column, List<RowError> errors,
+        Func<string, T?> find, Func<T, TResult> select, Func<string, string> unknown) where T : class where TResult : class
+    {
+        var text = Text(row, column);
+        if (text is null)
+        {
+            if (SurveyColumns.Get(column).Required) Missing(errors, column);
+            return null;
+        }
+        if (find(text) is { } found) return select(found);
+        errors.Add(new RowError(Key(column), unknown(text)));
+        return null;
+    }
+
+    private static double? Number(SurveyRow row, Column column, List<RowError> errors, bool? required = null)
+    {
+        var text = Text(row, column);
+        if (text is null)
+        {
+            if (required ?? SurveyColumns.Get(column).Required) Missing(errors, column);
+            return null;
+        }
+        if (SurveyValues.TryParseNumber(text, out var value)) return value;
+        errors.Add(new RowError(Key(column), $"{Label(column)} \"{text}\" is not a number."));
+        return null;
+    }
+
+    private static double? AtLeastZero(SurveyRow row, Column column, List<RowError> errors, bool? required = null)
+    {
+        var value = Number(row, column, errors, required);
+        if (value is < 0)
+        {
+            errors.Add(new RowError(Key(column), $"{Label(column)} must be 0 or more; found {Show(value.Value)}."));
+            return null;
+        }
+        return value;
+    }
+
+    private static int? WholeNumber(SurveyRow row, Column column, List<RowError> errors, bool required)
+    {
+        var value = AtLeastZero(row, column, errors, required);
+        if (value is null) return null;
+        if (value != Math.Floor(value.Value) || value > int.MaxValue)
+        {
+            errors.Add(new RowError(Key(column), $"{Label(column)} must be a whole number; found {Show(value.Value)}."));
+            return null;
+        }
+        return (int)value.Value;
+    }
+
+    private static int? Year(SurveyRow row, Column column, List<RowError> errors)
+    {
+        var value = Number(row, column, errors, required: false);
+        if (value is null) return null;
+        if (value == Math.Floor(value.Value) && value is (>= 1300 and <= 1499) or (>= 1900 and <= 2100)) return (int)value.Value;
+        errors.Add(new RowError(Key(column),
+            $"{Label(column)} must be a year, Jalali (1300 to 1499) or Gregorian (1900 to 2100); found {Show(value.Value)}."));
+        return null;
+    }
+
+    private static DateOnly? Date(SurveyRow row, Column column, List<RowError> errors, ValidationContext context, bool required)
+    {
+        var text = Text(row, column);
+        if (text is null)
+        {
+            if (required) Missing(errors, column);
+            return null;
+        }
+        if (!SurveyValues.TryParseDate(text, out var date))
+        {
+            errors.Add(new RowError(Key(column),
+                $"{Label(column)} \"{text}\" is not a valid date: write year-month-day, as 1399-02-20 (Jalali) or 2020-05-09 (Gregorian)."));
+            return null;
+        }
+        if (date > context.Today)
+        {
+            errors.Add(new RowError(Key(column), $"{Label(column)} {SurveyValues.Iso(date)} is in the future."));
+            return null;
+        }
+        return date;
+    }
+}

@@ -1,0 +1,29 @@
+using Azure.Storage.Blobs;
+using Microsoft.Azure.Functions.Worker;
+using MineIngest.Pipeline;
+
+namespace MineIngest.Functions;
+
+/// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
+public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor)
+{
+    /// <summary>Driven by Blob Storage events (Event Grid): the only blob source on the Flex Consumption plan.</summary>
+    [Function(nameof(IngestSurvey))]
+    public Task IngestSurvey(
+        [BlobTrigger("surveys/{province}/{file}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
+        CancellationToken ct) =>
+        ingestor.IngestAsync(blob, ct);
+
+    [Function(nameof(ScoreChunk))]
+    public Task ScoreChunk(
+        [QueueTrigger(PipelineOptions.ChunkQueue, Connection = "AzureWebJobsStorage")] string message, FunctionContext context, CancellationToken ct) =>
+        processor.ProcessAsync(ChunkMessage.Parse(message), DequeueCount(context), ct);
+
+    [Function(nameof(FailChunk))]
+    public Task FailChunk(
+        [QueueTrigger(PipelineOptions.ChunkPoisonQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+        processor.FailAsync(ChunkMessage.Parse(message), ct);
+
+    private static long DequeueCount(FunctionContext context) =>
+        context.BindingContext.BindingData.TryGetValue("DequeueCount", out var value) && long.TryParse(value?.ToString(), out var count) ? count : 1;
+}

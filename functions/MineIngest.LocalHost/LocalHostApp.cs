@@ -1,0 +1,55 @@
+using Microsoft.Azure.WebJobs;
+using Microsoft.Azure.WebJobs.Host;
+using Microsoft.Azure.WebJobs.Host.Indexers;
+using MineIngest.Pipeline;
+
+namespace MineIngest.LocalHost;
+
+/// <summary>Builds the local host: the WebJobs trigger listeners and the HTTP routes on ASP.NET Core, on one DI container.</summary>
+public static class LocalHostApp
+{
+    public const string DefaultUrl = "http://localhost:7071";
+
+    /// <summary>The HTTP routes of http-api.md, with the Functions app's names.</summary>
+    public static readonly IReadOnlyList<(string Function, string Route)> Routes =
+    [
+        ("Summary", "summary"), ("Mines", "mines"), ("Mine", "mines/{province}/{mineId}"),
+        ("Surveys", "surveys"), ("Survey", "surveys/{id}"), ("Health", "health"),
+    ];
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
+            .AddJsonFile("local.settings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+
+        builder.Services.AddMineIngest(builder.Configuration);
+        builder.Services.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(LocalFunctions)));
+        var extensions = builder.Configuration.GetSection("extensions");
+        builder.Host.ConfigureWebJobs(webJobs =>
+        {
+            webJobs.AddAzureStorageCoreServices();
+            webJobs.AddAzureStorageBlobs(o => extensions.GetSection("blobs").Bind(o));
+            webJobs.AddAzureStorageQueues(o => extensions.GetSection("queues").Bind(o));
+        });
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var api = app.MapGroup("/api");
+        api.MapGet("/summary", (HttpRequest r, MineApi a, CancellationToken ct) => a.SummaryAsync(r.Query, ct));
+        api.MapGet("/mines", (HttpRequest r, MineApi a, CancellationToken ct) => a.MinesAsync(r.Query, ct));
+        api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
+        api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
+        api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
+        api.MapGet("/health", (MineApi a, CancellationToken ct) => a.HealthAsync(ct));
+        return app;
+    }
+
+    private sealed class FunctionTypes(params Type[] types) : ITypeLocator
+    {
+        public IReadOnlyList<Type> GetTypes() => types;
+    }
+}

@@ -1,0 +1,3 @@
+using MineIngest.LocalHost;
+
+await LocalHostApp.Build(args).RunAsync();

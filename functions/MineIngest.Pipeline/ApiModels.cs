@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace MineIngest.Pipeline;
+
+public sealed record TierCounts(int A, int B, int C);
+
+public sealed record StatusCounts(int Idle, int Reviving, int Revived, int Active);
+
+public sealed record ProvinceGroup(string Province, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
+
+public sealed record MineralGroup(string Mineral, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
+
+public sealed record Summary(
+    string? Province, string? Mineral, string? From, string? To, int Mines, int Provinces, TierCounts ByTier, StatusCounts ByStatus,
+    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTimeOffset? AsOf);
+
+public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability);
+
+public sealed record MineDto(
+    string Province, string MineId, string Name, string? County, string Mineral, string Status, double Latitude, double Longitude,
+    double ReserveTonnes, double? GradePct, double? RoadKm, double? PowerKm, int JobsPotential, int? JobsCreated,
+    double? InvestmentBnRial, int? IdleSince, string? Problem, string SurveyDate, string? RevivedOn, double Score, string Tier,
+    Components Components, IReadOnlyList<string> Warnings, string SurveyId, int Row)
+{
+    public static MineDto From(MineEntity m) => new(
+        m.PartitionKey, m.MineId, m.Name, m.County, m.Mineral, m.Status, m.Latitude, m.Longitude, m.ReserveTonnes, m.GradePct,
+        m.RoadKm, m.PowerKm, m.JobsPotential, m.JobsCreated, m.InvestmentBnRial, m.IdleSince, m.Problem, m.SurveyDate, m.RevivedOn,
+        m.Score, m.Tier,
+        new Components(R(m.Resource), R(m.Grade), R(m.Access), R(m.Jobs), R(m.Cost), R(m.Solvability)),
+        JsonSerializer.Deserialize<string[]>(m.Warnings) ?? [], m.SurveyId, m.Row);
+
+    private static double R(double component) => Math.Round(component, 4, MidpointRounding.AwayFromZero);
+}
+
+public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation);
+
+public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message);
+
+public sealed record SurveyDto(
+    string Id, string Blob, string Province, DateTimeOffset ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
+    int Failed, int Pending, string? Error, IReadOnlyList<SurveyErrorDto>? Errors)
+{
+    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
+    {
+        var pending = s.Stage == SurveyStage.Rejected ? 0 : Math.Max(0, s.Rows - s.Accepted - s.Rejected - s.Failed);
+        var status = s.Stage switch
+        {
+            SurveyStage.Rejected => "rejected",
+            SurveyStage.Reading => "processing",
+            _ => pending > 0 ? "processing" : "completed",
+        };
+        return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
+            s.Accepted, s.Rejected, s.Failed, pending, s.Error, errors);
+    }
+}
+
+public sealed record SurveyList(IReadOnlyList<SurveyDto> Items);

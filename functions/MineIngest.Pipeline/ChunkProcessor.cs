@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>Scores an accepted mine. An interface so that tests can inject a mine whose scoring always fails.</summary>
+public interface IMineScoring
+{
+    Score Score(Mine mine);
+}
+
+public sealed class MineScoring(RevivalScorer scorer) : IMineScoring
+{
+    public Score Score(Mine mine) => scorer.Score(mine);
+}
+
+/// <summary>
+/// Validates and scores one chunk of a survey's rows and writes the mines, the row errors and the chunk's
+/// result. A chunk whose result exists is done: a re-delivered message changes nothing.
+/// </summary>
+public sealed class ChunkProcessor(
+    StorageClients storage, RowValidator validator, IMineScoring scoring, SurveyTotals totals, TimeProvider time,
+    IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
+{
+    private const int BatchSize = 100;
+
+    public async Task ProcessAsync(ChunkMessage message, long dequeueCount, CancellationToken ct)
+    {
+        var resultKey = ChunkResultEntity.KeyFor(message.Chunk);
+        if ((await storage.ChunkResults.GetEntityIfExistsAsync<ChunkResultEntity>(message.SurveyId, resultKey, ["RowKey"], ct)).HasValue)
+        {
+            logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
+            return;
+        }
+
+        var content = await storage.Chunks.GetBlobClient(ChunkDocument.BlobName(message.SurveyId, message.Chunk)).DownloadContentAsync(ct);
+        var chunk = content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)
+                    ?? throw new InvalidDataException($"Chunk {message.Chunk} of survey {message.SurveyId} is empty.");
+        var context = new ValidationContext(chunk.Folder == SurveyIngestor.NationalFolder ? null : chunk.Folder, IranClock.Today(time));
+        var lastTry = dequeueCount >= options.Value.MaxDequeueCount;
+
+        var mines = new List<MineEntity>();
+        var errors = new List<RowErrorEntity>();
+        int rejected = 0, failed = 0;
+        foreach (var row in chunk.Rows)
+        {
+            var outcome = validator.Validate(new SurveyRow(row.R, row.V), context, row.D);
+            if (!outcome.Accepted)
+            {
+                rejected++;
+                errors.AddRange(outcome.Errors.Select((e, i) => ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, i, e.Field, e.Message)));
+                continue;
+            }
+            try
+            {
+                mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), chunk, row.R));
+            }
+            catch (Exception ex) when (lastTry)
+            {
+                // Out of retries: this mine is recorded as failed, the rest of the chunk goes on.
+                logger.LogError(ex, "Mine in row {Row} of survey {SurveyId} failed after {Tries} tries", row.R, chunk.SurveyId, dequeueCount);
+                failed++;
+                errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, 0, "",
+                    "This row could not be processed after several tries; the programme office has been told. Upload the survey again later."));
+            }
+        }
+
+        await WriteMinesAsync(mines, ct);
+        await WriteBatchesAsync(storage.RowErrors, errors, ct);
+        await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
+        {
+            Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
+        }, ct);
+        logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",
+            message.Chunk, chunk.SurveyId, mines.Count, rejected, failed);
+    }
+
+    /// <summary>For a chunk message that exhausted its retries: all its rows end as failed, visibly.</summary>
+    public async Task FailAsync(ChunkMessage message, CancellationToken ct)
+    {
+        if ((await storage.ChunkResults.GetEntityIfExistsAsync<ChunkResultEntity>(message.SurveyId, ChunkResultEntity.KeyFor(message.Chunk), ["RowKey"], ct)).HasValue)
+            return;
+        logger.LogError("Chunk {Chunk} of survey {SurveyId} (rows {FirstRow} to {LastRow}) failed after all retries",
+            message.Chunk, message.SurveyId, message.FirstRow, message.LastRow);
+        var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "",
+            $"Rows {message.FirstRow} to {message.LastRow} could not be processed after several tries; the programme office has been told. Upload the survey again later.");
+        await storage.RowErrors.UpsertEntityAsync(error, TableUpdateMode.Replace, ct);
+        await CompleteChunkAsync(message.SurveyId, message.Chunk, new ChunkResultEntity { Rows = message.Rows, Failed = message.Rows }, ct);
+    }
+
+    private async Task CompleteChunkAsync(string surveyId, int chunk, ChunkResultEntity result, CancellationToken ct)
+    {
+        result.PartitionKey = surveyId;
+        result.RowKey = ChunkResultEntity.KeyFor(chunk);
+        try
+        {
+            await storage.ChunkResults.AddEntityAsync(result, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // A twin delivery finished first; it wrote the same outcome.
+        }
+        await totals.RefreshAsync(surveyId, ct);
+    }
+
+    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, string message) => new()
+    {
+        PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message,
+    };
+
+    private static MineEntity ToEntity(Mine mine, Score score, ChunkDocument chunk, int row) => new()
+    {
+        PartitionKey = mine.Province, RowKey = MineEntity.KeyFor(mine.MineId), MineId = mine.MineId, Name = mine.Name,
+        County = mine.County, Mineral = mine.Mineral, Status = mine.Status, Latitude = mine.Latitude, Longitude = mine.Longitude,
+        ReserveTonnes = mine.ReserveTonnes, GradePct = mine.GradePct, RoadKm = mine.RoadKm, PowerKm = mine.PowerKm,
+        JobsPotential = mine.JobsPotential, JobsCreated = mine.JobsCreated, InvestmentBnRial = mine.InvestmentBnRial,
+        IdleSince = mine.IdleSince, Problem = mine.Problem, SurveyDate = SurveyValues.Iso(mine.SurveyDate),
+        RevivedOn = mine.RevivedOn is { } revived ? SurveyValues.Iso(revived) : null, Notes = mine.Notes,
+        Score = score.Value, Tier = score.Tier, Resource = score.Components.Resource, Grade = score.Components.Grade,
+        Access = score.Components.Access, Jobs = score.Components.Jobs, Cost = score.Components.Cost,
+        Solvability = score.Components.Solvability, Warnings = JsonSerializer.Serialize(mine.Warnings),
+        SurveyId = chunk.SurveyId, Row = row, SurveyReceivedAt = chunk.ReceivedAt,
+    };
+
+    /// <summary>
+    /// Writes mines in transactions of up to 100 per province, each only where this survey's row is newer than
+    /// the mine on record. One range query per batch finds what is on record; a concurrent writer makes the
+    /// transaction fail on its ETag, and the batch is decided again.
+    /// </summary>
+    private async Task WriteMinesAsync(List<MineEntity> mines, CancellationToken ct)
+    {
+        foreach (var province in mines.GroupBy(m => m.PartitionKey))
+        {
+            var sorted = province.OrderBy(m => m.RowKey, StringComparer.Ordinal).ToList();
+            for (var i = 0; i < sorted.Count; i += BatchSize)
+            {
+                var batch = sorted.GetRange(i, Math.Min(BatchSize, sorted.Count - i));
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await WriteNewerAsync(province.Key, batch, ct);
+                        break;
+                    }
+                    catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+                    {
+                        logger.LogInformation("Mines of {Province} changed while writing; deciding the batch again", province.Key);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task WriteNewerAsync(string province, List<MineEntity> batch, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
+        var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
+        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter,
+                           select: ["PartitionKey", "RowKey", "SurveyDate", "SurveyReceivedAt", "SurveyId"], cancellationToken: ct))
+        {
+            onRecord[existing.RowKey] = existing;
+        }
+
+        var actions = new List<TableTransactionAction>();
+        foreach (var mine in batch)
+        {
+            if (!onRecord.TryGetValue(mine.RowKey, out var current))
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, mine));
+            }
+            else if (MineEntity.CompareVersions(mine.SurveyDate, mine.SurveyReceivedAt, mine.SurveyId,
+                         current.SurveyDate, current.SurveyReceivedAt, current.SurveyId) > 0)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, current.ETag));
+            }
+        }
+        if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
+    }
+
+    private static async Task WriteBatchesAsync(TableClient table, List<RowErrorEntity> entities, CancellationToken ct)
+    {
+        foreach (var partition in entities.GroupBy(e => e.PartitionKey))
+        {
+            foreach (var batch in partition.DistinctBy(e => e.RowKey).Chunk(BatchSize))
+            {
+                await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>A mine on record: PartitionKey province slug, RowKey the folded mine id. Holds its latest survey's row and score.</summary>
+public sealed class MineEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string MineId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? County { get; set; }
+    public string Mineral { get; set; } = "";
+    public string Status { get; set; } = "";
+    public double Latitude { get; set; }
+    public double Longitude { get; set; }
+    public double ReserveTonnes { get; set; }
+    public double? GradePct { get; set; }
+    public double? RoadKm { get; set; }
+    public double? PowerKm { get; set; }
+    public int JobsPotential { get; set; }
+    public int? JobsCreated { get; set; }
+    public double? InvestmentBnRial { get; set; }
+    public int? IdleSince { get; set; }
+    public string? Problem { get; set; }
+    /// <summary>ISO yyyy-mm-dd, so that string order is date order.</summary>
+    public string SurveyDate { get; set; } = "";
+    public string? RevivedOn { get; set; }
+    public string? Notes { get; set; }
+    public double Score { get; set; }
+    public string Tier { get; set; } = "";
+    public double Resource { get; set; }
+    public double Grade { get; set; }
+    public double Access { get; set; }
+    public double Jobs { get; set; }
+    public double Cost { get; set; }
+    public double Solvability { get; set; }
+    /// <summary>JSON array of warning texts.</summary>
+    public string Warnings { get; set; } = "[]";
+    public string SurveyId { get; set; } = "";
+    public int Row { get; set; }
+    /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
+    public DateTimeOffset SurveyReceivedAt { get; set; }
+
+    /// <summary>Whether a row with these versions is newer than this one (surveys.md, "Mines across surveys").</summary>
+    public static int CompareVersions(string dateA, DateTimeOffset receivedA, string surveyA, string dateB, DateTimeOffset receivedB, string surveyB)
+    {
+        var byDate = string.CompareOrdinal(dateA, dateB);
+        if (byDate != 0) return byDate;
+        var byUpload = receivedA.CompareTo(receivedB);
+        return byUpload != 0 ? byUpload : string.CompareOrdinal(surveyA, surveyB);
+    }
+
+    /// <summary>A RowKey may not hold / \ # ? or control characters: those are percent-escaped.</summary>
+    public static string KeyFor(string mineId)
+    {
+        var key = Domain.Mine.KeyOf(mineId);
+        if (!key.Any(c => c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))) return key;
+        var sb = new StringBuilder();
+        foreach (var c in key)
+        {
+            if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c)) sb.Append('%').Append(((int)c).ToString("X2"));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>One uploaded survey file. PartitionKey "survey", RowKey the survey id.</summary>
+public sealed class SurveyEntity : ITableEntity
+{
+    public const string Partition = "survey";
+
+    public string PartitionKey { get; set; } = Partition;
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Blob { get; set; } = "";
+    /// <summary>The upload folder: a province slug or "national".</summary>
+    public string Folder { get; set; } = "";
+    public DateTimeOffset ReceivedAt { get; set; }
+    /// <summary>reading, processing, rejected (the totals say when processing is complete).</summary>
+    public string Stage { get; set; } = SurveyStage.Reading;
+    public int Rows { get; set; }
+    public int Chunks { get; set; }
+    public bool Enqueued { get; set; }
+    public int Accepted { get; set; }
+    public int Rejected { get; set; }
+    public int Failed { get; set; }
+    public string? Error { get; set; }
+}
+
+public static class SurveyStage
+{
+    public const string Reading = "reading";
+    public const string Processing = "processing";
+    public const string Rejected = "rejected";
+}
+
+/// <summary>What one chunk of a survey came to. Its existence is what makes a re-delivered chunk count once.</summary>
+public sealed class ChunkResultEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public int Rows { get; set; }
+    public int Accepted { get; set; }
+    public int Rejected { get; set; }
+    public int Failed { get; set; }
+
+    public static string KeyFor(int chunk) => chunk.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>One problem found in a rejected (or failed) row. PartitionKey survey id, RowKey row and index.</summary>
+public sealed class RowErrorEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public int Row { get; set; }
+    public string? MineId { get; set; }
+    public string Field { get; set; } = "";
+    public string Message { get; set; } = "";
+
+    public static string KeyFor(int row, int index) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{row:D7}-{index:D3}");
+}

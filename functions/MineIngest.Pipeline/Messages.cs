@@ -1,0 +1,31 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>The queue message for one chunk of a survey's rows; the rows themselves are in a blob.</summary>
+public sealed record ChunkMessage(string SurveyId, int Chunk, int Rows, int FirstRow, int LastRow)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
+    public static ChunkMessage Parse(string json) =>
+        JsonSerializer.Deserialize<ChunkMessage>(json, PipelineJson.Options) ?? throw new FormatException("Empty chunk message.");
+}
+
+/// <summary>A chunk of rows as read from a survey, staged in blob storage for the scorers.</summary>
+public sealed record ChunkDocument(string SurveyId, string Blob, string Folder, DateTimeOffset ReceivedAt, List<ChunkRow> Rows)
+{
+    public static string BlobName(string surveyId, int chunk) => $"{surveyId}/{ChunkResultEntity.KeyFor(chunk)}.json";
+}
+
+/// <param name="R">Spreadsheet row number.</param>
+/// <param name="V">Values by column (contract order).</param>
+/// <param name="D">The earlier row with the same mine, if any.</param>
+public sealed record ChunkRow(int R, string?[] V, int? D);
+
+public static class PipelineJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using MineIngest.Domain;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>
+/// The HTTP API of http-api.md, shared by the Functions app and the local host: each handler takes the
+/// request's query and route values and returns an <see cref="IResult"/>.
+/// </summary>
+public sealed class MineApi(StorageClients storage, MineView view, ReferenceData reference, ILogger<MineApi> logger)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly RankingComparer<MineEntity> Ranking = new(m => m.Score, m => m.PartitionKey, m => m.RowKey);
+
+    public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    {
+        var errors = new Dictionary<string, string[]>();
+        var province = ProvinceParam(query, errors);
+        var mineral = MineralParam(query, errors);
+        var (from, to) = Period(query, errors);
+        if (errors.Count > 0) return BadQuery(errors);
+
+        var snapshot = await view.GetAsync(ct);
+        var scope = snapshot.Ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)).ToList();
+        bool InPeriod(MineEntity m) => m.Status == "revived" && m.RevivedOn is { } on
+            && (from is null || string.CompareOrdinal(on, from) >= 0) && (to is null || string.CompareOrdinal(on, to) <= 0);
+        (int Mines, int Revived, long Jobs, TierCounts Tiers) Figures(IReadOnlyCollection<MineEntity> mines)
+        {
+            var revived = mines.Where(InPeriod).ToList();
+            return (mines.Count, revived.Count, revived.Sum(m => (long)(m.JobsCreated ?? 0)), Tiers(mines));
+        }
+
+        var all = Figures(scope);
+        var summary = new Summary(
+            province, mineral, from, to, all.Mines, scope.Select(m => m.PartitionKey).Distinct().Count(), all.Tiers,
+            new StatusCounts(scope.Count(m => m.Status == "idle"), scope.Count(m => m.Status == "reviving"),
+                scope.Count(m => m.Status == "revived"), scope.Count(m => m.Status == "active")),
+            scope.Sum(m => (long)m.JobsPotential), all.Revived, all.Jobs,
+            scope.GroupBy(m => m.PartitionKey).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => { var f = Figures(g.ToList()); return new ProvinceGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
+            scope.GroupBy(m => m.Mineral).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => { var f = Figures(g.ToList()); return new MineralGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
+            scope.Count == 0 ? null : scope.Max(m => m.Timestamp));
+        return Results.Json(summary, Json);
+    });
+
+    public Task<IResult> MinesAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    {
+        var errors = new Dictionary<string, string[]>();
+        var province = ProvinceParam(query, errors);
+        var mineral = MineralParam(query, errors);
+        var tierText = query["tier"].ToString();
+        var tier = tierText.Length > 0 ? tierText.Trim().ToUpperInvariant() : null;
+        if (tier is not (null or "A" or "B" or "C")) errors["tier"] = [$"\"{tierText}\" is not a tier: use A, B or C."];
+        string? status = null;
+        if (query["status"].ToString() is { Length: > 0 } s)
+        {
+            status = reference.FindStatus(s)?.Slug;
+            if (status is null) errors["status"] = [$"\"{s}\" is not a status: use idle, reviving, revived or active."];
+        }
+        var top = 50;
+        if (query["top"].ToString() is { Length: > 0 } topText && (!int.TryParse(topText, out top) || top is < 1 or > 1000))
+            errors["top"] = [$"top must be a whole number from 1 to 1000; got \"{topText}\"."];
+        MineEntity? after = null;
+        if (query["continuation"].ToString() is { Length: > 0 } token && (after = DecodeContinuation(token)) is null)
+            errors["continuation"] = ["The continuation token is not one this API gave out."];
+        if (errors.Count > 0) return BadQuery(errors);
+
+        var snapshot = await view.GetAsync(ct);
+        IEnumerable<MineEntity> ranked = snapshot.Ranked;
+        if (after is not null)
+        {
+            // The first mine ranked after the last one of the previous page; stable while mines change.
+            var start = Array.BinarySearch(snapshot.Ranked, after, Ranking);
+            ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
+        }
+        var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
+                                     && (tier is null || m.Tier == tier) && (status is null || m.Status == status))
+            .Take(top + 1).ToList();
+        var more = page.Count > top;
+        if (more) page.RemoveAt(top);
+        return Results.Json(new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null), Json);
+    });
+
+    public Task<IResult> MineAsync(string province, string mineId, CancellationToken ct) => Guard(async () =>
+    {
+        var slug = reference.FindProvince(province)?.Slug;
+        if (slug is null) return NotFound($"There is no province \"{province}\".");
+        var mine = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
+        return mine.HasValue ? Results.Json(MineDto.From(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
+    });
+
+    public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    {
+        var errors = new Dictionary<string, string[]>();
+        var province = ProvinceParam(query, errors);
+        if (query["province"].ToString() is { } p && TextFold.Key(p) == SurveyIngestor.NationalFolder) { province = SurveyIngestor.NationalFolder; errors.Remove("province"); }
+        if (errors.Count > 0) return BadQuery(errors);
+        var blob = query["blob"].ToString() is { Length: > 0 } b ? b.Trim() : null;
+
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}");
+        if (province is not null) filter += " and " + TableClient.CreateQueryFilter($"Folder eq {province}");
+        if (blob is not null) filter += " and " + TableClient.CreateQueryFilter($"Blob eq {blob}");
+        var surveys = new List<SurveyEntity>();
+        await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct)) surveys.Add(survey);
+        var items = surveys.OrderByDescending(s => s.ReceivedAt).ThenBy(s => s.RowKey, StringComparer.Ordinal)
+            .Select(s => SurveyDto.From(s, null)).ToList();
+        return Results.Json(new SurveyList(items), Json);
+    });
+
+    public Task<IResult> SurveyAsync(string id, CancellationToken ct) => Guard(async () =>
+    {
+        var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
+        if (!survey.HasValue) return NotFound($"There is no survey \"{id}\".");
+        var errors = new List<SurveyErrorDto>();
+        await foreach (var e in storage.RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken: ct))
+            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message));
+        return Results.Json(SurveyDto.From(survey.Value!, errors), Json);
+    });
+
+    public async Task<IResult> HealthAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await foreach (var _ in storage.SurveyTable.QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: timeout.Token).AsPages())
+                break;
+            return Results.Json(new { status = "ok" }, Json);
+        }
+        catch (Exception ex) when (IsStorageDown(ex) || ex is OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Health check: storage does not answer");
+            return Results.Json(new { status = "unavailable" }, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private async Task<IResult> Guard(Func<Task<IResult>> handler)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (Exception ex) when (IsStorageDown(ex))
+        {
+            logger.LogError(ex, "Storage does not answer");
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable",
+                detail: "The survey store does not answer just now. Try again in a few minutes.");
+        }
+    }
+
+    private static bool IsStorageDown(Exception ex) =>
+        ex is RequestFailedException { Status: 0 or >= 500 } or HttpRequestException or AggregateException { InnerException: HttpRequestException or RequestFailedException };
+
+    private static IResult BadQuery(Dictionary<string, string[]> errors) =>
+        Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some query values are not valid.");
+
+    private static IResult NotFound(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
+    private string? ProvinceParam(IQueryCollection query, Dictionary<string, string[]> errors)
+    {
+        if (query["province"].ToString() is not { Length: > 0 } text) return null;
+        var slug = reference.FindProvince(text)?.Slug;
+        if (slug is null) errors["province"] = [$"\"{text}\" is not a province of Iran."];
+        return slug;
+    }
+
+    private string? MineralParam(IQueryCollection query, Dictionary<string, string[]> errors)
+    {
+        if (query["mineral"].ToString() is not { Length: > 0 } text) return null;
+        var slug = reference.FindMineral(text)?.Slug;
+        if (slug is null) errors["mineral"] = [$"\"{text}\" is not a known mineral."];
+        return slug;
+    }
+
+    private static (string? From, string? To) Period(IQueryCollection query, Dictionary<string, string[]> errors)
+    {
+        string? Date(string name)
+        {
+            if (query[name].ToString() is not { Length: > 0 } text) return null;
+            if (SurveyValues.TryParseDate(text, out var date)) return SurveyValues.Iso(date);
+            errors[name] = [$"\"{text}\" is not a date: write year-month-day, Jalali (1399-02-21) or Gregorian (2020-05-10)."];
+            return null;
+        }
+        var from = Date("from");
+        var to = Date("to");
+        if (from is not null && to is not null && string.CompareOrdinal(from, to) > 0)
+            errors["from"] = [$"from ({from}) is after to ({to})."];
+        return (from, to);
+    }
+
+    private static string EncodeContinuation(MineEntity last) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new[] { last.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture), last.PartitionKey, last.RowKey })))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static MineEntity? DecodeContinuation(string token)
+    {
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+            var parts = JsonSerializer.Deserialize<string[]>(Encoding.UTF8.GetString(Convert.FromBase64String(base64)));
+            if (parts is not { Length: 3 }) return null;
+            return new MineEntity { Score = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), PartitionKey = parts[1], RowKey = parts[2] };
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TierCounts Tiers(IReadOnlyCollection<MineEntity> mines) =>
+        new(mines.Count(m => m.Tier == "A"), mines.Count(m => m.Tier == "B"), mines.Count(m => m.Tier == "C"));
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>Names and knobs of the pipeline; bound from the "Pipeline" section.</summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>The blob container provinces upload to; the blob trigger's path is fixed to it.</summary>
+    public const string SurveysContainer = "surveys";
+    /// <summary>Rows read from a survey, staged in blobs of <see cref="RowsPerChunk"/> rows for the scorers.</summary>
+    public const string ChunksContainer = "survey-chunks";
+    /// <summary>One message per chunk of rows: the unit of scoring work.</summary>
+    public const string ChunkQueue = "survey-chunks";
+    /// <summary>Where the Functions runtime moves a chunk message after <see cref="MaxDequeueCount"/> failed tries.</summary>
+    public const string ChunkPoisonQueue = ChunkQueue + "-poison";
+    public const string MinesTable = "mines";
+    public const string SurveysTable = "surveys";
+    public const string ChunkResultsTable = "surveychunks";
+    public const string RowErrorsTable = "surveyerrors";
+
+    /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks.</summary>
+    [Range(1, 5000)]
+    public int RowsPerChunk { get; set; } = 1000;
+
+    /// <summary>Must equal host.json's queues.maxDequeueCount: on the last try a mine that still throws is recorded as failed.</summary>
+    [Range(1, 100)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>How long the API may answer from its in-memory view of the mines before asking storage for changes.</summary>
+    [Range(0, 3600)]
+    public double MineViewRefreshSeconds { get; set; } = 1;
+}

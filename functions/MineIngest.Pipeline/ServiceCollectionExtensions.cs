@@ -1,0 +1,50 @@
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace MineIngest.Pipeline;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
+    public static IServiceCollection AddMineIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SurveyLimits>().Bind(configuration.GetSection("Survey:Limits"))
+            .Validate(l => l.MaxFileBytes > 0 && l.MaxUncompressedBytes > 0 && l.MaxRows > 0, "Survey limits must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(ReferenceData.Default);
+        services.AddSingleton(sp => new RevivalScorer(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, sp.GetRequiredService<ReferenceData>()));
+        services.AddSingleton<RowValidator>();
+        services.TryAddSingleton<IMineScoring, MineScoring>();
+        services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        services.AddSingleton<SurveyIngestor>();
+        services.AddSingleton<SurveyTotals>();
+        services.AddSingleton<ChunkProcessor>();
+        services.AddSingleton<MineView>();
+        services.AddSingleton<MineApi>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    private sealed class ScoringOptionsValidator : IValidateOptions<ScoringOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ScoringOptions options) =>
+            options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Creates the containers, queues and tables on start (Azurite starts empty; in Azure they exist already).</summary>
+    private sealed class StorageInitializer(StorageClients storage) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct) => storage.EnsureCreatedAsync(ct);
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MineIngest.Pipeline;
+
+/// <summary>
+/// Reads an uploaded survey, records it, stages its rows in chunks and queues one message per chunk.
+/// Safe to run again for the same blob: the survey id comes from the blob's name and content, and each step
+/// is either repeated harmlessly or skipped once done.
+/// </summary>
+public sealed class SurveyIngestor(
+    StorageClients storage, ReferenceData reference, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
+    ILogger<SurveyIngestor> logger)
+{
+    public const string NationalFolder = "national";
+
+    public async Task IngestAsync(BlobClient blob, CancellationToken ct)
+    {
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
+        var contentHash = properties.ContentHash is { Length: > 0 } md5 ? Convert.ToHexString(md5) : await HashAsync(blob, ct);
+        var surveyId = SurveyIdOf(blob.Name, contentHash);
+        var surveys = storage.SurveyTable;
+
+        var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        if (existing.HasValue && existing.Value is { } known)
+        {
+            if (known.Stage == SurveyStage.Rejected || known.Enqueued)
+            {
+                logger.LogInformation("Survey {SurveyId} from {Blob} was already read; nothing to do", surveyId, blob.Name);
+                return;
+            }
+            if (known.Stage == SurveyStage.Processing)
+            {
+                // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
+                await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
+                return;
+            }
+        }
+
+        var survey = new SurveyEntity
+        {
+            RowKey = surveyId,
+            Blob = blob.Name,
+            Folder = blob.Name.Split('/')[0],
+            ReceivedAt = properties.CreatedOn,
+        };
+        await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes)", surveyId, blob.Name, properties.ContentLength);
+
+        List<ChunkMessage> messages;
+        try
+        {
+            if (!blob.Name.Contains('/') || (survey.Folder != NationalFolder && reference.FindProvince(survey.Folder)?.Slug != survey.Folder))
+            {
+                throw new SurveyRejectedException(
+                    $"The file was uploaded to \"{survey.Folder}\", which is not a province folder: upload it under the province's own folder " +
+                    "(for example kerman/) or under national/.");
+            }
+            if (properties.ContentLength > limits.Value.MaxFileBytes)
+            {
+                throw new SurveyRejectedException(
+                    $"The file is larger than {limits.Value.MaxFileBytes / (1024 * 1024)} MB, the limit for one survey. Split it into smaller files and upload each.");
+            }
+            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
+            messages = await StageRowsAsync(stream, survey, ct);
+        }
+        catch (SurveyRejectedException rejected)
+        {
+            logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
+            survey.Stage = SurveyStage.Rejected;
+            survey.Rows = 0;
+            survey.Error = rejected.Message;
+            await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+            return;
+        }
+
+        survey.Stage = SurveyStage.Processing;
+        survey.Rows = messages.Sum(m => m.Rows);
+        survey.Chunks = messages.Count;
+        await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        await EnqueueAsync(survey, messages, ct);
+        logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
+    }
+
+    /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
+    public static string SurveyIdOf(string blobName, string contentHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
+
+    private static async Task<string> HashAsync(BlobClient blob, CancellationToken ct)
+    {
+        await using var stream = await blob.OpenReadAsync(cancellationToken: ct);
+        return Convert.ToHexString(await SHA256.HashDataAsync(stream, ct));
+    }
+
+    private async Task<List<ChunkMessage>> StageRowsAsync(Stream stream, SurveyEntity survey, CancellationToken ct)
+    {
+        var rowsPerChunk = options.Value.RowsPerChunk;
+        var duplicates = new DuplicateTracker(reference);
+        var messages = new List<ChunkMessage>();
+        var chunk = new List<ChunkRow>(rowsPerChunk);
+        // The readers are synchronous; uploads of full chunks overlap with reading the next ones.
+        var uploads = new List<Task>();
+        using (var reader = SurveyReader.Open(stream, survey.Blob, limits.Value))
+        {
+            foreach (var row in reader.ReadRows())
+            {
+                ct.ThrowIfCancellationRequested();
+                chunk.Add(new ChunkRow(row.RowNumber, row.Values, duplicates.Check(row)));
+                if (chunk.Count == rowsPerChunk)
+                {
+                    uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
+                    chunk = new List<ChunkRow>(rowsPerChunk);
+                    if (uploads.Count >= 4) { await Task.WhenAll(uploads); uploads.Clear(); }
+                }
+            }
+        }
+        if (chunk.Count > 0) uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
+        await Task.WhenAll(uploads);
+        return messages;
+    }
+
+    private Task UploadChunkAsync(SurveyEntity survey, List<ChunkMessage> messages, List<ChunkRow> rows, CancellationToken ct)
+    {
+        var index = messages.Count;
+        // The message carries the chunk's row range, so that even a chunk whose blob is lost is reported as failed rows.
+        messages.Add(new ChunkMessage(survey.RowKey, index, rows.Count, rows[0].R, rows[^1].R));
+        var document = new ChunkDocument(survey.RowKey, survey.Blob, survey.Folder, survey.ReceivedAt, rows);
+        return storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index))
+            .UploadAsync(BinaryData.FromObjectAsJson(document, PipelineJson.Options), overwrite: true, ct);
+    }
+
+    private async Task EnqueueAsync(SurveyEntity survey, IEnumerable<ChunkMessage> messages, CancellationToken ct)
+    {
+        foreach (var message in messages) await storage.ChunkQueue.SendMessageAsync(message.ToJson(), ct);
+        survey.Enqueued = true;
+        // Merge only the flag: scorers may already be writing the survey's totals.
+        var flag = new Azure.Data.Tables.TableEntity(SurveyEntity.Partition, survey.RowKey) { [nameof(SurveyEntity.Enqueued)] = true };
+        await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, ct);
+    }
+
+    private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct)
+    {
+        var messages = new List<ChunkMessage>();
+        for (var index = 0; index < survey.Chunks; index++)
+        {
+            var content = await storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index)).DownloadContentAsync(ct);
+            var rows = content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)!.Rows;
+            messages.Add(new ChunkMessage(survey.RowKey, index, rows.Count, rows[0].R, rows[^1].R));
+        }
+        return messages;
+    }
+}

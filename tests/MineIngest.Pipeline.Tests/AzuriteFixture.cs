@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MineIngest.Domain;
+using MineIngest.LocalHost;
+using MineIngest.Pipeline;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>Starts a real Azurite (scripts/azurite.sh) on free ports with its data in a temporary folder.</summary>
+public sealed class Azurite : IDisposable
+{
+    public static string RepoRoot { get; } = FindRoot();
+    public string ConnectionString { get; }
+    private readonly int _pid;
+    private readonly string _data;
+
+    public Azurite()
+    {
+        var basePort = FreePortBlock();
+        _data = Directory.CreateTempSubdirectory("mineingest-azurite-").FullName;
+        var start = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "scripts", "azurite.sh"), _data, basePort.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = start.StandardOutput.ReadToEnd();
+        var error = start.StandardError.ReadToEnd();
+        start.WaitForExit();
+        if (start.ExitCode != 0 || !int.TryParse(output.Trim(), out _pid)) throw new InvalidOperationException("Azurite did not start: " + error);
+        ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            $"BlobEndpoint=http://127.0.0.1:{basePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{basePort + 1}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{basePort + 2}/devstoreaccount1;";
+    }
+
+    private static int FreePortBlock()
+    {
+        for (var port = 30000 + Random.Shared.Next(0, 3000) * 3; ; port += 3)
+        {
+            if (Enumerable.Range(port, 3).All(IsFree)) return port;
+        }
+    }
+
+    internal static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException) { return false; }
+    }
+
+    internal static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MineIngest.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("MineIngest.sln not found above the test folder.");
+    }
+
+    public void Dispose()
+    {
+        try { Process.GetProcessById(_pid).Kill(entireProcessTree: true); } catch (ArgumentException) { }
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Scoring that always throws for mines whose id starts with FAULT-: the injected fault of issue 3.</summary>
+public sealed class FaultInjectingScoring(RevivalScorer scorer) : IMineScoring
+{
+    public Score Score(Mine mine) => mine.MineId.StartsWith("FAULT-", StringComparison.OrdinalIgnoreCase)
+        ? throw new InvalidOperationException($"Injected fault scoring {mine.MineId}")
+        : scorer.Score(mine);
+}
+
+/// <summary>Azurite plus the local host in this process, with a fault injected in scoring and quick retries.</summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    public Azurite Azurite { get; } = new();
+    public HttpClient Http { get; private set; } = null!;
+    public BlobContainerClient Surveys { get; private set; } = null!;
+    private WebApplication? _app;
+
+    public async Task InitializeAsync()
+    {
+        var url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        _app = LocalHostApp.Build(
+            [$"--AzureWebJobsStorage={Azurite.ConnectionString}", $"--urls={url}",
+             "--extensions:queues:visibilityTimeout=00:00:00.500", "--extensions:queues:maxPollingInterval=00:00:00.500",
+             "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RowsPerChunk=3", "--Logging:LogLevel:Default=Warning"],
+            b => b.Services.Replace(ServiceDescriptor.Singleton<IMineScoring, FaultInjectingScoring>()));
+        await _app.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(url) };
+        Surveys = new BlobContainerClient(Azurite.ConnectionString, PipelineOptions.SurveysContainer);
+        await Surveys.CreateIfNotExistsAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        Http.Dispose();
+        Azurite.Dispose();
+    }
+
+    public Task UploadAsync(string blobName, byte[] content) =>
+        Surveys.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(content), overwrite: true);
+
+    public static Task<JsonElement> GetJsonAsync(HttpClient http, string path) => http.GetFromJsonAsync<JsonElement>(path);
+
+    /// <summary>Polls until the newest survey of the blob is no longer processing; fails after the timeout.</summary>
+    public static async Task<JsonElement> WaitForSurveyAsync(HttpClient http, string blobName, int expectedSurveys = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            try
+            {
+                var list = await GetJsonAsync(http, $"/api/surveys?blob={Uri.EscapeDataString(blobName)}");
+                var items = list.GetProperty("items");
+                if (items.GetArrayLength() >= expectedSurveys && items[0].GetProperty("status").GetString() != "processing")
+                    return await GetJsonAsync(http, $"/api/surveys/{items[0].GetProperty("id").GetString()}");
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline) { }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Survey {blobName} did not complete in time.");
+            await Task.Delay(250);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}

@@ -10,13 +10,6 @@ public static class LocalHostApp
 {
     public const string DefaultUrl = "http://localhost:7071";
 
-    /// <summary>The HTTP routes of http-api.md, with the Functions app's names.</summary>
-    public static readonly IReadOnlyList<(string Function, string Route)> Routes =
-    [
-        ("Summary", "summary"), ("Mines", "mines"), ("Mine", "mines/{province}/{mineId}"),
-        ("Surveys", "surveys"), ("Survey", "surveys/{id}"), ("Health", "health"),
-    ];
-
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace MineIngest.Pipeline;
 
-public sealed record TierCounts(int A, int B, int C);
+public sealed record TierCounts(
+    [property: JsonPropertyName("A")] int A, [property: JsonPropertyName("B")] int B, [property: JsonPropertyName("C")] int C);
 
 public sealed record StatusCounts(int Idle, int Reviving, int Revived, int Active);
 
@@ -12,7 +14,7 @@ public sealed record MineralGroup(string Mineral, int Mines, int Revived, long J
 
 public sealed record Summary(
     string? Province, string? Mineral, string? From, string? To, int Mines, int Provinces, TierCounts ByTier, StatusCounts ByStatus,
-    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTimeOffset? AsOf);
+    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTime? AsOf);
 
 public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability);
 
@@ -37,7 +39,7 @@ public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation
 public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message);
 
 public sealed record SurveyDto(
-    string Id, string Blob, string Province, DateTimeOffset ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
+    string Id, string Blob, string Province, DateTime ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
     int Failed, int Pending, string? Error, IReadOnlyList<SurveyErrorDto>? Errors)
 {
     public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
@@ -49,7 +51,7 @@ public sealed record SurveyDto(
             SurveyStage.Reading => "processing",
             _ => pending > 0 ? "processing" : "completed",
         };
-        return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
+        return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt.UtcDateTime, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
             s.Accepted, s.Rejected, s.Failed, pending, s.Error, errors);
     }
 }

@@ -45,7 +45,7 @@ public sealed class MineApi(StorageClients storage, MineView view, ReferenceData
                 .Select(g => { var f = Figures(g.ToList()); return new ProvinceGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
             scope.GroupBy(m => m.Mineral).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => { var f = Figures(g.ToList()); return new MineralGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
-            scope.Count == 0 ? null : scope.Max(m => m.Timestamp));
+            scope.Count == 0 ? null : scope.Max(m => m.Timestamp)?.UtcDateTime);
         return Results.Json(summary, Json);
     });
 

@@ -49,6 +49,10 @@ public class PipelineTests(PipelineFixture fixture)
         Assert.Equal(2, Int(summary.GetProperty("byStatus"), "revived"));
         Assert.Equal(1, Int(summary.GetProperty("byStatus"), "idle"));
         Assert.Equal(3, summary.GetProperty("byMineral").GetArrayLength());
+        var tiers = summary.GetProperty("byTier");
+        Assert.Equal(3, Int(tiers, "A") + Int(tiers, "B") + Int(tiers, "C"));
+        Assert.Equal(1, Int(tiers, "B") - Int(summary.GetProperty("byProvince")[0].GetProperty("byTier"), "B") + 1);
+        Assert.EndsWith("Z", summary.GetProperty("asOf").GetString());
         Assert.NotEqual(JsonValueKind.Null, summary.GetProperty("asOf").ValueKind);
 
         // A period in Jalali: only the manganese mine was revived in the first five months of 1399.

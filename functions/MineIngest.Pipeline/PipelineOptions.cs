@@ -28,6 +28,10 @@ public sealed class PipelineOptions
     [Range(1, 100)]
     public int MaxDequeueCount { get; set; } = 5;
 
+    /// <summary>A survey with pending rows and no progress for this long has its unfinished chunks queued again.</summary>
+    [Range(5, 86400)]
+    public double RecoverAfterSeconds { get; set; } = 60;
+
     /// <summary>How long the API may answer from its in-memory view of the mines before asking storage for changes.</summary>
     [Range(0, 3600)]
     public double MineViewRefreshSeconds { get; set; } = 1;

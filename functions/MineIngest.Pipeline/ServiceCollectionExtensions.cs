@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 
 namespace MineIngest.Pipeline;
 
@@ -32,6 +33,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<MineView>();
         services.AddSingleton<MineApi>();
         services.AddHostedService<StorageInitializer>();
+        services.AddHostedService<StalledSurveySweep>();
         return services;
     }
 
@@ -39,6 +41,29 @@ public static class ServiceCollectionExtensions
     {
         public ValidateOptionsResult Validate(string? name, ScoringOptions options) =>
             options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Every so often, queues again the chunks of surveys that stopped making progress (see RecoverStalledAsync).</summary>
+    private sealed class StalledSurveySweep(SurveyIngestor ingestor, IOptions<PipelineOptions> options, ILogger<StalledSurveySweep> logger)
+        : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken ct)
+        {
+            var period = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
+            using var timer = new PeriodicTimer(period / 2);
+            do
+            {
+                try
+                {
+                    await ingestor.RecoverStalledAsync(period, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "The sweep for stalled surveys failed; it will try again");
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
     }
 
     /// <summary>Creates the containers, queues and tables on start (Azurite starts empty; in Azure they exist already).</summary>

@@ -145,15 +145,45 @@ public sealed class SurveyIngestor(
         await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, ct);
     }
 
-    private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct)
+    private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct, ISet<int>? skip = null)
     {
         var messages = new List<ChunkMessage>();
         for (var index = 0; index < survey.Chunks; index++)
         {
+            if (skip?.Contains(index) == true) continue;
             var content = await storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index)).DownloadContentAsync(ct);
             var rows = content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)!.Rows;
             messages.Add(new ChunkMessage(survey.RowKey, index, rows.Count, rows[0].R, rows[^1].R));
         }
         return messages;
+    }
+
+    /// <summary>
+    /// Queues again the chunks of surveys that have made no progress for a while. A host that is killed holds
+    /// the messages it had received invisible for minutes; this brings their rows back sooner. Chunks already
+    /// done are skipped, and a chunk scored twice counts once.
+    /// </summary>
+    public async Task RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
+    {
+        var filter = Azure.Data.Tables.TableClient.CreateQueryFilter(
+            $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
+        await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
+        {
+            if (survey.Accepted + survey.Rejected + survey.Failed >= survey.Rows) continue;
+            if (survey.Timestamp is { } changed && DateTimeOffset.UtcNow - changed < stalledFor) continue;
+            var done = new HashSet<int>();
+            await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
+                               Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
+            {
+                done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
+            logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
+                survey.RowKey, stalledFor.TotalSeconds, missing.Count);
+            foreach (var message in missing) await storage.ChunkQueue.SendMessageAsync(message.ToJson(), ct);
+            // Touch the survey so the next sweep waits another full period before queueing again.
+            var touch = new Azure.Data.Tables.TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = DateTimeOffset.UtcNow };
+            await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, ct);
+        }
     }
 }

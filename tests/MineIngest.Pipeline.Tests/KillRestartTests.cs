@@ -20,7 +20,7 @@ public sealed class KillRestartTests(ITestOutputHelper output) : IDisposable
     private Process StartHost(string url)
     {
         var dll = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.LocalHost", "bin", Configuration, "net10.0", "MineIngest.LocalHost.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Pipeline:RowsPerChunk=500", "--Pipeline:MineViewRefreshSeconds=0",
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Pipeline:RowsPerChunk=500", "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RecoverAfterSeconds=10",
             "--extensions:queues:visibilityTimeout=00:00:02", "--Logging:LogLevel:Default=Warning"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,

@@ -45,14 +45,12 @@ public sealed class RowValidator(ReferenceData reference)
             errors.Add(new RowError(Key(Column.Longitude), $"{Show(lon)} is outside Iran ({LongitudeMin:0.0} to {LongitudeMax:0.0})"));
 
         var reserve = AtLeastZero(row, Column.ReserveTonnes, errors);
-        var grade = Number(row, Column.GradePct, errors, required: mineral?.HasGrade == true);
+        // Grade is required only for minerals with a grade measure; the message names the mineral so the clerk knows why.
+        if (mineral is { HasGrade: true } && Text(row, Column.GradePct) is null)
+            errors.Add(new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} is missing: it is required for {mineral.English} ({mineral.GradeMeasure})."));
+        var grade = Number(row, Column.GradePct, errors, required: false);
         if (grade is { } g && g is < 0 or > 100)
             errors.Add(new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} must be between 0 and 100; found {Show(g)}."));
-        if (mineral is { HasGrade: true } && grade is null && Text(row, Column.GradePct) is null)
-        {
-            // Number() has already said "missing"; name the mineral so the clerk knows why it is needed.
-            errors[^1] = new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} is missing: it is required for {mineral.English} ({mineral.GradeMeasure}).");
-        }
         var road = AtLeastZero(row, Column.RoadKm, errors, required: false);
         var power = AtLeastZero(row, Column.PowerKm, errors, required: false);
         var jobsPotential = WholeNumber(row, Column.JobsPotential, errors, required: true);

@@ -31,16 +31,13 @@ public sealed class ChunkProcessor(
 
     public async Task ProcessAsync(ChunkMessage message, long dequeueCount, CancellationToken ct)
     {
-        var resultKey = ChunkResultEntity.KeyFor(message.Chunk);
-        if ((await storage.ChunkResults.GetEntityIfExistsAsync<ChunkResultEntity>(message.SurveyId, resultKey, ["RowKey"], ct)).HasValue)
+        if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct))
         {
             logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
             return;
         }
 
-        var content = await storage.Chunks.GetBlobClient(ChunkDocument.BlobName(message.SurveyId, message.Chunk)).DownloadContentAsync(ct);
-        var chunk = content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)
-                    ?? throw new InvalidDataException($"Chunk {message.Chunk} of survey {message.SurveyId} is empty.");
+        var chunk = await storage.ReadChunkAsync(message.SurveyId, message.Chunk, ct);
         var context = new ValidationContext(chunk.Folder == SurveyIngestor.NationalFolder ? null : chunk.Folder, IranClock.Today(time));
         var lastTry = dequeueCount >= options.Value.MaxDequeueCount;
 
@@ -83,8 +80,7 @@ public sealed class ChunkProcessor(
     /// <summary>For a chunk message that exhausted its retries: all its rows end as failed, visibly.</summary>
     public async Task FailAsync(ChunkMessage message, CancellationToken ct)
     {
-        if ((await storage.ChunkResults.GetEntityIfExistsAsync<ChunkResultEntity>(message.SurveyId, ChunkResultEntity.KeyFor(message.Chunk), ["RowKey"], ct)).HasValue)
-            return;
+        if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct)) return;
         logger.LogError("Chunk {Chunk} of survey {SurveyId} (rows {FirstRow} to {LastRow}) failed after all retries",
             message.Chunk, message.SurveyId, message.FirstRow, message.LastRow);
         var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "",

@@ -1,6 +1,7 @@
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using MineIngest.Domain;
 
 namespace MineIngest.Pipeline;
 
@@ -46,6 +47,9 @@ public sealed class MineEntity : ITableEntity
     public int Row { get; set; }
     /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
     public DateTimeOffset SurveyReceivedAt { get; set; }
+
+    /// <summary>The ranking order of scoring.md over stored mines; the API's sort and its paging both use it.</summary>
+    public static readonly RankingComparer<MineEntity> Ranking = new(m => m.Score, m => m.PartitionKey, m => m.RowKey);
 
     /// <summary>Whether a row with these versions is newer than this one (surveys.md, "Mines across surveys").</summary>
     public static int CompareVersions(string dateA, DateTimeOffset receivedA, string surveyA, string dateB, DateTimeOffset receivedB, string surveyB)

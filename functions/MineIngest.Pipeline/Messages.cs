@@ -6,6 +6,10 @@ namespace MineIngest.Pipeline;
 /// <summary>The queue message for one chunk of a survey's rows; the rows themselves are in a blob.</summary>
 public sealed record ChunkMessage(string SurveyId, int Chunk, int Rows, int FirstRow, int LastRow)
 {
+    /// <summary>The message for a staged chunk; it carries the row range so that even a lost chunk is reported as failed rows.</summary>
+    public static ChunkMessage For(string surveyId, int chunk, IReadOnlyList<ChunkRow> rows) =>
+        new(surveyId, chunk, rows.Count, rows[0].R, rows[^1].R);
+
     public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
     public static ChunkMessage Parse(string json) =>
         JsonSerializer.Deserialize<ChunkMessage>(json, PipelineJson.Options) ?? throw new FormatException("Empty chunk message.");

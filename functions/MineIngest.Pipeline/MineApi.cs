@@ -15,7 +15,6 @@ namespace MineIngest.Pipeline;
 public sealed class MineApi(StorageClients storage, MineView view, ReferenceData reference, ILogger<MineApi> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly RankingComparer<MineEntity> Ranking = new(m => m.Score, m => m.PartitionKey, m => m.RowKey);
 
     public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
     {
@@ -76,7 +75,7 @@ public sealed class MineApi(StorageClients storage, MineView view, ReferenceData
         if (after is not null)
         {
             // The first mine ranked after the last one of the previous page; stable while mines change.
-            var start = Array.BinarySearch(snapshot.Ranked, after, Ranking);
+            var start = Array.BinarySearch(snapshot.Ranked, after, MineEntity.Ranking);
             ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
         }
         var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
@@ -98,8 +97,9 @@ public sealed class MineApi(StorageClients storage, MineView view, ReferenceData
     public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
     {
         var errors = new Dictionary<string, string[]>();
-        var province = ProvinceParam(query, errors);
-        if (query["province"].ToString() is { } p && TextFold.Key(p) == SurveyIngestor.NationalFolder) { province = SurveyIngestor.NationalFolder; errors.Remove("province"); }
+        // Surveys are filed by upload folder, and national/ is a folder too.
+        var province = TextFold.Key(query["province"].ToString()) == SurveyIngestor.NationalFolder
+            ? SurveyIngestor.NationalFolder : ProvinceParam(query, errors);
         if (errors.Count > 0) return BadQuery(errors);
         var blob = query["blob"].ToString() is { Length: > 0 } b ? b.Trim() : null;
 

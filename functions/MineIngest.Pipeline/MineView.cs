@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using MineIngest.Domain;
 using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline;
@@ -15,7 +14,6 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf);
 public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
-    private static readonly RankingComparer<MineEntity> Ranking = new(m => m.Score, m => m.PartitionKey, m => m.RowKey);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string, string), MineEntity> _mines = new();
@@ -44,7 +42,7 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
             if (changed)
             {
                 var ranked = _mines.Values.ToArray();
-                Array.Sort(ranked, Ranking);
+                Array.Sort(ranked, MineEntity.Ranking);
                 _snapshot = new MineSnapshot(ranked, _highWater);
             }
             _checkedAt = now;

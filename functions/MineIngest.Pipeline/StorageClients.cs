@@ -25,17 +25,12 @@ public sealed class StorageClients
         Tables = tables;
     }
 
-    public static StorageClients FromConfiguration(IConfiguration configuration, Azure.Core.Pipeline.HttpPipelinePolicy? policy = null)
+    public static StorageClients FromConfiguration(IConfiguration configuration)
     {
         var blobOptions = new BlobClientOptions();
+        // The Functions runtime's queue triggers expect base64 messages.
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         var tableOptions = new TableClientOptions();
-        if (policy is not null)
-        {
-            blobOptions.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerRetry);
-            queueOptions.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerRetry);
-            tableOptions.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerRetry);
-        }
 
         var connectionString = configuration[ConnectionName];
         if (!string.IsNullOrWhiteSpace(connectionString))
@@ -66,6 +61,22 @@ public sealed class StorageClients
     public TableClient SurveyTable => Tables.GetTableClient(PipelineOptions.SurveysTable);
     public TableClient ChunkResults => Tables.GetTableClient(PipelineOptions.ChunkResultsTable);
     public TableClient RowErrors => Tables.GetTableClient(PipelineOptions.RowErrorsTable);
+
+    public async Task<ChunkDocument> ReadChunkAsync(string surveyId, int chunk, CancellationToken ct)
+    {
+        var content = await Chunks.GetBlobClient(ChunkDocument.BlobName(surveyId, chunk)).DownloadContentAsync(ct);
+        return content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)
+               ?? throw new InvalidDataException($"Chunk {chunk} of survey {surveyId} is empty.");
+    }
+
+    /// <summary>A chunk whose result exists is done: that is what makes a re-delivered message count once.</summary>
+    public async Task<bool> IsChunkDoneAsync(string surveyId, int chunk, CancellationToken ct) =>
+        (await ChunkResults.GetEntityIfExistsAsync<ChunkResultEntity>(surveyId, ChunkResultEntity.KeyFor(chunk), ["RowKey"], ct)).HasValue;
+
+    public async Task SendChunksAsync(IEnumerable<ChunkMessage> messages, CancellationToken ct)
+    {
+        foreach (var message in messages) await ChunkQueue.SendMessageAsync(message.ToJson(), ct);
+    }
 
     /// <summary>Creates what the pipeline writes to. In Azure the Bicep template has made them already.</summary>
     public async Task EnsureCreatedAsync(CancellationToken ct)

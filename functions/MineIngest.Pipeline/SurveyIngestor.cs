@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using MineIngest.Domain;
@@ -17,7 +18,7 @@ namespace MineIngest.Pipeline;
 /// </summary>
 public sealed class SurveyIngestor(
     StorageClients storage, ReferenceData reference, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
-    ILogger<SurveyIngestor> logger)
+    TimeProvider time, ILogger<SurveyIngestor> logger)
 {
     public const string NationalFolder = "national";
 
@@ -51,7 +52,7 @@ public sealed class SurveyIngestor(
             Folder = blob.Name.Split('/')[0],
             ReceivedAt = properties.CreatedOn,
         };
-        await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
         logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes)", surveyId, blob.Name, properties.ContentLength);
 
         List<ChunkMessage> messages;
@@ -77,14 +78,14 @@ public sealed class SurveyIngestor(
             survey.Stage = SurveyStage.Rejected;
             survey.Rows = 0;
             survey.Error = rejected.Message;
-            await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+            await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
             return;
         }
 
         survey.Stage = SurveyStage.Processing;
         survey.Rows = messages.Sum(m => m.Rows);
         survey.Chunks = messages.Count;
-        await surveys.UpsertEntityAsync(survey, Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
         await EnqueueAsync(survey, messages, ct);
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
     }
@@ -129,8 +130,7 @@ public sealed class SurveyIngestor(
     private Task UploadChunkAsync(SurveyEntity survey, List<ChunkMessage> messages, List<ChunkRow> rows, CancellationToken ct)
     {
         var index = messages.Count;
-        // The message carries the chunk's row range, so that even a chunk whose blob is lost is reported as failed rows.
-        messages.Add(new ChunkMessage(survey.RowKey, index, rows.Count, rows[0].R, rows[^1].R));
+        messages.Add(ChunkMessage.For(survey.RowKey, index, rows));
         var document = new ChunkDocument(survey.RowKey, survey.Blob, survey.Folder, survey.ReceivedAt, rows);
         return storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index))
             .UploadAsync(BinaryData.FromObjectAsJson(document, PipelineJson.Options), overwrite: true, ct);
@@ -138,11 +138,11 @@ public sealed class SurveyIngestor(
 
     private async Task EnqueueAsync(SurveyEntity survey, IEnumerable<ChunkMessage> messages, CancellationToken ct)
     {
-        foreach (var message in messages) await storage.ChunkQueue.SendMessageAsync(message.ToJson(), ct);
+        await storage.SendChunksAsync(messages, ct);
         survey.Enqueued = true;
         // Merge only the flag: scorers may already be writing the survey's totals.
-        var flag = new Azure.Data.Tables.TableEntity(SurveyEntity.Partition, survey.RowKey) { [nameof(SurveyEntity.Enqueued)] = true };
-        await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, ct);
+        var flag = new TableEntity(SurveyEntity.Partition, survey.RowKey) { [nameof(SurveyEntity.Enqueued)] = true };
+        await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, TableUpdateMode.Merge, ct);
     }
 
     private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct, ISet<int>? skip = null)
@@ -151,9 +151,7 @@ public sealed class SurveyIngestor(
         for (var index = 0; index < survey.Chunks; index++)
         {
             if (skip?.Contains(index) == true) continue;
-            var content = await storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index)).DownloadContentAsync(ct);
-            var rows = content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)!.Rows;
-            messages.Add(new ChunkMessage(survey.RowKey, index, rows.Count, rows[0].R, rows[^1].R));
+            messages.Add(ChunkMessage.For(survey.RowKey, index, (await storage.ReadChunkAsync(survey.RowKey, index, ct)).Rows));
         }
         return messages;
     }
@@ -165,25 +163,25 @@ public sealed class SurveyIngestor(
     /// </summary>
     public async Task RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
     {
-        var filter = Azure.Data.Tables.TableClient.CreateQueryFilter(
+        var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
         {
             if (survey.Accepted + survey.Rejected + survey.Failed >= survey.Rows) continue;
-            if (survey.Timestamp is { } changed && DateTimeOffset.UtcNow - changed < stalledFor) continue;
+            if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
             var done = new HashSet<int>();
             await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
-                               Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
+                               TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
             {
                 done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
             }
             var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
             logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
                 survey.RowKey, stalledFor.TotalSeconds, missing.Count);
-            foreach (var message in missing) await storage.ChunkQueue.SendMessageAsync(message.ToJson(), ct);
+            await storage.SendChunksAsync(missing, ct);
             // Touch the survey so the next sweep waits another full period before queueing again.
-            var touch = new Azure.Data.Tables.TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = DateTimeOffset.UtcNow };
-            await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, ct);
+            var touch = new TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = time.GetUtcNow() };
+            await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, TableUpdateMode.Merge, ct);
         }
     }
 }

@@ -15,6 +15,9 @@ namespace MineIngest.Pipeline.Tests;
 public sealed class Azurite : IDisposable
 {
     public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>The build configuration the tests run in, to find the other projects' outputs beside them.</summary>
+    public static string BuildConfiguration { get; } = AppContext.BaseDirectory.Contains("/bin/Release/") ? "Release" : "Debug";
     public string ConnectionString { get; }
     private readonly int _pid;
     private readonly string _data;

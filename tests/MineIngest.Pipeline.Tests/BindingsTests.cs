@@ -10,11 +10,10 @@ namespace MineIngest.Pipeline.Tests;
 /// <summary>The local host must run what the Functions app declares: same functions, containers, queues and routes.</summary>
 public class BindingsTests
 {
-    private static readonly string Configuration = AppContext.BaseDirectory.Contains("/bin/Release/") ? "Release" : "Debug";
 
     private static JsonElement[] Metadata()
     {
-        var path = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.Functions", "bin", Configuration, "net10.0", "functions.metadata");
+        var path = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.Functions", "bin", Azurite.BuildConfiguration, "net10.0", "functions.metadata");
         Assert.True(File.Exists(path), $"{path} is missing: build the solution first.");
         return JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().ToArray();
     }

@@ -15,11 +15,10 @@ public sealed class KillRestartTests(ITestOutputHelper output) : IDisposable
 {
     private const int Rows = 10_000;
     private readonly Azurite _azurite = new();
-    private static readonly string Configuration = AppContext.BaseDirectory.Contains("/bin/Release/") ? "Release" : "Debug";
 
     private Process StartHost(string url)
     {
-        var dll = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.LocalHost", "bin", Configuration, "net10.0", "MineIngest.LocalHost.dll");
+        var dll = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.LocalHost", "bin", Azurite.BuildConfiguration, "net10.0", "MineIngest.LocalHost.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Pipeline:RowsPerChunk=500", "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RecoverAfterSeconds=10",
             "--extensions:queues:visibilityTimeout=00:00:02", "--Logging:LogLevel:Default=Warning"])
         {

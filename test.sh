@@ -9,6 +9,7 @@ data=$(mktemp -d)
 pid=$(scripts/azurite.sh "$data" 29990)
 kill "$pid" 2>/dev/null || true
 rm -rf "$data"
+infra/validate.sh
 dotnet build MineIngest.sln -c Release --nologo -v quiet
 log=$(mktemp)
 status=0

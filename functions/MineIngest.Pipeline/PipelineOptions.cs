@@ -19,6 +19,8 @@ public sealed class PipelineOptions
     public const string SurveysTable = "surveys";
     public const string ChunkResultsTable = "surveychunks";
     public const string RowErrorsTable = "surveyerrors";
+    /// <summary>Upload keys of the provinces, as salted hashes.</summary>
+    public const string ProvinceKeysTable = "provincekeys";
 
     /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks.</summary>
     [Range(1, 5000)]

@@ -11,11 +11,19 @@ namespace MineIngest.Pipeline;
 
 public static class ServiceCollectionExtensions
 {
+    /// <summary>The option classes bound from configuration, by section: what the deployment must set (checked by a test).</summary>
+    public static IReadOnlyList<(string Section, Type Options)> BoundOptions { get; } =
+    [
+        (PipelineOptions.Section, typeof(PipelineOptions)),
+        (SurveyLimits.Section, typeof(SurveyLimits)),
+        (ScoringOptions.Section, typeof(ScoringOptions)),
+    ];
+
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
     public static IServiceCollection AddMineIngest(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SurveyLimits>().Bind(configuration.GetSection("Survey:Limits"))
+        services.AddOptions<SurveyLimits>().Bind(configuration.GetSection(SurveyLimits.Section))
             .Validate(l => l.MaxFileBytes > 0 && l.MaxUncompressedBytes > 0 && l.MaxRows > 0, "Survey limits must be positive.")
             .ValidateOnStart();
         services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();

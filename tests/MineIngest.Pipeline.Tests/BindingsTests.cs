@@ -11,11 +11,13 @@ namespace MineIngest.Pipeline.Tests;
 public class BindingsTests
 {
 
+    public static string MetadataPath { get; } =
+        Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.Functions", "bin", Azurite.BuildConfiguration, "net10.0", "functions.metadata");
+
     private static JsonElement[] Metadata()
     {
-        var path = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.Functions", "bin", Azurite.BuildConfiguration, "net10.0", "functions.metadata");
-        Assert.True(File.Exists(path), $"{path} is missing: build the solution first.");
-        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().ToArray();
+        Assert.True(File.Exists(MetadataPath), $"{MetadataPath} is missing: build the solution first.");
+        return JsonDocument.Parse(File.ReadAllText(MetadataPath)).RootElement.EnumerateArray().ToArray();
     }
 
     private static JsonElement Trigger(JsonElement function) =>

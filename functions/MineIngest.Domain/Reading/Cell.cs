@@ -43,6 +43,8 @@ public sealed class SurveyRejectedException(string message, Exception? inner = n
 /// <summary>Size limits for one survey file (surveys.md); configurable under "Survey:Limits".</summary>
 public sealed class SurveyLimits
 {
+    public const string Section = "Survey:Limits";
+
     public long MaxFileBytes { get; set; } = 50L * 1024 * 1024;
     public long MaxUncompressedBytes { get; set; } = 500L * 1024 * 1024;
     public int MaxRows { get; set; } = 100_000;

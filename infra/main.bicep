@@ -1,0 +1,127 @@
+// MineIngest in one resource group: `azd up` (azure.yaml) or `az deployment sub create` (README).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment; a short hash of it makes the resource names unique.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource.')
+param location string
+
+@description('Subscribe the ingestion function to BlobCreated events. Needs the code deployed first (its blobs_extension key exists only then): azure.yaml sets it after the first deploy.')
+param subscribeIngestion bool = false
+
+@description('Rows per chunk message; see local.settings.sample.json.')
+@minValue(1)
+@maxValue(5000)
+param rowsPerChunk int = 1000
+
+@description('Largest upload accepted, in bytes.')
+param maxSurveyFileBytes int = 52428800
+
+@description('Object id of a person or group to be given data access to the storage account (for the mineingest CLI\'s key commands); empty for none.')
+param operatorPrincipalId string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+
+// Names the code fixes (functions/MineIngest.Pipeline/PipelineOptions.cs); a test checks they agree.
+var containers = ['surveys', 'survey-chunks']
+var queues = ['survey-chunks', 'survey-chunks-poison']
+var tables = ['mines', 'surveys', 'surveychunks', 'surveyerrors', 'provincekeys']
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-mineingest-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-mineingest-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-mineingest-${resourceToken}'
+    applicationInsightsName: 'appi-mineingest-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'stmine${resourceToken}'
+    location: location
+    tags: tags
+    containers: containers
+    deploymentContainer: 'app-package'
+    queues: queues
+    tables: tables
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    planName: 'plan-mineingest-${resourceToken}'
+    appName: 'func-mineingest-${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'functions' })
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}app-package'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    rowsPerChunk: rowsPerChunk
+    maxSurveyFileBytes: maxSurveyFileBytes
+  }
+  // The host starts with identity-based storage: its roles must exist first.
+  dependsOn: [rbac]
+}
+
+module ingestionEvents 'modules/ingestion-events.bicep' = {
+  name: 'ingestion-events'
+  scope: rg
+  params: {
+    topicName: 'evgt-mineingest-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    surveysContainer: containers[0]
+    functionAppName: functionApp.outputs.name
+    ingestionFunctionName: 'IngestSurvey'
+    subscribe: subscribeIngestion
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output MINEINGEST_API string = '${functionApp.outputs.url}/api'

@@ -1,0 +1,95 @@
+// The Function App on the Flex Consumption plan (.NET 10 isolated), storage and telemetry by managed identity.
+param planName string
+param appName string
+param location string
+param tags object
+param storageAccountName string
+param deploymentContainerUrl string
+param identityId string
+param identityClientId string
+param applicationInsightsConnectionString string
+param rowsPerChunk int
+param maxSurveyFileBytes int
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: 2048
+        maximumInstanceCount: 40
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+
+  // Every setting the app reads; local.settings.sample.json documents each (a test keeps the three in step).
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: {
+      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      Pipeline__RowsPerChunk: string(rowsPerChunk)
+      Pipeline__MaxDequeueCount: '5'
+      Pipeline__MineViewRefreshSeconds: '1'
+      Pipeline__RecoverAfterSeconds: '60'
+      Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
+      Survey__Limits__MaxUncompressedBytes: '524288000'
+      Survey__Limits__MaxRows: '100000'
+      Scoring__Resource: '0.25'
+      Scoring__Grade: '0.20'
+      Scoring__Access: '0.15'
+      Scoring__Jobs: '0.15'
+      Scoring__Cost: '0.15'
+      Scoring__Solvability: '0.10'
+      Scoring__TierA: '65'
+      Scoring__TierB: '45'
+    }
+  }
+}
+
+output name string = app.name
+output url string = 'https://${app.properties.defaultHostName}'

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MineIngest.Pipeline;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>
+/// The compiled Bicep template (infra/validate.sh writes it) against what the code expects:
+/// the resources issue 5 asks for, and the same settings and storage names as the app and local.settings.sample.json.
+/// </summary>
+public sealed class InfraTests
+{
+    private static readonly Lazy<JsonObject> Compiled = new(Compile);
+
+    private static JsonObject Compile()
+    {
+        var path = Path.Combine(Azurite.RepoRoot, ".tools", "infra", "main.json");
+        if (!File.Exists(path))
+        {
+            using var validate = Process.Start(new ProcessStartInfo("bash", [Path.Combine(Azurite.RepoRoot, "infra", "validate.sh")])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            })!;
+            var output = validate.StandardOutput.ReadToEnd() + validate.StandardError.ReadToEnd();
+            validate.WaitForExit();
+            Assert.True(validate.ExitCode == 0, "infra/validate.sh failed: " + output);
+        }
+        return JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+    }
+
+    /// <summary>Every resource of the template and of its modules' nested templates.</summary>
+    private static List<JsonObject> Resources(JsonObject template)
+    {
+        var all = new List<JsonObject>();
+        foreach (var node in template["resources"]!.AsArray())
+        {
+            var resource = node!.AsObject();
+            all.Add(resource);
+            if (resource["properties"]?["template"] is JsonObject nested) all.AddRange(Resources(nested));
+        }
+        return all;
+    }
+
+    private static List<JsonObject> OfType(string type) =>
+        Resources(Compiled.Value).Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase)).ToList();
+
+    private static JsonObject Module(string name) =>
+        Resources(Compiled.Value).Single(r => (string?)r["type"] == "Microsoft.Resources/deployments" && (string?)r["name"] == name)["properties"]!["template"]!.AsObject();
+
+    private static string[] Strings(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToArray();
+
+    [Fact]
+    public void Function_app_runs_on_flex_consumption_with_dotnet_10_isolated()
+    {
+        var plan = Assert.Single(OfType("Microsoft.Web/serverfarms"));
+        Assert.Equal("FC1", (string?)plan["sku"]!["name"]);
+        Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
+        var app = Assert.Single(OfType("Microsoft.Web/sites"));
+        var runtime = app["properties"]!["functionAppConfig"]!["runtime"]!;
+        Assert.Equal("dotnet-isolated", (string?)runtime["name"]);
+        Assert.Equal("10.0", (string?)runtime["version"]);
+        Assert.Equal("UserAssigned", (string?)app["identity"]!["type"]);
+        Assert.Equal("UserAssignedIdentity", (string?)app["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]);
+    }
+
+    [Fact]
+    public void Storage_and_telemetry_accept_no_keys()
+    {
+        var account = Assert.Single(OfType("Microsoft.Storage/storageAccounts"));
+        Assert.False((bool)account["properties"]!["allowSharedKeyAccess"]!);
+        Assert.False((bool)account["properties"]!["allowBlobPublicAccess"]!);
+        var insights = Assert.Single(OfType("Microsoft.Insights/components"));
+        Assert.True((bool)insights["properties"]!["DisableLocalAuth"]!);
+        Assert.Contains("Microsoft.OperationalInsights/workspaces", (string?)insights["properties"]!["WorkspaceResourceId"]);
+        Assert.Single(OfType("Microsoft.ManagedIdentity/userAssignedIdentities"));
+        Assert.DoesNotContain("AccountKey", Compiled.Value.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("listKeys(resourceId('Microsoft.Storage", Compiled.Value.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Identity_gets_only_the_data_roles_the_app_uses()
+    {
+        var rbac = Module("rbac");
+        var roles = rbac["variables"]!["roles"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!);
+        Assert.Equal(
+            new[]
+            {
+                "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor
+                "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher
+                "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
+                "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner
+                "db58b8e5-c6ad-4a2a-8342-4190687cbf4a", // Storage Blob Delegator (valet key)
+            },
+            roles.Values.Order());
+        var assignments = OfType("Microsoft.Authorization/roleAssignments");
+        Assert.Equal(3, assignments.Count); // the storage loop, telemetry, the optional operator
+        var storageLoop = assignments.Single(a => a["copy"] is not null);
+        Assert.Equal("[length(variables('storageRoles'))]", (string?)storageLoop["copy"]!["count"]);
+        Assert.Equal(4, rbac["variables"]!["storageRoles"]!.AsArray().Count);
+        Assert.All(assignments, a => Assert.Contains("Microsoft.Authorization/roleDefinitions", (string?)a["properties"]!["roleDefinitionId"]));
+    }
+
+    [Fact]
+    public void Event_grid_delivers_completed_survey_blobs_to_the_ingestion_function()
+    {
+        Assert.Single(OfType("Microsoft.EventGrid/systemTopics"));
+        var subscription = Assert.Single(OfType("Microsoft.EventGrid/systemTopics/eventSubscriptions"));
+        var filter = subscription["properties"]!["filter"]!;
+        Assert.Equal(["Microsoft.Storage.BlobCreated"], Strings(filter["includedEventTypes"]));
+        Assert.Contains("/containers/", (string?)filter["subjectBeginsWith"]);
+        var api = Assert.Single(filter["advancedFilters"]!.AsArray())!;
+        Assert.Equal("data.api", (string?)api["key"]);
+        Assert.Contains("PutBlockList", Strings(api["values"]));
+        Assert.Contains("PutBlob", Strings(api["values"]));
+        var endpoint = (string?)subscription["properties"]!["destination"]!["properties"]!["endpointUrl"];
+        Assert.Contains("/runtime/webhooks/blobs?functionName=Host.Functions.{", endpoint);
+        Assert.Contains("blobs_extension", endpoint);
+
+        // The function it names is the app's Event Grid blob trigger on the surveys container.
+        var events = Compiled.Value["resources"]!.AsArray().Single(r => (string?)r!["name"] == "ingestion-events")!["properties"]!["parameters"]!;
+        var function = (string)events["ingestionFunctionName"]!["value"]!;
+        var metadata = JsonDocument.Parse(File.ReadAllText(BindingsTests.MetadataPath)).RootElement.EnumerateArray()
+            .Single(f => f.GetProperty("name").GetString() == function);
+        var trigger = metadata.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "blobTrigger");
+        Assert.Equal("EventGrid", trigger.GetProperty("source").GetString());
+        Assert.Equal("[variables('containers')[0]]", (string?)events["surveysContainer"]!["value"]);
+        Assert.StartsWith(Strings(Compiled.Value["variables"]!["containers"])[0] + "/", trigger.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void Storage_names_agree_with_the_code()
+    {
+        var variables = Compiled.Value["variables"]!;
+        Assert.Equal([PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer], Strings(variables["containers"]));
+        Assert.Equal([PipelineOptions.ChunkQueue, PipelineOptions.ChunkPoisonQueue], Strings(variables["queues"]));
+        var codeTables = typeof(PipelineOptions).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name.EndsWith("Table", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!);
+        Assert.Equal(codeTables.Order(), Strings(variables["tables"]).Order());
+        var storage = Compiled.Value["resources"]!.AsArray().Single(r => (string?)r!["name"] == "storage")!["properties"]!["parameters"]!;
+        Assert.Equal("[variables('containers')]", (string?)storage["containers"]!["value"]);
+        Assert.Equal("[variables('queues')]", (string?)storage["queues"]!["value"]);
+        Assert.Equal("[variables('tables')]", (string?)storage["tables"]!["value"]);
+    }
+
+    [Fact]
+    public void Every_setting_the_app_reads_is_deployed_and_documented()
+    {
+        var settings = OfType("Microsoft.Web/sites/config").Single(c => ((string?)c["name"])!.Contains("'appsettings'", StringComparison.Ordinal));
+        var deployed = settings["properties"]!.AsObject().Select(p => p.Key).ToHashSet();
+        var documented = JsonDocument.Parse(File.ReadAllText(Path.Combine(Azurite.RepoRoot, "local.settings.sample.json")))
+            .RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet();
+
+        var read = ServiceCollectionExtensions.BoundOptions
+            .SelectMany(o => o.Options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite)
+                .Select(p => o.Section.Replace(":", "__", StringComparison.Ordinal) + "__" + p.Name))
+            .ToList();
+        Assert.NotEmpty(read);
+        foreach (var setting in read)
+        {
+            Assert.True(deployed.Contains(setting), $"{setting} is read by the app but not set by infra/modules/functionapp.bicep");
+            Assert.True(documented.Contains(setting), $"{setting} is read by the app but not in local.settings.sample.json");
+        }
+
+        // Storage: a connection string locally, an identity-based connection in Azure; never a key in Azure.
+        Assert.Contains(StorageClients.ConnectionName, documented);
+        Assert.DoesNotContain(StorageClients.ConnectionName, deployed);
+        Assert.Contains($"{StorageClients.ConnectionName}__accountName", deployed);
+        Assert.Contains($"{StorageClients.ConnectionName}__clientId", deployed);
+        Assert.Equal("managedidentity", (string?)settings["properties"]![$"{StorageClients.ConnectionName}__credential"]);
+
+        // Whatever Azure gets, a developer can find documented (the storage connection under its local name).
+        foreach (var setting in deployed.Where(s => !s.StartsWith(StorageClients.ConnectionName + "__", StringComparison.Ordinal)))
+            Assert.True(documented.Contains(setting), $"{setting} is set by the Bicep but not in local.settings.sample.json");
+        Assert.DoesNotContain(deployed, s => s.Contains("Key", StringComparison.OrdinalIgnoreCase) && !s.StartsWith("Scoring", StringComparison.Ordinal));
+    }
+}

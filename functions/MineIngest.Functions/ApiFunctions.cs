@@ -31,6 +31,13 @@ public sealed class ApiFunctions(MineApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         new ResultAction(await api.SurveyAsync(id, ct));
 
+    /// <summary>Anonymous to the Functions runtime: the province key is this route's credential (provinces get no function key).</summary>
+    [Function("CreateUpload")]
+    public async Task<IActionResult> CreateUpload(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "provinces/{province}/uploads")] HttpRequest req, string province,
+        CancellationToken ct) =>
+        new ResultAction(await api.CreateUploadAsync(province, req.Headers[MineApi.ProvinceKeyHeader], req.Body, ct));
+
     [Function("Health")]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await api.HealthAsync(ct));

@@ -37,6 +37,8 @@ public static class LocalHostApp
         api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
         api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
+        api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, MineApi a, CancellationToken ct) =>
+            a.CreateUploadAsync(province, r.Headers[MineApi.ProvinceKeyHeader], r.Body, ct));
         api.MapGet("/health", (MineApi a, CancellationToken ct) => a.HealthAsync(ct));
         return app;
     }

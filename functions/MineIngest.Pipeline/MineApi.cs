@@ -12,8 +12,11 @@ namespace MineIngest.Pipeline;
 /// The HTTP API of http-api.md, shared by the Functions app and the local host: each handler takes the
 /// request's query and route values and returns an <see cref="IResult"/>.
 /// </summary>
-public sealed class MineApi(StorageClients storage, MineView view, ReferenceData reference, ILogger<MineApi> logger)
+public sealed class MineApi(
+    StorageClients storage, MineView view, ReferenceData reference, ProvinceKeyStore keys, UploadSasIssuer uploads, ILogger<MineApi> logger)
 {
+    public const string ProvinceKeyHeader = "x-province-key";
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
@@ -122,6 +125,38 @@ public sealed class MineApi(StorageClients storage, MineView view, ReferenceData
             errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message));
         return Results.Json(SurveyDto.From(survey.Value!, errors), Json);
     });
+
+    /// <summary>POST /api/provinces/{province}/uploads: checks the province key, then hands out a SAS for one new blob.</summary>
+    public Task<IResult> CreateUploadAsync(string province, string? presentedKey, Stream body, CancellationToken ct) => Guard(async () =>
+    {
+        var folder = keys.Folder(province);
+        var check = await keys.CheckAsync(folder, presentedKey, ct);
+        if (check.Result == KeyCheck.Unknown)
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Upload key not accepted",
+                detail: $"The {ProvinceKeyHeader} header is missing, wrong or revoked. Ask the programme office for a new key.");
+        if (check.Result == KeyCheck.OtherProvince)
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Key of another province",
+                detail: $"This key belongs to {check.KeyFolder}; it cannot upload surveys for {province}.");
+
+        UploadRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<UploadRequest>(body, Json, ct);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+        if (request is null) return BadBody("The request body must be JSON such as {\"fileName\": \"kerman-1403.xlsx\"}.");
+        if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem);
+
+        var ticket = await uploads.IssueAsync(folder!, cleaned, ct);
+        logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}", folder, ticket.Blob, ticket.ExpiresOn);
+        return Results.Json(ticket, Json, statusCode: StatusCodes.Status201Created);
+    });
+
+    private static IResult BadBody(string detail) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail] }, detail: detail, title: "The upload request is not valid.");
 
     public async Task<IResult> HealthAsync(CancellationToken ct)
     {

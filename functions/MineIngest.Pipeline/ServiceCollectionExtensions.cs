@@ -17,6 +17,7 @@ public static class ServiceCollectionExtensions
         (PipelineOptions.Section, typeof(PipelineOptions)),
         (SurveyLimits.Section, typeof(SurveyLimits)),
         (ScoringOptions.Section, typeof(ScoringOptions)),
+        (UploadOptions.Section, typeof(UploadOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -26,6 +27,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<SurveyLimits>().Bind(configuration.GetSection(SurveyLimits.Section))
             .Validate(l => l.MaxFileBytes > 0 && l.MaxUncompressedBytes > 0 && l.MaxRows > 0, "Survey limits must be positive.")
             .ValidateOnStart();
+        services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringOptionsValidator>();
 
@@ -39,6 +41,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SurveyTotals>();
         services.AddSingleton<ChunkProcessor>();
         services.AddSingleton<MineView>();
+        services.AddSingleton<ProvinceKeyStore>();
+        services.AddSingleton<UploadSasIssuer>();
         services.AddSingleton<MineApi>();
         services.AddHostedService<StorageInitializer>();
         services.AddHostedService<StalledSurveySweep>();

@@ -61,6 +61,7 @@ public sealed class StorageClients
     public TableClient SurveyTable => Tables.GetTableClient(PipelineOptions.SurveysTable);
     public TableClient ChunkResults => Tables.GetTableClient(PipelineOptions.ChunkResultsTable);
     public TableClient RowErrors => Tables.GetTableClient(PipelineOptions.RowErrorsTable);
+    public TableClient ProvinceKeys => Tables.GetTableClient(PipelineOptions.ProvinceKeysTable);
 
     public async Task<ChunkDocument> ReadChunkAsync(string surveyId, int chunk, CancellationToken ct)
     {
@@ -85,6 +86,6 @@ public sealed class StorageClients
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { Mines, SurveyTable, ChunkResults, RowErrors }) await table.CreateIfNotExistsAsync(ct);
+        foreach (var table in new[] { Mines, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
     }
 }

@@ -87,6 +87,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Scoring__Solvability: '0.10'
       Scoring__TierA: '65'
       Scoring__TierB: '45'
+      Uploads__SasMinutes: '15'
     }
   }
 }

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MineIngest.Pipeline;
+
+namespace MineIngest.Cli;
+
+/// <summary>The MineIngest HTTP API as the CLI uses it; failures become <see cref="CliException"/>s in plain words.</summary>
+public sealed class ApiClient(HttpClient http, CliSettings settings)
+{
+    public async Task<UploadTicket> RequestUploadAsync(string province, string fileName, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/uploads")
+        {
+            Content = JsonContent.Create(new UploadRequest(fileName), options: MineApi.Json),
+        };
+        request.Headers.Add(MineApi.ProvinceKeyHeader, settings.RequireKey());
+        return await SendAsync<UploadTicket>(request, ct);
+    }
+
+    /// <summary>The newest survey made from the blob, or null while the pipeline has not seen it yet.</summary>
+    public async Task<SurveyDto?> FindSurveyAsync(string blob, CancellationToken ct)
+    {
+        var list = await GetAsync<SurveyList>($"surveys?blob={Uri.EscapeDataString(blob)}", ct);
+        return list.Items.Count == 0 ? null : list.Items[0];
+    }
+
+    public Task<SurveyDto> GetSurveyAsync(string id, CancellationToken ct) => GetAsync<SurveyDto>($"surveys/{Uri.EscapeDataString(id)}", ct);
+
+    public Task<Summary> GetSummaryAsync(string query, CancellationToken ct) => GetAsync<Summary>("summary" + query, ct);
+
+    /// <summary>Waits until the survey of the blob has no pending rows, then returns it with its row errors.</summary>
+    public async Task<SurveyDto> WaitForSurveyAsync(string blob, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                if (await FindSurveyAsync(blob, ct) is { Status: not "processing" } survey) return await GetSurveyAsync(survey.Id, ct);
+            }
+            catch (CliException ex) when (ex.Transient && DateTime.UtcNow < deadline) { }
+            if (DateTime.UtcNow > deadline)
+                throw new CliException($"{blob} was uploaded, but its report was not ready within {timeout.TotalMinutes:0} minutes. Check later with: mineingest status {blob}");
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
+    }
+
+    private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/{path}"), ct);
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    {
+        using (request)
+        {
+            if (settings.FunctionKey is { } functionKey) request.Headers.Add("x-functions-key", functionKey);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, ct);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new CliException($"MineIngest at {settings.Api} cannot be reached ({ex.Message}).", CliFailure.Transient);
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new CliException($"MineIngest at {settings.Api} did not answer in time.", CliFailure.Transient);
+            }
+            using (response)
+            {
+                if (response.IsSuccessStatusCode)
+                    return await response.Content.ReadFromJsonAsync<T>(MineApi.Json, ct)
+                           ?? throw new CliException($"MineIngest at {settings.Api} sent an empty answer.", CliFailure.Transient);
+                var detail = await ProblemDetailAsync(response, ct);
+                throw response.StatusCode switch
+                {
+                    HttpStatusCode.Unauthorized => new CliException($"The upload key was refused: {detail}", CliFailure.Refused),
+                    HttpStatusCode.Forbidden => new CliException($"Not allowed: {detail}", CliFailure.Refused),
+                    HttpStatusCode.NotFound => new CliException(detail),
+                    >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout =>
+                        new CliException($"MineIngest is unavailable just now ({(int)response.StatusCode}): {detail}", CliFailure.Transient),
+                    _ => new CliException(detail),
+                };
+            }
+        }
+    }
+
+    private static async Task<string> ProblemDetailAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            using var problem = JsonDocument.Parse(text);
+            if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } d) return d;
+            if (problem.RootElement.TryGetProperty("title", out var title) && title.GetString() is { Length: > 0 } t) return t;
+        }
+        catch (JsonException) { }
+        return $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}";
+    }
+}

@@ -1,0 +1,175 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using MineIngest.Domain;
+using MineIngest.Pipeline;
+using Spectre.Console;
+
+namespace MineIngest.Cli;
+
+/// <summary>The `mineingest` command line: upload, watch, status, summary, keys.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<string, string?> environment, CancellationToken ct)
+    {
+        var apiOption = new Option<string?>("--api") { Description = "MineIngest API base, e.g. https://func-mineingest-xyz.azurewebsites.net/api (env MINEINGEST_API)", Recursive = true };
+        var keyOption = new Option<string?>("--key") { Description = "The province's upload key (env MINEINGEST_KEY)", Recursive = true };
+        var provinceOption = new Option<string?>("--province", "-p") { Description = "Province slug, e.g. kerman, or national (env MINEINGEST_PROVINCE)", Recursive = true };
+        var configOption = new Option<string?>("--config") { Description = "Settings file (JSON: api, key, province, functionKey, storage); default ~/.config/mineingest/config.json (env MINEINGEST_CONFIG)", Recursive = true };
+        var storageOption = new Option<string?>("--storage") { Description = "Storage connection string, or an account name to use your Azure sign-in (env MINEINGEST_STORAGE)", Recursive = true };
+
+        CliSettings Settings(ParseResult r) => CliSettings.Resolve(environment, r.GetValue(configOption), r.GetValue(apiOption),
+            r.GetValue(keyOption), r.GetValue(provinceOption), r.GetValue(storageOption));
+
+        var files = new Argument<FileInfo[]>("files") { Description = "Survey files (.xlsx, .xls, .csv)", Arity = ArgumentArity.OneOrMore };
+        var waitOption = new Option<bool>("--wait") { Description = "Wait for each survey's report and show it" };
+        var timeoutOption = new Option<int>("--timeout-minutes") { Description = "How long --wait waits", DefaultValueFactory = _ => 30 };
+        var upload = new Command("upload", "Upload survey files for a province") { files, waitOption, timeoutOption };
+        upload.SetAction((r, token) => Run(console, async () =>
+        {
+            var settings = Settings(r);
+            using var http = NewHttp();
+            var api = new ApiClient(http, settings);
+            var sender = new SurveySender(api, console);
+            var province = settings.RequireProvince();
+            var exit = ExitCodes.AllWentThrough;
+            foreach (var file in r.GetValue(files)!)
+            {
+                var blob = await sender.SendAsync(file, province, token);
+                if (r.GetValue(waitOption))
+                    exit = Math.Max(exit, Reports.ShowSurvey(console, await api.WaitForSurveyAsync(blob, TimeSpan.FromMinutes(r.GetValue(timeoutOption)), token)));
+            }
+            return exit;
+        }));
+
+        var folder = new Argument<DirectoryInfo>("folder") { Description = "Folder to watch" };
+        var intervalOption = new Option<double>("--interval") { Description = "Seconds between looks at the folder", DefaultValueFactory = _ => 10 };
+        var watch = new Command("watch", "Upload every new or changed spreadsheet in a folder, once it has stopped growing") { folder, intervalOption };
+        watch.SetAction((r, token) => Run(console, async () =>
+        {
+            var settings = Settings(r);
+            settings.RequireKey();
+            using var http = NewHttp();
+            var watcher = new FolderWatcher(new SurveySender(new ApiClient(http, settings), console), console, r.GetValue(folder)!.FullName,
+                settings.RequireProvince(), TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(intervalOption))));
+            return await watcher.RunAsync(token);
+        }));
+
+        var surveyArgument = new Argument<string>("survey") { Description = "A survey id, or a blob name such as kerman/20261126-101500-1a2b3c-survey.xlsx" };
+        var status = new Command("status", "Show a survey's report") { surveyArgument };
+        status.SetAction((r, token) => Run(console, async () =>
+        {
+            using var http = NewHttp();
+            var api = new ApiClient(http, Settings(r));
+            var which = r.GetValue(surveyArgument)!.Trim();
+            var survey = which.Contains('/')
+                ? await api.FindSurveyAsync(which, token) is { } found ? await api.GetSurveyAsync(found.Id, token)
+                    : throw new CliException($"No survey has been made from {which} yet. It may still be uploading, or the name is wrong.")
+                : await api.GetSurveyAsync(which, token);
+            return Reports.ShowSurvey(console, survey);
+        }));
+
+        var mineralOption = new Option<string?>("--mineral") { Description = "Mineral slug or name" };
+        var fromOption = new Option<string?>("--from") { Description = "Start of the period (Jalali or Gregorian date)" };
+        var toOption = new Option<string?>("--to") { Description = "End of the period" };
+        var summary = new Command("summary", "National or provincial figures") { mineralOption, fromOption, toOption };
+        summary.SetAction((r, token) => Run(console, async () =>
+        {
+            using var http = NewHttp();
+            var settings = Settings(r);
+            var query = string.Join("&", new[] { ("province", settings.Province), ("mineral", r.GetValue(mineralOption)), ("from", r.GetValue(fromOption)), ("to", r.GetValue(toOption)) }
+                .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+            Reports.ShowSummary(console, await new ApiClient(http, settings).GetSummaryAsync(query.Length == 0 ? "" : "?" + query, token));
+            return ExitCodes.AllWentThrough;
+        }));
+
+        var keys = new Command("keys", "Province upload keys (for the programme office; talks to storage directly)");
+        var create = new Command("create", "Create a key for a province and show it once");
+        create.SetAction((r, token) => Run(console, async () =>
+        {
+            var (store, folderName) = KeyStore(Settings(r), requireProvince: true);
+            var (info, key) = await store.CreateAsync(folderName!, token);
+            console.MarkupLineInterpolated($"Key {info.Id} for {info.Province}:");
+            console.WriteLine(key);
+            console.MarkupLine("[yellow]Copy it now: it is stored only as a hash and cannot be shown again.[/]");
+            return ExitCodes.AllWentThrough;
+        }));
+        var list = new Command("list", "List keys (all provinces, or --province)");
+        list.SetAction((r, token) => Run(console, async () =>
+        {
+            var (store, folderName) = KeyStore(Settings(r), requireProvince: false);
+            var table = new Table().AddColumns("Province", "Key id", "Created (UTC)", "Revoked (UTC)");
+            foreach (var k in await store.ListAsync(folderName, token))
+                table.AddRow(k.Province, k.Id, k.CreatedOn.UtcDateTime.ToString("yyyy-MM-dd HH:mm"), k.RevokedOn?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "");
+            console.Write(table);
+            return ExitCodes.AllWentThrough;
+        }));
+        var idOption = new Option<string?>("--id") { Description = "The key id to revoke; without it, every key of the province" };
+        var revoke = new Command("revoke", "Revoke a province's key (or all its keys)") { idOption };
+        revoke.SetAction((r, token) => Run(console, async () =>
+        {
+            var (store, folderName) = KeyStore(Settings(r), requireProvince: true);
+            var revoked = await store.RevokeAsync(folderName!, r.GetValue(idOption), token);
+            if (revoked == 0) throw new CliException($"{folderName} has no live key{(r.GetValue(idOption) is { } id ? " with id " + id : "")}.");
+            console.MarkupLineInterpolated($"Revoked {revoked} key(s) of {folderName}.");
+            return ExitCodes.AllWentThrough;
+        }));
+        keys.Add(create);
+        keys.Add(list);
+        keys.Add(revoke);
+
+        var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
+        {
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, summary, keys,
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) console.MarkupLineInterpolated($"[red]{error.Message}[/]");
+            console.WriteLine("Run mineingest --help for the commands.");
+            return ExitCodes.Error;
+        }
+        var output = new StringWriter();
+        var exit = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, ct);
+        if (output.ToString() is { Length: > 0 } text) console.Write(new Text(text)); // help and version
+        return exit;
+    }
+
+    private static HttpClient NewHttp() => new() { Timeout = TimeSpan.FromSeconds(100) };
+
+    private static async Task<int> Run(IAnsiConsole console, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (CliException ex)
+        {
+            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return ExitCodes.Error;
+        }
+        catch (OperationCanceledException)
+        {
+            console.WriteLine("Stopped.");
+            return ExitCodes.Error;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            console.MarkupLineInterpolated($"[red]Storage refused the request: {ex.Message.Split('\n')[0]}[/]");
+            return ExitCodes.Error;
+        }
+    }
+
+    private static (ProvinceKeyStore Store, string? Folder) KeyStore(CliSettings settings, bool requireProvince)
+    {
+        var connection = settings.Storage.Contains('=')
+            ? new Dictionary<string, string?> { [StorageClients.ConnectionName] = settings.Storage }
+            : new Dictionary<string, string?> { [$"{StorageClients.ConnectionName}:accountName"] = settings.Storage };
+        var storage = StorageClients.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(connection).Build());
+        var store = new ProvinceKeyStore(storage, ReferenceData.Default, TimeProvider.System);
+        if (settings.Province is null)
+            return requireProvince ? (store, settings.RequireProvince()) : (store, null);
+        var folder = store.Folder(settings.Province)
+                     ?? throw new CliException($"\"{settings.Province}\" is not a province of Iran (or national).");
+        return (store, folder);
+    }
+}

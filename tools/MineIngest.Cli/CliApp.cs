@@ -130,7 +130,7 @@ public static class CliApp
         }
         var output = new StringWriter();
         var exit = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, ct);
-        if (output.ToString() is { Length: > 0 } text) console.Write(new Text(text)); // help and version
+        if (output.ToString() is { Length: > 0 } text) console.Profile.Out.Writer.Write(text); // help and version, as System.CommandLine laid them out
         return exit;
     }
 

@@ -15,8 +15,8 @@ param subscribeIngestion bool = false
 
 @description('Rows per chunk message; see local.settings.sample.json.')
 @minValue(1)
-@maxValue(5000)
-param rowsPerChunk int = 1000
+@maxValue(10000)
+param rowsPerChunk int = 5000
 
 @description('Largest upload accepted, in bytes.')
 param maxSurveyFileBytes int = 52428800

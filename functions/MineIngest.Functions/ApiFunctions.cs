@@ -38,6 +38,17 @@ public sealed class ApiFunctions(MineApi api)
         CancellationToken ct) =>
         new ResultAction(await api.CreateUploadAsync(province, req.Headers[MineApi.ProvinceKeyHeader], req.Body, ct));
 
+    /// <summary>The dashboard page; open it with ?code=FUNCTION_KEY and it passes the key on to the API.</summary>
+    [Function("Dashboard")]
+    public IActionResult Dashboard([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard")] HttpRequest req) =>
+        new ResultAction(DashboardFiles.Page());
+
+    /// <summary>The dashboard's script and style: static, no data, so no key (a script tag cannot send one).</summary>
+    [Function("DashboardFile")]
+    public IActionResult DashboardFile(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{file}")] HttpRequest req, string file) =>
+        new ResultAction(DashboardFiles.Asset(file));
+
     [Function("Health")]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await api.HealthAsync(ct));

@@ -19,6 +19,10 @@ public static class LocalHostApp
             .AddCommandLine(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
 
+        // Benchmarks only: count the app's storage requests and serve them, with a no-op route to compare latency against.
+        var diagnostics = builder.Configuration.GetValue<bool>("Diagnostics:Enabled");
+        var counter = new StorageRequestCounter();
+        if (diagnostics) builder.Services.AddSingleton(_ => StorageClients.FromConfiguration(builder.Configuration, counter));
         builder.Services.AddMineIngest(builder.Configuration);
         builder.Services.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(LocalFunctions)));
         var extensions = builder.Configuration.GetSection("extensions");
@@ -39,7 +43,15 @@ public static class LocalHostApp
         api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
         api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, MineApi a, CancellationToken ct) =>
             a.CreateUploadAsync(province, r.Headers[MineApi.ProvinceKeyHeader], r.Body, ct));
+        api.MapGet("/dashboard", () => DashboardFiles.Page());
+        api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
+        app.MapGet("/", () => Results.Redirect("/api/dashboard"));
         api.MapGet("/health", (MineApi a, CancellationToken ct) => a.HealthAsync(ct));
+        if (diagnostics)
+        {
+            app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());
+            app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
+        }
         return app;
     }
 

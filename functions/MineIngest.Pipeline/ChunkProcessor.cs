@@ -125,8 +125,10 @@ public sealed class ChunkProcessor(
 
     /// <summary>
     /// Writes mines in transactions of up to 100 per province, each only where this survey's row is newer than
-    /// the mine on record. One range query per batch finds what is on record; a concurrent writer makes the
-    /// transaction fail on its ETag, and the batch is decided again.
+    /// the mine on record. A batch is first sent as inserts alone: for mines not yet on record (a new round's
+    /// usual case) that is one request per 100 mines. If any is on record the insert fails as a whole, and one
+    /// range query decides each mine; a concurrent writer makes that transaction fail on its ETag, and the batch
+    /// is decided again.
     /// </summary>
     private async Task WriteMinesAsync(List<MineEntity> mines, CancellationToken ct)
     {
@@ -136,6 +138,7 @@ public sealed class ChunkProcessor(
             for (var i = 0; i < sorted.Count; i += BatchSize)
             {
                 var batch = sorted.GetRange(i, Math.Min(BatchSize, sorted.Count - i));
+                if (await TryInsertAllAsync(batch, ct)) continue;
                 for (var attempt = 1; ; attempt++)
                 {
                     try
@@ -149,6 +152,19 @@ public sealed class ChunkProcessor(
                     }
                 }
             }
+        }
+    }
+
+    private async Task<bool> TryInsertAllAsync(List<MineEntity> batch, CancellationToken ct)
+    {
+        try
+        {
+            await storage.Mines.SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.Add, m)), ct);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false; // some are on record: decide one by one
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Azure;
@@ -28,6 +29,18 @@ public sealed class MineApi(
         if (errors.Count > 0) return BadQuery(errors);
 
         var snapshot = await view.GetAsync(ct);
+        // Many readers ask the same question of the same snapshot: answer each once, as bytes.
+        var cache = _summaries;
+        if (!ReferenceEquals(cache.Snapshot, snapshot) || cache.Answers.Count > 500) _summaries = cache = (snapshot, new());
+        var answer = cache.Answers.GetOrAdd($"{province}|{mineral}|{from}|{to}",
+            _ => JsonSerializer.SerializeToUtf8Bytes(BuildSummary(snapshot, province, mineral, from, to), Json));
+        return Results.Bytes(answer, "application/json; charset=utf-8");
+    });
+
+    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _summaries = (new([], null), new());
+
+    private static Summary BuildSummary(MineSnapshot snapshot, string? province, string? mineral, string? from, string? to)
+    {
         var scope = snapshot.Ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)).ToList();
         bool InPeriod(MineEntity m) => m.Status == "revived" && m.RevivedOn is { } on
             && (from is null || string.CompareOrdinal(on, from) >= 0) && (to is null || string.CompareOrdinal(on, to) <= 0);
@@ -38,7 +51,7 @@ public sealed class MineApi(
         }
 
         var all = Figures(scope);
-        var summary = new Summary(
+        return new Summary(
             province, mineral, from, to, all.Mines, scope.Select(m => m.PartitionKey).Distinct().Count(), all.Tiers,
             new StatusCounts(scope.Count(m => m.Status == "idle"), scope.Count(m => m.Status == "reviving"),
                 scope.Count(m => m.Status == "revived"), scope.Count(m => m.Status == "active")),
@@ -48,8 +61,7 @@ public sealed class MineApi(
             scope.GroupBy(m => m.Mineral).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => { var f = Figures(g.ToList()); return new MineralGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
             scope.Count == 0 ? null : scope.Max(m => m.Timestamp)?.UtcDateTime);
-        return Results.Json(summary, Json);
-    });
+    }
 
     public Task<IResult> MinesAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
     {

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline;
@@ -10,10 +11,16 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf);
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
 /// It asks storage only for mines changed since it last looked (by their Timestamp, with a few seconds'
 /// overlap for writes that committed out of order), and not more often than MineViewRefreshSeconds.
+/// Once loaded, a stale view is served while one background refresh runs, so no request waits on storage
+/// (with MineViewRefreshSeconds 0, every request reads what is on record first).
 /// </summary>
-public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time)
+public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
+    /// <summary>Every column the API answers with; not the free-text notes, which would double the view's memory.</summary>
+    private static readonly string[] Columns = typeof(MineEntity).GetProperties()
+        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag))).Select(p => p.Name).ToArray();
+    private int _refreshing;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string, string), MineEntity> _mines = new();
@@ -23,7 +30,34 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
 
     public async Task<MineSnapshot> GetAsync(CancellationToken ct)
     {
-        if (time.GetUtcNow() - _checkedAt < TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds)) return _snapshot;
+        var refresh = TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds);
+        if (time.GetUtcNow() - _checkedAt < refresh) return _snapshot;
+        if (refresh > TimeSpan.Zero && _checkedAt != DateTimeOffset.MinValue)
+        {
+            if (Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0) _ = RefreshInBackgroundAsync();
+            return _snapshot;
+        }
+        return await RefreshAsync(ct);
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await RefreshAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "The mine view could not be refreshed; the API answers from the view of {CheckedAt}", _checkedAt);
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    private async Task<MineSnapshot> RefreshAsync(CancellationToken ct)
+    {
         await _gate.WaitAsync(ct);
         try
         {
@@ -31,7 +65,7 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
             if (now - _checkedAt < TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds)) return _snapshot;
             var filter = _highWater is { } since ? TableClient.CreateQueryFilter($"Timestamp ge {since - Overlap}") : null;
             var changed = false;
-            await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
+            await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: ct))
             {
                 var key = (mine.PartitionKey, mine.RowKey);
                 if (_mines.TryGetValue(key, out var known) && known.ETag == mine.ETag) continue;

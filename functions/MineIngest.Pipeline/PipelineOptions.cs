@@ -22,9 +22,9 @@ public sealed class PipelineOptions
     /// <summary>Upload keys of the provinces, as salted hashes.</summary>
     public const string ProvinceKeysTable = "provincekeys";
 
-    /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks.</summary>
-    [Range(1, 5000)]
-    public int RowsPerChunk { get; set; } = 1000;
+    /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks; 5,000 makes a national file's batches nearly full (docs/BENCHMARKS.md).</summary>
+    [Range(1, 10000)]
+    public int RowsPerChunk { get; set; } = 5000;
 
     /// <summary>Must equal host.json's queues.maxDequeueCount: on the last try a mine that still throws is recorded as failed.</summary>
     [Range(1, 100)]

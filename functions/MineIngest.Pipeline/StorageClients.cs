@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -25,12 +26,19 @@ public sealed class StorageClients
         Tables = tables;
     }
 
-    public static StorageClients FromConfiguration(IConfiguration configuration)
+    /// <param name="counter">Counts every request (benchmarks); null in normal runs.</param>
+    public static StorageClients FromConfiguration(IConfiguration configuration, StorageRequestCounter? counter = null)
     {
         var blobOptions = new BlobClientOptions();
         // The Functions runtime's queue triggers expect base64 messages.
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         var tableOptions = new TableClientOptions();
+        if (counter is not null)
+        {
+            blobOptions.AddPolicy(counter.For("blob"), HttpPipelinePosition.PerRetry);
+            queueOptions.AddPolicy(counter.For("queue"), HttpPipelinePosition.PerRetry);
+            tableOptions.AddPolicy(counter.For("table"), HttpPipelinePosition.PerRetry);
+        }
 
         var connectionString = configuration[ConnectionName];
         if (!string.IsNullOrWhiteSpace(connectionString))

@@ -58,9 +58,9 @@ public class BindingsTests
             .Select(t => "/api/" + t.GetProperty("route").GetString()).Order().ToList();
         var app = LocalHostApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true"]);
         var served = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
-            .Select(e => e.RoutePattern.RawText!).Order().ToList();
+            .Select(e => e.RoutePattern.RawText!).Where(r => r != "/").Order().ToList(); // "/" redirects to the dashboard, locally only
 
-        Assert.Equal(6, declared.Count);
+        Assert.Equal(9, declared.Count);
         Assert.Equal(declared, served);
     }
 

@@ -17,7 +17,8 @@ public sealed class InfraTests
     private static JsonObject Compile()
     {
         var path = Path.Combine(Azurite.RepoRoot, ".tools", "infra", "main.json");
-        if (!File.Exists(path))
+        var newestSource = Directory.EnumerateFiles(Path.Combine(Azurite.RepoRoot, "infra"), "*.bicep", SearchOption.AllDirectories).Max(File.GetLastWriteTimeUtc);
+        if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < newestSource)
         {
             using var validate = Process.Start(new ProcessStartInfo("bash", [Path.Combine(Azurite.RepoRoot, "infra", "validate.sh")])
             {

@@ -1,0 +1,190 @@
+// End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
+// upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
+// per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using MineIngest.TestData;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var root = FindRoot();
+var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
+var sizes = positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
+var results = new List<string[]>();
+
+foreach (var rows in sizes)
+{
+    var file = Generated.Survey(rows, "national").ToXlsx();
+    var samples = new List<Run>();
+    for (var run = 0; run < runs; run++)
+    {
+        await using var stack = await Stack.StartAsync(root);
+        var result = await stack.IngestAsync($"national/bench-{rows}.xlsx", file, rows - rows / 20);
+        Console.Error.WriteLine($"{rows:N0} rows, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB, {result.Requests:N0} app storage requests");
+        samples.Add(result);
+        if (run == 0 && rows == 10_000 && !args.Contains("--no-wrk"))
+        {
+            foreach (var (name, path) in new[] { ("no-op route (same host)", "/diagnostics/noop"), ("/api/summary", "/api/summary"), ("/api/mines?top=50", "/api/mines?top=50") })
+            {
+                var w = Wrk(stack.Url + path);
+                results.Add([$"API, 10,000 mines, wrk 32 connections 10 s: {name}", $"{w.Rps:N0} req/s, p50 {w.P50}, p99 {w.P99}", path == "/api/summary" ? "p99 < 20 ms" : ""]);
+            }
+        }
+        if (run == 0) Console.Error.WriteLine("  requests by operation: " + string.Join(", ", result.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+    var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
+    results.Add([$"End to end, {rows:N0}-row xlsx ({file.Length / 1e6:0.0} MB), upload to /api/summary (median of {runs})",
+        $"{median.Seconds:0.0} s ({rows / median.Seconds:N0} rows/s); runs {string.Join(", ", samples.Select(s => s.Seconds.ToString("0.0")))}",
+        rows == 100_000 ? "<= 60 s" : ""]);
+    results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx", $"{samples.Max(s => s.PeakMb):0} MB", ""]);
+    results.Add([$"App storage requests per mine, {rows:N0} rows", $"{median.Requests / (double)(rows - rows / 20):0.000} ({median.Requests:N0} requests)", "as low as it goes"]);
+}
+
+if (!args.Contains("--no-memory"))
+{
+    // 50 MB: 100,000 rows with long notes, as csv (an xlsx that size would be mostly compressed padding).
+    var padded = Generated.Survey(100_000, "national");
+    var note = new string('x', 380);
+    foreach (var row in padded.Rows) row.Set("notes", note);
+    var csv = padded.ToCsv();
+    var peaks = new List<double>();
+    for (var run = 0; run < runs; run++)
+    {
+        await using var stack = await Stack.StartAsync(root);
+        var result = await stack.IngestAsync("national/bench-50mb.csv", csv, 95_000);
+        Console.Error.WriteLine($"50 MB csv, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB");
+        peaks.Add(result.PeakMb);
+    }
+    results.Add([$"Host peak memory (VmHWM) ingesting a {csv.Length / 1e6:0.0} MB csv (100,000 rows)", $"{peaks.Max():0} MB (runs {string.Join(", ", peaks.Select(p => p.ToString("0")))})", "<= 400 MB"]);
+}
+
+Console.WriteLine($"| Measure | Result | Target |\n|---|---|---|");
+foreach (var r in results) Console.WriteLine($"| {r[0]} | {r[1]} | {r[2]} |");
+
+static (double Rps, string P50, string P99) Wrk(string url)
+{
+    var wrk = Process.Start(new ProcessStartInfo("wrk", ["-t2", "-c32", "-d10s", "--latency", url]) { RedirectStandardOutput = true })!;
+    var text = wrk.StandardOutput.ReadToEnd();
+    wrk.WaitForExit();
+    string Percentile(string p) => Regex.Match(text, $@"^\s+{p}%\s+(\S+)", RegexOptions.Multiline).Groups[1].Value;
+    var rps = double.Parse(Regex.Match(text, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+    if (Regex.Match(text, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } bad) Console.Error.WriteLine($"  {url}: {bad.Groups[1].Value} error responses");
+    return (rps, Percentile("50"), Percentile("99"));
+}
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "MineIngest.sln"))) return dir.FullName;
+    throw new InvalidOperationException("Run from inside the repository.");
+}
+
+sealed record Run(double Seconds, double PeakMb, long Requests, IReadOnlyDictionary<string, long> ByOperation);
+
+/// <summary>Azurite and the local host, each its own process, on free ports; gone on dispose.</summary>
+sealed class Stack : IAsyncDisposable
+{
+    private readonly string _data;
+    private readonly int _azuritePid;
+    private readonly Process _host;
+    private readonly HttpClient _http;
+    private readonly string _connection;
+    public string Url { get; }
+
+    private Stack(string data, int azuritePid, Process host, string url, string connection)
+    {
+        _data = data; _azuritePid = azuritePid; _host = host; Url = url; _connection = connection;
+        _http = new HttpClient { BaseAddress = new Uri(url) };
+    }
+
+    public static async Task<Stack> StartAsync(string root)
+    {
+        var data = Directory.CreateTempSubdirectory("mineingest-e2e-").FullName;
+        var blobPort = FreePort();
+        var azurite = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "scripts", "azurite.sh"), data, blobPort.ToString()]) { RedirectStandardOutput = true })!;
+        var pid = int.Parse((await azurite.StandardOutput.ReadToEndAsync()).Trim());
+        var connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+                         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                         $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{blobPort + 1}/devstoreaccount1;" +
+                         $"TableEndpoint=http://127.0.0.1:{blobPort + 2}/devstoreaccount1;";
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var dll = Path.Combine(root, "functions", "MineIngest.LocalHost", "bin", "Release", "net10.0", "MineIngest.LocalHost.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Diagnostics:Enabled=true", "--Logging:LogLevel:Default=Warning"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["AzureWebJobsStorage"] = connection;
+        var host = Process.Start(start)!;
+        host.OutputDataReceived += (_, _) => { };
+        host.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.Ordinal)) Console.Error.WriteLine("  host: " + line); };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        var stack = new Stack(data, pid, host, url, connection);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try { if ((await stack._http.GetAsync("/api/health")).IsSuccessStatusCode) return stack; }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline) { }
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<Run> IngestAsync(string blobName, byte[] content, int expectedMines)
+    {
+        var container = new BlobContainerClient(_connection, "surveys");
+        await container.CreateIfNotExistsAsync();
+        var before = await RequestsAsync();
+        await File.WriteAllTextAsync($"/proc/{_host.Id}/clear_refs", "5"); // resets the peak RSS (VmHWM)
+        var watch = Stopwatch.StartNew();
+        await container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(content));
+        while (true)
+        {
+            var items = (await _http.GetFromJsonAsync<JsonElement>($"/api/surveys?blob={Uri.EscapeDataString(blobName)}")).GetProperty("items");
+            if (items.GetArrayLength() > 0 && items[0].GetProperty("status").GetString() != "processing")
+            {
+                if (items[0].GetProperty("status").GetString() == "rejected") throw new InvalidOperationException("rejected: " + items[0]);
+                var summary = await _http.GetFromJsonAsync<JsonElement>("/api/summary");
+                if (summary.GetProperty("mines").GetInt32() >= expectedMines) break;
+            }
+            if (watch.Elapsed > TimeSpan.FromMinutes(15)) throw new TimeoutException(blobName);
+            await Task.Delay(500); // not faster: each look is a table query that Azurite must serve beside the work
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        var peak = PeakMb();
+        var after = await RequestsAsync();
+        var delta = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key)).Where(kv => kv.Value > 0)
+            .OrderByDescending(kv => kv.Value).ToDictionary();
+        return new Run(seconds, peak, delta.Values.Sum(), delta);
+    }
+
+    private async Task<Dictionary<string, long>> RequestsAsync() =>
+        (await _http.GetFromJsonAsync<Dictionary<string, long>>("/diagnostics/storage-requests"))!;
+
+    private double PeakMb()
+    {
+        var line = File.ReadLines($"/proc/{_host.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(Regex.Match(line, @"\d+").Value) / 1024.0;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        try { _host.Kill(entireProcessTree: true); await _host.WaitForExitAsync(); } catch (InvalidOperationException) { }
+        try { Process.GetProcessById(_azuritePid).Kill(entireProcessTree: true); } catch (ArgumentException) { }
+        await Task.Delay(300);
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+}

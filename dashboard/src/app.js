@@ -1,0 +1,286 @@
+// The programme office's dashboard: only the contract's HTTP API (http-api.md), in English or Persian.
+import { geoMercator, geoPath } from 'd3-geo';
+import { toGregorian, toJalaali, jalaaliMonthLength } from 'jalaali-js';
+
+/* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES */
+const apiBase = location.pathname.replace(/dashboard\/?$/, '');
+// In Azure the read routes need a function key: the page is opened with ?code=KEY and passes it on.
+const functionKey = new URLSearchParams(location.search).get('code');
+
+const text = {
+  en: {
+    title: 'Mine revival programme', language: 'Language', mines: 'Mines', provinces: 'Provinces', tierA: 'Tier A', tierB: 'Tier B',
+    tierC: 'Tier C', idle: 'Idle', reviving: 'Reviving', revived: 'Revived', active: 'Active', jobsPotential: 'Potential jobs',
+    period: 'Period', year: 'Year', span: 'Span', revivedInPeriod: 'Mines revived', jobsInPeriod: 'Jobs created',
+    byProvince: 'Mines by province', byMineral: 'Mines by mineral', map: 'Map', ranking: 'Ranking', province: 'Province',
+    mineral: 'Mineral', tier: 'Tier', status: 'Status', downloadCsv: 'Download CSV', mine: 'Mine', name: 'Name', score: 'Score',
+    surveyDate: 'Survey date', prev: 'Previous', next: 'Next', surveys: 'Recent surveys', file: 'File', received: 'Received',
+    rows: 'Rows', accepted: 'Accepted', rejected: 'Rejected', failed: 'Failed', all: 'All', wholeYear: 'Whole year',
+    quarter: (q) => `Quarter ${q}`, firstMonths: (n) => `First ${n} months`, page: (n) => `Page ${n}`,
+    months: ['Farvardin', 'Ordibehesht', 'Khordad', 'Tir', 'Mordad', 'Shahrivar', 'Mehr', 'Aban', 'Azar', 'Dey', 'Bahman', 'Esfand'],
+    resource: 'Resource', grade: 'Grade', access: 'Access', jobs: 'Jobs', cost: 'Cost', solvability: 'Solvability',
+    errorsOf: (f) => `Row errors of ${f}`, row: 'Row', field: 'Field', problem: 'Problem', noErrors: 'No row errors.',
+    asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.',
+  },
+  fa: {
+    title: 'برنامه احیای معادن کوچک', language: 'زبان', mines: 'معادن', provinces: 'استان‌ها', tierA: 'رده الف', tierB: 'رده ب',
+    tierC: 'رده ج', idle: 'راکد', reviving: 'در حال احیا', revived: 'احیاشده', active: 'فعال', jobsPotential: 'اشتغال بالقوه',
+    period: 'دوره', year: 'سال', span: 'بازه', revivedInPeriod: 'معادن احیاشده', jobsInPeriod: 'اشتغال ایجادشده',
+    byProvince: 'معادن به تفکیک استان', byMineral: 'معادن به تفکیک ماده معدنی', map: 'نقشه', ranking: 'رتبه‌بندی', province: 'استان',
+    mineral: 'ماده معدنی', tier: 'رده', status: 'وضعیت', downloadCsv: 'دریافت CSV', mine: 'معدن', name: 'نام', score: 'امتیاز',
+    surveyDate: 'تاریخ بازدید', prev: 'قبلی', next: 'بعدی', surveys: 'گزارش‌های اخیر', file: 'فایل', received: 'دریافت',
+    rows: 'ردیف‌ها', accepted: 'پذیرفته', rejected: 'ردشده', failed: 'ناموفق', all: 'همه', wholeYear: 'کل سال',
+    quarter: (q) => `فصل ${q}`, firstMonths: (n) => `${n} ماه نخست`, page: (n) => `صفحه ${n}`,
+    months: ['فروردین', 'اردیبهشت', 'خرداد', 'تیر', 'مرداد', 'شهریور', 'مهر', 'آبان', 'آذر', 'دی', 'بهمن', 'اسفند'],
+    resource: 'ذخیره', grade: 'عیار', access: 'دسترسی', jobs: 'اشتغال', cost: 'هزینه', solvability: 'حل‌پذیری',
+    errorsOf: (f) => `خطاهای ردیف‌های ${f}`, row: 'ردیف', field: 'ستون', problem: 'مشکل', noErrors: 'خطایی نیست.',
+    asOf: (d) => `به‌روز تا ${d}`, unavailable: 'داده‌ها اکنون در دسترس نیستند.',
+  },
+};
+let lang = localStorage.getItem('mineingest-lang') === 'fa' ? 'fa' : 'en';
+const t = (key, ...args) => { const v = text[lang][key]; return typeof v === 'function' ? v(...args) : v ?? key; };
+const named = (list, slug) => { const item = list.find((x) => x.slug === slug); return item ? (lang === 'fa' ? item.persian : item.english) : slug; };
+const number = (n) => (n ?? 0).toLocaleString(lang === 'fa' ? 'fa-IR' : 'en-US');
+const $ = (selector) => document.querySelector(selector);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v; else if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+};
+
+/** Both calendars: "1399/03/12 (2020-06-01)". */
+function bothDates(iso) {
+  if (!iso) return '';
+  const [gy, gm, gd] = iso.slice(0, 10).split('-').map(Number);
+  const j = toJalaali(gy, gm, gd);
+  const jalali = `${j.jy}/${String(j.jm).padStart(2, '0')}/${String(j.jd).padStart(2, '0')}`;
+  return `${jalali} (${iso.slice(0, 10)})`;
+}
+const isoOf = ({ gy, gm, gd }) => `${gy}-${String(gm).padStart(2, '0')}-${String(gd).padStart(2, '0')}`;
+
+async function api(path, params = {}) {
+  const url = new URL(apiBase + path, location.origin);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+  if (functionKey) url.searchParams.set('code', functionKey);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.status} ${path}`);
+  return response.json();
+}
+
+// ---- national figures -------------------------------------------------------------------------------------
+let summary = null;
+function renderFigures() {
+  const s = summary;
+  const cards = [
+    ['mines', s.mines], ['provinces', s.provinces], ['tierA', s.byTier.A], ['tierB', s.byTier.B], ['tierC', s.byTier.C],
+    ['idle', s.byStatus.idle], ['reviving', s.byStatus.reviving], ['revived', s.byStatus.revived], ['active', s.byStatus.active],
+    ['jobsPotential', s.jobsPotential],
+  ];
+  $('#figures').replaceChildren(...cards.map(([key, value]) => el('div', { class: 'card' },
+    el('div', { class: 'label' }, t(key)), el('div', { class: 'value', 'data-testid': `fig-${key}`, 'data-value': String(value) }, number(value)))));
+  $('#asof').textContent = s.asOf ? t('asOf', bothDates(s.asOf)) : '';
+  renderBars('#bars-province', s.byProvince.map((g) => ({ label: named(PROVINCES, g.province), ...g })));
+  renderBars('#bars-mineral', s.byMineral.map((g) => ({ label: named(MINERALS, g.mineral), ...g })));
+}
+
+function renderBars(selector, groups) {
+  const max = Math.max(1, ...groups.map((g) => g.mines));
+  const sorted = [...groups].sort((a, b) => b.mines - a.mines);
+  $(selector).replaceChildren(...sorted.map((g) => el('div', { class: 'bar', 'data-testid': 'bar' },
+    el('span', {}, g.label),
+    el('div', { class: 'track', title: `A ${g.byTier.A} · B ${g.byTier.B} · C ${g.byTier.C}` },
+      ...['A', 'B', 'C'].map((tier) => el('div', { class: `seg ${tier}`, style: `width:${(100 * g.byTier[tier]) / max}%` }))),
+    el('span', { class: 'n' }, number(g.mines)))));
+}
+
+// ---- period picker: Jalali years, months, quarters, "first N months" ------------------------------------------
+function spans() {
+  const list = [{ key: 'year', label: t('wholeYear'), from: 1, to: 12 }];
+  for (let q = 1; q <= 4; q++) list.push({ key: `q${q}`, label: t('quarter', q), from: q * 3 - 2, to: q * 3 });
+  for (let n = 2; n <= 11; n++) list.push({ key: `first${n}`, label: t('firstMonths', n), from: 1, to: n });
+  t('months').forEach((m, i) => list.push({ key: `m${i + 1}`, label: m, from: i + 1, to: i + 1 }));
+  return list;
+}
+function fillPeriodPicker() {
+  const current = toJalaali(new Date()).jy;
+  const year = $('#period-year');
+  const chosenYear = year.value || String(current);
+  year.replaceChildren(...Array.from({ length: current - 1389 }, (_, i) => current - i)
+    .map((y) => el('option', { value: String(y) }, lang === 'fa' ? number(y).replace(/٬/g, '') : String(y))));
+  year.value = chosenYear;
+  const span = $('#period-span');
+  const chosenSpan = span.value || 'year';
+  span.replaceChildren(...spans().map((s) => el('option', { value: s.key }, s.label)));
+  span.value = chosenSpan;
+}
+async function loadPeriod() {
+  const jy = Number($('#period-year').value);
+  const span = spans().find((s) => s.key === $('#period-span').value);
+  const from = isoOf(toGregorian(jy, span.from, 1));
+  const to = isoOf(toGregorian(jy, span.to, jalaaliMonthLength(jy, span.to)));
+  $('#period-dates').textContent = `${bothDates(from)} – ${bothDates(to)}`;
+  const period = await api('summary', { from, to });
+  $('#period-revived').textContent = number(period.revived);
+  $('#period-revived').dataset.value = String(period.revived);
+  $('#period-jobs').textContent = number(period.jobsCreated);
+  $('#period-jobs').dataset.value = String(period.jobsCreated);
+}
+
+// ---- map --------------------------------------------------------------------------------------------------
+async function allMines() {
+  const mines = [];
+  let continuation;
+  do {
+    const page = await api('mines', { top: 1000, continuation });
+    mines.push(...page.items);
+    continuation = page.continuation;
+  } while (continuation && mines.length < 200000);
+  return mines;
+}
+function renderMap(mines) {
+  const svg = $('#map');
+  const projection = geoMercator().fitExtent([[10, 10], [790, 630]], IRAN_OUTLINE);
+  const path = geoPath(projection);
+  const ns = 'http://www.w3.org/2000/svg';
+  const land = document.createElementNS(ns, 'path');
+  land.setAttribute('class', 'land');
+  land.setAttribute('d', path(IRAN_OUTLINE));
+  const points = document.createElementNS(ns, 'g');
+  points.setAttribute('id', 'mine-points');
+  // Tier A drawn last, on top.
+  for (const m of [...mines].sort((a, b) => b.tier.localeCompare(a.tier))) {
+    const [x, y] = projection([m.longitude, m.latitude]);
+    const c = document.createElementNS(ns, 'circle');
+    c.setAttribute('cx', x.toFixed(1)); c.setAttribute('cy', y.toFixed(1)); c.setAttribute('r', mines.length > 2000 ? '1.6' : '4');
+    c.setAttribute('class', m.tier);
+    const title = document.createElementNS(ns, 'title');
+    title.textContent = `${m.mineId} ${m.name} (${m.tier}, ${m.score})`;
+    c.append(title);
+    points.append(c);
+  }
+  svg.replaceChildren(land, points);
+}
+
+// ---- ranking with filters and paging ----------------------------------------------------------------------
+const ranking = { pages: [undefined], index: 0, items: [] };
+const filters = () => ({ province: $('#f-province').value, mineral: $('#f-mineral').value, tier: $('#f-tier').value, status: $('#f-status').value });
+function fillFilters() {
+  const options = (list) => [el('option', { value: '' }, t('all')), ...list.map((x) => el('option', { value: x.slug }, lang === 'fa' ? x.persian : x.english))];
+  for (const [id, list] of [['#f-province', PROVINCES], ['#f-mineral', MINERALS], ['#f-status', STATUSES]]) {
+    const select = $(id);
+    const chosen = select.value;
+    select.replaceChildren(...options(list));
+    select.value = chosen;
+  }
+  $('#f-tier').options[0].textContent = t('all');
+}
+async function loadRanking(index = 0) {
+  if (index === 0) ranking.pages = [undefined];
+  const page = await api('mines', { ...filters(), top: 25, continuation: ranking.pages[index] });
+  ranking.index = index;
+  ranking.items = page.items;
+  ranking.pages[index + 1] = page.continuation ?? null;
+  renderRanking();
+}
+function renderRanking() {
+  const offset = ranking.index * 25;
+  $('#ranking tbody').replaceChildren(...ranking.items.map((m, i) => el('tr', { 'data-testid': 'ranking-row', onclick: () => showBreakdown(m) },
+    el('td', { class: 'num' }, number(offset + i + 1)), el('td', {}, m.mineId), el('td', {}, m.name),
+    el('td', {}, named(PROVINCES, m.province)), el('td', {}, named(MINERALS, m.mineral)), el('td', {}, named(STATUSES, m.status)),
+    el('td', { class: 'num' }, m.score.toFixed(1)), el('td', { class: `tier ${m.tier}` }, m.tier), el('td', {}, bothDates(m.surveyDate)))));
+  $('#page').textContent = t('page', number(ranking.index + 1));
+  $('#prev').disabled = ranking.index === 0;
+  $('#next').disabled = !ranking.pages[ranking.index + 1];
+}
+function showBreakdown(m) {
+  const keys = ['resource', 'grade', 'access', 'jobs', 'cost', 'solvability'];
+  const box = $('#breakdown');
+  box.hidden = false;
+  box.replaceChildren(el('h3', {}, `${m.mineId} · ${m.name} · ${m.score.toFixed(1)} (${m.tier})`),
+    ...keys.map((k) => el('div', { class: 'component', 'data-testid': 'component' },
+      el('span', {}, t(k)), el('div', { class: 'track' }, el('div', { class: 'fill', style: `width:${Math.round(m.components[k] * 100)}%` })),
+      el('span', { class: 'n' }, m.components[k].toFixed(2)))));
+}
+
+/** The ranking of the filters as CSV: UTF-8 with a byte order mark, so that Excel shows Persian names intact. */
+async function downloadCsv() {
+  const rows = [];
+  let continuation;
+  do {
+    const page = await api('mines', { ...filters(), top: 1000, continuation });
+    rows.push(...page.items);
+    continuation = page.continuation;
+  } while (continuation);
+  const header = ['rank', 'province', 'province_fa', 'mine_id', 'name', 'county', 'mineral', 'mineral_fa', 'status', 'score', 'tier',
+    'resource', 'grade', 'access', 'jobs', 'cost', 'solvability', 'jobs_potential', 'jobs_created', 'survey_date', 'survey_date_jalali'];
+  const quote = (v) => { const s = v === null || v === undefined ? '' : String(v); return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  const lines = rows.map((m, i) => [i + 1, m.province, PROVINCES.find((p) => p.slug === m.province)?.persian, m.mineId, m.name, m.county,
+    m.mineral, MINERALS.find((x) => x.slug === m.mineral)?.persian, m.status, m.score, m.tier, m.components.resource, m.components.grade,
+    m.components.access, m.components.jobs, m.components.cost, m.components.solvability, m.jobsPotential, m.jobsCreated, m.surveyDate,
+    bothDates(m.surveyDate).split(' ')[0]].map(quote).join(','));
+  const blob = new Blob(['\uFEFF' + [header.join(','), ...lines].join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+  const link = el('a', { href: URL.createObjectURL(blob), download: `mineingest-ranking-${filters().province || 'all'}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// ---- recent surveys -----------------------------------------------------------------------------------------
+async function loadSurveys() {
+  const list = await api('surveys');
+  $('#surveys tbody').replaceChildren(...list.items.slice(0, 20).map((s) => el('tr', { 'data-testid': 'survey-row', onclick: () => showSurvey(s.id) },
+    el('td', {}, s.blob), el('td', {}, bothDates(s.receivedAt)), el('td', {}, s.status), el('td', { class: 'num' }, number(s.rows)),
+    el('td', { class: 'num' }, number(s.accepted)), el('td', { class: 'num' }, number(s.rejected)), el('td', { class: 'num' }, number(s.failed)))));
+}
+async function showSurvey(id) {
+  const s = await api(`surveys/${encodeURIComponent(id)}`);
+  const box = $('#survey-errors');
+  box.hidden = false;
+  const body = s.error ? [el('p', { class: 'error' }, s.error)]
+    : s.errors.length === 0 ? [el('p', {}, t('noErrors'))]
+      : [el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('row')), el('th', {}, t('mine')), el('th', {}, t('field')), el('th', {}, t('problem')))),
+        el('tbody', {}, ...s.errors.map((e) => el('tr', { 'data-testid': 'survey-error' }, el('td', { class: 'num' }, number(e.row)),
+          el('td', {}, e.mineId ?? ''), el('td', {}, e.field ?? ''), el('td', {}, e.message)))))];
+  box.replaceChildren(el('h3', {}, t('errorsOf', s.blob)), ...body);
+}
+
+// ---- language and start ---------------------------------------------------------------------------------------
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = lang === 'fa' ? 'rtl' : 'ltr';
+  $('#lang').value = lang;
+  document.querySelectorAll('[data-i18n]').forEach((node) => { node.textContent = t(node.dataset.i18n); });
+  document.title = t('title');
+  fillPeriodPicker();
+  fillFilters();
+}
+async function guarded(work) {
+  try { await work(); } catch (error) { console.error(error); $('#asof').textContent = t('unavailable'); }
+}
+async function start() {
+  applyLanguage();
+  $('#lang').addEventListener('change', async () => {
+    lang = $('#lang').value;
+    localStorage.setItem('mineingest-lang', lang);
+    applyLanguage();
+    if (summary) renderFigures();
+    renderRanking();
+    await guarded(loadPeriod);
+  });
+  $('#period-year').addEventListener('change', () => guarded(loadPeriod));
+  $('#period-span').addEventListener('change', () => guarded(loadPeriod));
+  for (const id of ['#f-province', '#f-mineral', '#f-tier', '#f-status']) $(id).addEventListener('change', () => guarded(() => loadRanking(0)));
+  $('#prev').addEventListener('click', () => guarded(() => loadRanking(ranking.index - 1)));
+  $('#next').addEventListener('click', () => guarded(() => loadRanking(ranking.index + 1)));
+  $('#download-csv').addEventListener('click', () => guarded(downloadCsv));
+  await guarded(async () => {
+    summary = await api('summary');
+    renderFigures();
+    await Promise.all([loadPeriod(), loadRanking(0), loadSurveys(), allMines().then(renderMap)]);
+  });
+  document.body.dataset.ready = 'true';
+}
+start();

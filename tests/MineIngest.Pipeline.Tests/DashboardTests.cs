@@ -1,0 +1,166 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Playwright;
+using MineIngest.LocalHost;
+using MineIngest.Pipeline;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>The local stack with the three sample surveys loaded, and Debian's Chromium driven by Playwright.</summary>
+public sealed class DashboardFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+    private readonly Azurite _azurite = new();
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+    public IBrowser Browser { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public string Url { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (apt-get install chromium); .ci/run does.");
+        Url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        _app = LocalHostApp.Build([$"--AzureWebJobsStorage={_azurite.ConnectionString}", $"--urls={Url}", "--Pipeline:MineViewRefreshSeconds=0",
+            "--extensions:queues:maxPollingInterval=00:00:00.500", "--Logging:LogLevel:Default=Warning"]);
+        await _app.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(Url) };
+        var surveys = new Azure.Storage.Blobs.BlobContainerClient(_azurite.ConnectionString, PipelineOptions.SurveysContainer);
+        await surveys.CreateIfNotExistsAsync();
+        foreach (var (file, folder) in new[] { ("kerman-1399-spring.xlsx", "kerman"), ("yazd-2021.csv", "yazd"), ("national-1400.xls", "national") })
+        {
+            await surveys.GetBlobClient($"{folder}/{file}").UploadAsync(Path.Combine(Azurite.RepoRoot, "samples", file));
+            await PipelineFixture.WaitForSurveyAsync(Http, $"{folder}/{file}");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium, Headless = true,
+            // As root in a sandbox, with no network beyond loopback: no sandbox, no background connections.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
+        Http?.Dispose();
+        _azurite.Dispose();
+    }
+}
+
+public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
+{
+    /// <summary>Where the screenshot is kept (ignored by git; CI can collect it).</summary>
+    public static string ArtefactFolder { get; } = Path.Combine(Azurite.RepoRoot, "tests", "artifacts");
+
+    private async Task<IPage> OpenAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        var failures = new List<string>();
+        page.RequestFailed += (_, r) => failures.Add(r.Url);
+        await page.GotoAsync(fixture.Url + "/"); // the local stack's root redirects to /api/dashboard
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.EndsWith("/api/dashboard", page.Url);
+        Assert.Empty(failures);
+        return page;
+    }
+
+    private static async Task<int> ValueAsync(IPage page, string testId) =>
+        int.Parse((await page.GetByTestId(testId).GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Figures_on_screen_equal_the_summary_and_every_mine_is_a_point_on_the_map()
+    {
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 2200 } });
+        var page = await OpenAsync(context);
+        var summary = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/summary");
+        Assert.True(summary.GetProperty("mines").GetInt32() >= 8, $"the samples should give at least 8 mines, not {summary.GetProperty("mines").GetInt32()}");
+
+        Assert.Equal(summary.GetProperty("mines").GetInt32(), await ValueAsync(page, "fig-mines"));
+        Assert.Equal(summary.GetProperty("provinces").GetInt32(), await ValueAsync(page, "fig-provinces"));
+        foreach (var tier in new[] { "A", "B", "C" })
+            Assert.Equal(summary.GetProperty("byTier").GetProperty(tier).GetInt32(), await ValueAsync(page, $"fig-tier{tier}"));
+        foreach (var status in new[] { "idle", "reviving", "revived", "active" })
+            Assert.Equal(summary.GetProperty("byStatus").GetProperty(status).GetInt32(), await ValueAsync(page, $"fig-{status}"));
+        Assert.Equal(summary.GetProperty("jobsPotential").GetInt32(), await ValueAsync(page, "fig-jobsPotential"));
+
+        Assert.Equal(summary.GetProperty("mines").GetInt32(), await page.Locator("#mine-points circle").CountAsync());
+        Assert.Equal(summary.GetProperty("byProvince").GetArrayLength(), await page.Locator("#bars-province [data-testid=bar]").CountAsync());
+
+        Directory.CreateDirectory(ArtefactFolder);
+        var shot = Path.Combine(ArtefactFolder, "dashboard.png");
+        await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+        Assert.True(new FileInfo(shot).Length > 20_000);
+    }
+
+    [Fact]
+    public async Task The_period_picker_changes_revived_and_jobs_as_the_api_counts_them()
+    {
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await OpenAsync(context);
+        async Task<(int Revived, int Jobs)> PickAsync(string year, string span)
+        {
+            var before = await page.Locator("#period-dates").TextContentAsync();
+            await page.SelectOptionAsync("#period-year", year);
+            await page.SelectOptionAsync("#period-span", span);
+            await page.WaitForFunctionAsync("before => document.querySelector('#period-dates').textContent !== before", before);
+            await page.WaitForTimeoutAsync(300);
+            return (await ValueAsync(page, "period-revived"), await ValueAsync(page, "period-jobs"));
+        }
+        async Task<(int, int)> ApiAsync(string from, string to)
+        {
+            var s = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/summary?from={from}&to={to}"); // Jalali dates, as the contract allows
+            return (s.GetProperty("revived").GetInt32(), s.GetProperty("jobsCreated").GetInt32());
+        }
+
+        var firstFive1399 = await PickAsync("1399", "first5");
+        Assert.Equal(await ApiAsync("1399-01-01", "1399-05-31"), firstFive1399);
+        Assert.True(firstFive1399.Revived > 0, "the Kerman sample has a mine revived in Khordad 1399");
+        Assert.Contains("1399/01/01 (2020-03-20)", await page.Locator("#period-dates").TextContentAsync());
+
+        var autumn1398 = await PickAsync("1398", "q3");
+        Assert.Equal(await ApiAsync("1398-07-01", "1398-09-30"), autumn1398);
+        Assert.NotEqual(firstFive1399, autumn1398);
+    }
+
+    [Fact]
+    public async Task A_filter_narrows_the_ranking_a_click_shows_the_breakdown_and_persian_turns_the_page_right_to_left()
+    {
+        await using var context = await fixture.Browser.NewContextAsync(new() { AcceptDownloads = true });
+        var page = await OpenAsync(context);
+        var rows = page.GetByTestId("ranking-row");
+        var all = await rows.CountAsync();
+        await page.SelectOptionAsync("#f-province", "yazd");
+        await page.WaitForFunctionAsync("n => document.querySelectorAll('[data-testid=ranking-row]').length !== n", all);
+        var yazd = await rows.CountAsync();
+        var expected = (await fixture.Http.GetFromJsonAsync<JsonElement>("/api/mines?province=yazd&top=25")).GetProperty("items").GetArrayLength();
+        Assert.Equal(expected, yazd);
+        Assert.InRange(yazd, 1, all - 1);
+        foreach (var cell in await page.Locator("#ranking tbody tr td:nth-child(4)").AllTextContentsAsync()) Assert.Equal("Yazd", cell);
+
+        await rows.First.ClickAsync();
+        Assert.Equal(6, await page.GetByTestId("component").CountAsync());
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-csv"));
+        var bytes = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]); // the BOM Excel needs to read UTF-8
+        var csv = Encoding.UTF8.GetString(bytes[3..]);
+        Assert.Contains("یزد", csv);
+        Assert.Equal(yazd + 1, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal("mineingest-ranking-yazd.csv", download.SuggestedFilename);
+
+        await page.SelectOptionAsync("#lang", "fa");
+        Assert.Equal("rtl", await page.GetAttributeAsync("html", "dir"));
+        Assert.Equal("معادن", await page.Locator("#figures .label").First.TextContentAsync());
+        foreach (var cell in await page.Locator("#ranking tbody tr td:nth-child(4)").AllTextContentsAsync()) Assert.Equal("یزد", cell);
+
+        await page.GetByTestId("survey-row").First.ClickAsync();
+        await page.WaitForSelectorAsync("#survey-errors:not([hidden])");
+    }
+}

@@ -3,6 +3,7 @@
 # 100,000 mines), the host's peak memory (also for a 50 MB survey), storage requests per mine, and wrk against
 # the API. Installs wrk (Debian) and Azurite (npm) when missing. Takes about 10 minutes on 2 cores.
 # Usage: bench/run.sh [RUNS=3]        Reading benchmarks (BenchmarkDotNet): bench/run.sh --reading
+# AZURITE_IN_MEMORY=1 bench/run.sh runs Azurite without saving to disk (faster; ./run.sh saves to disk).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

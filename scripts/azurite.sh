@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned Azurite (npm) into .tools/ if missing, and starts it with its data in the folder given.
 # Usage: scripts/azurite.sh DATA_DIR [BLOB_PORT] ; prints the PID on stdout.
+# AZURITE_IN_MEMORY=1 keeps the data in memory only (no periodic save of the whole store to DATA_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=3.37.0
@@ -13,7 +14,9 @@ if [ ! -x "$bin" ] || ! grep -q "\"version\": \"$version\"" "$root/.tools/node_m
   npm install --prefix "$root/.tools" --no-audit --no-fund --loglevel=error "azurite@$version" >&2
 fi
 mkdir -p "$data"
-"$bin" --silent --skipApiVersionCheck --location "$data" \
+store=(--location "$data")
+[[ "${AZURITE_IN_MEMORY:-}" == "1" ]] && store=(--inMemoryPersistence)
+"$bin" "${store[@]}" --silent --skipApiVersionCheck \
   --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort $((blob + 1)) \
   --tableHost 127.0.0.1 --tablePort $((blob + 2)) >"$data/azurite.log" 2>&1 &
 pid=$!

@@ -1,7 +1,7 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory] [--memory-only] [--next-round]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -15,7 +15,8 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
-var sizes = positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
+var sizes = args.Contains("--memory-only") ? []
+    : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
 foreach (var rows in sizes)
@@ -26,7 +27,7 @@ foreach (var rows in sizes)
     {
         await using var stack = await Stack.StartAsync(root);
         var result = await stack.IngestAsync($"national/bench-{rows}.xlsx", file, rows - rows / 20);
-        Console.Error.WriteLine($"{rows:N0} rows, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB, {result.Requests:N0} app storage requests");
+        Console.Error.WriteLine($"{rows:N0} rows, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB ingesting, {result.PeakWithViewMb:0} MB with the API view, {result.Requests:N0} app storage requests");
         samples.Add(result);
         if (run == 0 && rows == 10_000 && !args.Contains("--no-wrk"))
         {
@@ -37,12 +38,20 @@ foreach (var rows in sizes)
             }
         }
         if (run == 0) Console.Error.WriteLine("  requests by operation: " + string.Join(", ", result.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
+        if (run == 0 && (rows <= 10_000 || args.Contains("--next-round")))
+        {
+            // The next round: the same mines surveyed again (uploaded later, so it wins): every mine is on record.
+            var again = await stack.IngestAsync($"national/bench-{rows}-next-round.xlsx", file, rows - rows / 20);
+            Console.Error.WriteLine($"  same {rows:N0} mines again: {again.Seconds:0.0} s, {again.Requests:N0} requests: " +
+                                    string.Join(", ", again.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
+            results.Add([$"App storage requests per mine, {rows:N0} mines already on record (next round)", $"{again.Requests / (double)(rows - rows / 20):0.000} ({again.Requests:N0} requests, {again.Seconds:0.0} s)", ""]);
+        }
     }
     var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
     results.Add([$"End to end, {rows:N0}-row xlsx ({file.Length / 1e6:0.0} MB), upload to /api/summary (median of {runs})",
         $"{median.Seconds:0.0} s ({rows / median.Seconds:N0} rows/s); runs {string.Join(", ", samples.Select(s => s.Seconds.ToString("0.0")))}",
         rows == 100_000 ? "<= 60 s" : ""]);
-    results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx", $"{samples.Max(s => s.PeakMb):0} MB", ""]);
+    results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx: ingesting / then loading every mine into the API view", $"{samples.Max(s => s.PeakMb):0} MB / {samples.Max(s => s.PeakWithViewMb):0} MB", ""]);
     results.Add([$"App storage requests per mine, {rows:N0} rows", $"{median.Requests / (double)(rows - rows / 20):0.000} ({median.Requests:N0} requests)", "as low as it goes"]);
 }
 
@@ -53,15 +62,16 @@ if (!args.Contains("--no-memory"))
     var note = new string('x', 380);
     foreach (var row in padded.Rows) row.Set("notes", note);
     var csv = padded.ToCsv();
-    var peaks = new List<double>();
+    var peaks = new List<Run>();
     for (var run = 0; run < runs; run++)
     {
         await using var stack = await Stack.StartAsync(root);
         var result = await stack.IngestAsync("national/bench-50mb.csv", csv, 95_000);
-        Console.Error.WriteLine($"50 MB csv, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB");
-        peaks.Add(result.PeakMb);
+        Console.Error.WriteLine($"50 MB csv, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB ingesting, {result.PeakWithViewMb:0} MB with the API view");
+        peaks.Add(result);
     }
-    results.Add([$"Host peak memory (VmHWM) ingesting a {csv.Length / 1e6:0.0} MB csv (100,000 rows)", $"{peaks.Max():0} MB (runs {string.Join(", ", peaks.Select(p => p.ToString("0")))})", "<= 400 MB"]);
+    results.Add([$"Host peak memory (VmHWM) ingesting a {csv.Length / 1e6:0.0} MB csv (100,000 rows)", $"{peaks.Max(p => p.PeakMb):0} MB (runs {string.Join(", ", peaks.Select(p => p.PeakMb.ToString("0")))})", "<= 400 MB"]);
+    results.Add([$"... and after /api/summary loaded its 95,000 mines into the API view", $"{peaks.Max(p => p.PeakWithViewMb):0} MB", ""]);
 }
 
 Console.WriteLine($"| Measure | Result | Target |\n|---|---|---|");
@@ -85,7 +95,9 @@ static string FindRoot()
     throw new InvalidOperationException("Run from inside the repository.");
 }
 
-sealed record Run(double Seconds, double PeakMb, long Requests, IReadOnlyDictionary<string, long> ByOperation);
+/// <param name="PeakMb">Peak RSS of the host from upload to the survey's completion.</param>
+/// <param name="PeakWithViewMb">The same, until /api/summary has loaded every mine into the API's view.</param>
+sealed record Run(double Seconds, double PeakMb, double PeakWithViewMb, long Requests, IReadOnlyDictionary<string, long> ByOperation);
 
 /// <summary>Azurite and the local host, each its own process, on free ports; gone on dispose.</summary>
 sealed class Stack : IAsyncDisposable
@@ -143,12 +155,14 @@ sealed class Stack : IAsyncDisposable
         await File.WriteAllTextAsync($"/proc/{_host.Id}/clear_refs", "5"); // resets the peak RSS (VmHWM)
         var watch = Stopwatch.StartNew();
         await container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(content));
+        double? ingestPeak = null;
         while (true)
         {
             var items = (await _http.GetFromJsonAsync<JsonElement>($"/api/surveys?blob={Uri.EscapeDataString(blobName)}")).GetProperty("items");
             if (items.GetArrayLength() > 0 && items[0].GetProperty("status").GetString() != "processing")
             {
                 if (items[0].GetProperty("status").GetString() == "rejected") throw new InvalidOperationException("rejected: " + items[0]);
+                ingestPeak ??= PeakMb();
                 var summary = await _http.GetFromJsonAsync<JsonElement>("/api/summary");
                 if (summary.GetProperty("mines").GetInt32() >= expectedMines) break;
             }
@@ -156,11 +170,11 @@ sealed class Stack : IAsyncDisposable
             await Task.Delay(500); // not faster: each look is a table query that Azurite must serve beside the work
         }
         var seconds = watch.Elapsed.TotalSeconds;
-        var peak = PeakMb();
+        var peakWithView = PeakMb();
         var after = await RequestsAsync();
         var delta = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key)).Where(kv => kv.Value > 0)
             .OrderByDescending(kv => kv.Value).ToDictionary();
-        return new Run(seconds, peak, delta.Values.Sum(), delta);
+        return new Run(seconds, ingestPeak!.Value, peakWithView, delta.Values.Sum(), delta);
     }
 
     private async Task<Dictionary<string, long>> RequestsAsync() =>

@@ -1,8 +1,8 @@
-// Bundles the dashboard into dist/ (committed, so the .NET build needs no npm): app code, d3-geo, jalaali-js,
+// Bundles the dashboard's script into dist/dashboard.js (committed, so the .NET build needs no npm): app code, d3-geo, jalaali-js,
 // Iran's outline cut from world-atlas, and the province and mineral names from the app's reference data.
 // Run: cd dashboard && npm ci && npm run build
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { feature } from 'topojson-client';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -31,6 +31,4 @@ await build({
     STATUSES: JSON.stringify(csv('statuses.csv')),
   },
 });
-copyFileSync(`${here}src/index.html`, `${here}dist/index.html`);
-copyFileSync(`${here}src/dashboard.css`, `${here}dist/dashboard.css`);
-console.log('dashboard: dist/ written');
+console.log('dashboard: dist/dashboard.js written (the app embeds it with src/index.html and src/dashboard.css)');

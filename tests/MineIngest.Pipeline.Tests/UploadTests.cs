@@ -114,7 +114,10 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         await own.UploadAsync(content, new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = new() { IfNoneMatch = ETag.All } });
         Assert.True((await fixture.Surveys.GetBlobClient(ticket.Blob).ExistsAsync()).Value);
 
-        // Cannot read it back, nor list the container.
+        // Cannot read it back, nor another blob, nor list the container.
+        await fixture.Surveys.GetBlobClient("qom/existing.csv").UploadAsync(content, overwrite: true);
+        var existing = new BlobUriBuilder(ticket.UploadUrl) { BlobName = "qom/existing.csv" }.ToUri();
+        Assert.Equal(403, (await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(existing).DownloadContentAsync())).Status);
         Assert.Equal(403, (await Assert.ThrowsAsync<RequestFailedException>(() => own.DownloadContentAsync())).Status);
         var container = new BlobContainerClient(new BlobUriBuilder(ticket.UploadUrl) { BlobName = "" }.ToUri());
         Assert.Equal(403, (await Assert.ThrowsAsync<RequestFailedException>(async () =>

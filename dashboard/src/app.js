@@ -116,17 +116,21 @@ function fillPeriodPicker() {
   span.replaceChildren(...spans().map((s) => el('option', { value: s.key }, s.label)));
   span.value = chosenSpan;
 }
+let periodRequest = 0;
 async function loadPeriod() {
+  const request = ++periodRequest;
   const jy = Number($('#period-year').value);
   const span = spans().find((s) => s.key === $('#period-span').value);
   const from = isoOf(toGregorian(jy, span.from, 1));
   const to = isoOf(toGregorian(jy, span.to, jalaaliMonthLength(jy, span.to)));
-  $('#period-dates').textContent = `${bothDates(from)} – ${bothDates(to)}`;
   const period = await api('summary', { from, to });
+  if (request !== periodRequest) return; // a later choice is on its way
   $('#period-revived').textContent = number(period.revived);
   $('#period-revived').dataset.value = String(period.revived);
   $('#period-jobs').textContent = number(period.jobsCreated);
   $('#period-jobs').dataset.value = String(period.jobsCreated);
+  // Last, so that a changed period line means the figures beside it are the period's.
+  $('#period-dates').textContent = `${bothDates(from)} – ${bothDates(to)}`;
 }
 
 // ---- map --------------------------------------------------------------------------------------------------

@@ -162,6 +162,7 @@ sealed class Stack : IAsyncDisposable
             if (items.GetArrayLength() > 0 && items[0].GetProperty("status").GetString() != "processing")
             {
                 if (items[0].GetProperty("status").GetString() == "rejected") throw new InvalidOperationException("rejected: " + items[0]);
+                if (ingestPeak is null) Console.Error.WriteLine($"  {blobName}: survey completed after {watch.Elapsed.TotalSeconds:0.0} s");
                 ingestPeak ??= PeakMb();
                 var summary = await _http.GetFromJsonAsync<JsonElement>("/api/summary");
                 if (summary.GetProperty("mines").GetInt32() >= expectedMines) break;

@@ -6,6 +6,9 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { feature } from 'topojson-client';
 
 const here = new URL('.', import.meta.url).pathname;
+// --out FILE writes the bundle elsewhere: a test compares that with the committed dist/dashboard.js.
+const outIndex = process.argv.indexOf('--out');
+const outfile = outIndex > 0 ? process.argv[outIndex + 1] : `${here}dist/dashboard.js`;
 const reference = `${here}../functions/MineIngest.Domain/ReferenceData/`;
 const csv = (name) => readFileSync(reference + name, 'utf8').trim().split(/\r?\n/).slice(1)
   .map((line) => line.split(',')).map(([slug, english, persian]) => ({ slug, english, persian }));
@@ -23,7 +26,7 @@ await build({
   format: 'iife',
   target: 'es2020',
   legalComments: 'eof',
-  outfile: `${here}dist/dashboard.js`,
+  outfile,
   define: {
     IRAN_OUTLINE: JSON.stringify(iran),
     PROVINCES: JSON.stringify(csv('provinces.csv')),
@@ -31,4 +34,4 @@ await build({
     STATUSES: JSON.stringify(csv('statuses.csv')),
   },
 });
-console.log('dashboard: dist/dashboard.js written (the app embeds it with src/index.html and src/dashboard.css)');
+console.log(`dashboard: ${outfile} written (the app embeds dist/dashboard.js with src/index.html and src/dashboard.css)`);

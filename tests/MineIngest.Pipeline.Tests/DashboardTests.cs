@@ -165,3 +165,38 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await page.WaitForSelectorAsync("#survey-errors:not([hidden])");
     }
 }
+
+/// <summary>The committed bundle is what the sources build to (npm packages as pinned in package-lock.json).</summary>
+public sealed class DashboardBundleTests
+{
+    [Fact]
+    public void The_committed_bundle_is_built_from_the_current_sources()
+    {
+        var dashboard = Path.Combine(Azurite.RepoRoot, "dashboard");
+        if (!File.Exists(Path.Combine(dashboard, "node_modules", "esbuild", "package.json")))
+            Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], dashboard);
+        var built = Path.Combine(Path.GetTempPath(), $"mineingest-dashboard-{Guid.NewGuid():N}.js");
+        try
+        {
+            Run("node", ["build.mjs", "--out", built], dashboard);
+            Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "dashboard.js")).AsSpan().SequenceEqual(File.ReadAllBytes(built)),
+                "dashboard/dist/dashboard.js is stale: run `cd dashboard && npm ci && npm run build` and commit it.");
+        }
+        finally
+        {
+            File.Delete(built);
+        }
+    }
+
+    private static void Run(string command, string[] args, string folder)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, args)
+        {
+            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)} failed: {output.Result}{error}");
+    }
+}

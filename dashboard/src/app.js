@@ -134,14 +134,15 @@ async function loadPeriod() {
 }
 
 // ---- map --------------------------------------------------------------------------------------------------
-async function allMines() {
+/** Every mine of the ranking under the given filters, page after page (up to `limit`). */
+async function everyMine(params = {}, limit = Infinity) {
   const mines = [];
   let continuation;
   do {
-    const page = await api('mines', { top: 1000, continuation });
+    const page = await api('mines', { ...params, top: 1000, continuation });
     mines.push(...page.items);
     continuation = page.continuation;
-  } while (continuation && mines.length < 200000);
+  } while (continuation && mines.length < limit);
   return mines;
 }
 function renderMap(mines) {
@@ -211,13 +212,7 @@ function showBreakdown(m) {
 
 /** The ranking of the filters as CSV: UTF-8 with a byte order mark, so that Excel shows Persian names intact. */
 async function downloadCsv() {
-  const rows = [];
-  let continuation;
-  do {
-    const page = await api('mines', { ...filters(), top: 1000, continuation });
-    rows.push(...page.items);
-    continuation = page.continuation;
-  } while (continuation);
+  const rows = await everyMine(filters());
   const header = ['rank', 'province', 'province_fa', 'mine_id', 'name', 'county', 'mineral', 'mineral_fa', 'status', 'score', 'tier',
     'resource', 'grade', 'access', 'jobs', 'cost', 'solvability', 'jobs_potential', 'jobs_created', 'survey_date', 'survey_date_jalali'];
   const quote = (v) => { const s = v === null || v === undefined ? '' : String(v); return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
@@ -283,7 +278,7 @@ async function start() {
   await guarded(async () => {
     summary = await api('summary');
     renderFigures();
-    await Promise.all([loadPeriod(), loadRanking(0), loadSurveys(), allMines().then(renderMap)]);
+    await Promise.all([loadPeriod(), loadRanking(0), loadSurveys(), everyMine({}, 200000).then(renderMap)]);
   });
   document.body.dataset.ready = 'true';
 }

@@ -113,8 +113,7 @@ public sealed class MineApi(
     {
         var errors = new Dictionary<string, string[]>();
         // Surveys are filed by upload folder, and national/ is a folder too.
-        var province = TextFold.Key(query["province"].ToString()) == SurveyIngestor.NationalFolder
-            ? SurveyIngestor.NationalFolder : ProvinceParam(query, errors);
+        var province = SurveyIngestor.UploadFolder(reference, query["province"].ToString()) ?? ProvinceParam(query, errors);
         if (errors.Count > 0) return BadQuery(errors);
         var blob = query["blob"].ToString() is { Length: > 0 } b ? b.Trim() : null;
 

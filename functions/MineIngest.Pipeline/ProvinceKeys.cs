@@ -41,11 +41,7 @@ public sealed class ProvinceKeyStore(StorageClients storage, ReferenceData refer
     private TableClient Table => storage.ProvinceKeys;
 
     /// <summary>A province slug or "national": the folders an upload may go to.</summary>
-    public string? Folder(string? name)
-    {
-        var key = TextFold.Key(name ?? "");
-        return key == SurveyIngestor.NationalFolder ? SurveyIngestor.NationalFolder : reference.FindProvince(name)?.Slug;
-    }
+    public string? Folder(string? name) => SurveyIngestor.UploadFolder(reference, name);
 
     /// <summary>Creates a key; the returned text is the only time the secret exists outside the caller.</summary>
     public async Task<(ProvinceKeyInfo Info, string Key)> CreateAsync(string folder, CancellationToken ct)

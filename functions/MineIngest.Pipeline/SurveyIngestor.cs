@@ -22,6 +22,10 @@ public sealed class SurveyIngestor(
 {
     public const string NationalFolder = "national";
 
+    /// <summary>The upload folder a name stands for: a province's slug (by slug, English or Persian name) or "national"; null if none.</summary>
+    public static string? UploadFolder(ReferenceData reference, string? name) =>
+        TextFold.Key(name ?? "") == NationalFolder ? NationalFolder : reference.FindProvince(name)?.Slug;
+
     public async Task IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
@@ -58,7 +62,7 @@ public sealed class SurveyIngestor(
         List<ChunkMessage> messages;
         try
         {
-            if (!blob.Name.Contains('/') || (survey.Folder != NationalFolder && reference.FindProvince(survey.Folder)?.Slug != survey.Folder))
+            if (!blob.Name.Contains('/') || UploadFolder(reference, survey.Folder) != survey.Folder)
             {
                 throw new SurveyRejectedException(
                     $"The file was uploaded to \"{survey.Folder}\", which is not a province folder: upload it under the province's own folder " +

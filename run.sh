@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local stack in one command: installs the pinned Azurite if missing, starts it with its data in
-# .data/azurite, builds the solution, and runs the functions on http://localhost:7071 (the WebJobs SDK's
-# trigger listeners plus the HTTP routes). Ctrl-C stops everything it started.
+# .data/azurite, builds the solution, and runs the functions on http://localhost:7071 (the queue triggers,
+# the upload sweep and the HTTP routes). Ctrl-C stops everything it started.
+# If the host process ever ends by itself, it is started again (as the Functions platform restarts a host).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed: https://dot.net"; exit 2; }
@@ -13,5 +14,17 @@ echo "Azurite is running (blob 10000, queue 10001, table 10002), data in .data/a
 
 dotnet build functions/MineIngest.LocalHost -c Release --nologo -v quiet
 export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
-echo "MineIngest on ${MINEINGEST_URL:-http://localhost:7071} (Ctrl-C to stop)"
-dotnet functions/MineIngest.LocalHost/bin/Release/net10.0/MineIngest.LocalHost.dll --urls "${MINEINGEST_URL:-http://localhost:7071}"
+url="${MINEINGEST_URL:-http://localhost:7071}"
+echo "MineIngest on $url (Ctrl-C to stop)"
+host_pid=""
+stopping=""
+trap 'stopping=1; [[ -n "$host_pid" ]] && kill "$host_pid" 2>/dev/null; kill "$azurite_pid" 2>/dev/null || true' EXIT INT TERM
+while true; do
+  dotnet functions/MineIngest.LocalHost/bin/Release/net10.0/MineIngest.LocalHost.dll --urls "$url" &
+  host_pid=$!
+  code=0
+  wait "$host_pid" || code=$?
+  [[ -n "$stopping" ]] && break
+  echo "run.sh: the MineIngest host ended (exit code $code) at $(date -u +%H:%M:%SZ); starting it again in 2 s" >&2
+  sleep 2
+done

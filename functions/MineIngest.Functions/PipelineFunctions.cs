@@ -5,8 +5,11 @@ using MineIngest.Pipeline;
 namespace MineIngest.Functions;
 
 /// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
-public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor)
+public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep)
 {
+    /// <summary>The app setting holding the sweep's NCRONTAB schedule (a flat name: nested names in %...% are unreliable on Linux plans).</summary>
+    public const string SweepScheduleSetting = "SurveySweepSchedule";
+
     /// <summary>Driven by Blob Storage events (Event Grid): the only blob source on the Flex Consumption plan.</summary>
     [Function(nameof(IngestSurvey))]
     public Task IngestSurvey(
@@ -23,6 +26,13 @@ public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor pr
     public Task FailChunk(
         [QueueTrigger(PipelineOptions.ChunkPoisonQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         processor.FailAsync(ChunkMessage.Parse(message), ct);
+
+    /// <summary>
+    /// Reads every upload whose BlobCreated event never came, and queues again the chunks of stalled surveys. On a timer,
+    /// not a hosted service: Flex Consumption scales to zero, and a timer wakes an instance where a hosted service would not.
+    /// </summary>
+    [Function(nameof(SweepSurveys))]
+    public Task SweepSurveys([TimerTrigger("%" + SweepScheduleSetting + "%")] TimerInfo timer, CancellationToken ct) => sweep.RunAsync(ct);
 
     private static long DequeueCount(FunctionContext context) =>
         context.BindingContext.BindingData.TryGetValue("DequeueCount", out var value) && long.TryParse(value?.ToString(), out var count) ? count : 1;

@@ -1,11 +1,11 @@
-using Microsoft.Azure.WebJobs;
-using Microsoft.Azure.WebJobs.Host;
-using Microsoft.Azure.WebJobs.Host.Indexers;
 using MineIngest.Pipeline;
 
 namespace MineIngest.LocalHost;
 
-/// <summary>Builds the local host: the WebJobs trigger listeners and the HTTP routes on ASP.NET Core, on one DI container.</summary>
+/// <summary>
+/// Builds the local host: the Functions app's triggers (queue triggers and the upload sweep, as hosted services) and its
+/// HTTP routes on ASP.NET Core, on one DI container, with the app's own host.json.
+/// </summary>
 public static class LocalHostApp
 {
     public const string DefaultUrl = "http://localhost:7071";
@@ -24,14 +24,8 @@ public static class LocalHostApp
         var counter = new StorageRequestCounter();
         if (diagnostics) builder.Services.AddSingleton(_ => StorageClients.FromConfiguration(builder.Configuration, counter));
         builder.Services.AddMineIngest(builder.Configuration);
-        builder.Services.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(LocalFunctions)));
-        var extensions = builder.Configuration.GetSection("extensions");
-        builder.Host.ConfigureWebJobs(webJobs =>
-        {
-            webJobs.AddAzureStorageCoreServices();
-            webJobs.AddAzureStorageBlobs(o => extensions.GetSection("blobs").Bind(o));
-            webJobs.AddAzureStorageQueues(o => extensions.GetSection("queues").Bind(o));
-        });
+        builder.Services.AddHostedService<LocalQueueTriggers>();
+        builder.Services.AddHostedService<LocalSweepService>();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -53,10 +47,5 @@ public static class LocalHostApp
             app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
         }
         return app;
-    }
-
-    private sealed class FunctionTypes(params Type[] types) : ITypeLocator
-    {
-        public IReadOnlyList<Type> GetTypes() => types;
     }
 }

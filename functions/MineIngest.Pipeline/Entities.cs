@@ -98,6 +98,10 @@ public sealed class SurveyEntity : ITableEntity
     public int Rejected { get; set; }
     public int Failed { get; set; }
     public string? Error { get; set; }
+    /// <summary>How many times reading the file has begun; past <see cref="SurveyIngestor.MaxReadAttempts"/> it is rejected.</summary>
+    public int ReadAttempts { get; set; }
+    /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
+    public string? LastReadError { get; set; }
 }
 
 public static class SurveyStage

@@ -14,7 +14,8 @@ namespace MineIngest.Pipeline;
 /// request's query and route values and returns an <see cref="IResult"/>.
 /// </summary>
 public sealed class MineApi(
-    StorageClients storage, MineView view, ReferenceData reference, ProvinceKeyStore keys, UploadSasIssuer uploads, ILogger<MineApi> logger)
+    StorageClients storage, MineView view, ReferenceData reference, ProvinceKeyStore keys, UploadSasIssuer uploads, PipelineHealth health,
+    ILogger<MineApi> logger)
 {
     public const string ProvinceKeyHeader = "x-province-key";
 
@@ -169,22 +170,8 @@ public sealed class MineApi(
     private static IResult BadBody(string detail) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail] }, detail: detail, title: "The upload request is not valid.");
 
-    public async Task<IResult> HealthAsync(CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        try
-        {
-            await foreach (var _ in storage.SurveyTable.QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: timeout.Token).AsPages())
-                break;
-            return Results.Json(new { status = "ok" }, Json);
-        }
-        catch (Exception ex) when (IsStorageDown(ex) || ex is OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Health check: storage does not answer");
-            return Results.Json(new { status = "unavailable" }, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-    }
+    /// <summary>GET /api/health: see <see cref="PipelineHealth"/>.</summary>
+    public Task<IResult> HealthAsync(CancellationToken ct) => health.CheckAsync(ct);
 
     private async Task<IResult> Guard(Func<Task<IResult>> handler)
     {
@@ -200,8 +187,7 @@ public sealed class MineApi(
         }
     }
 
-    private static bool IsStorageDown(Exception ex) =>
-        ex is RequestFailedException { Status: 0 or >= 500 } or HttpRequestException or AggregateException { InnerException: HttpRequestException or RequestFailedException };
+    private static bool IsStorageDown(Exception ex) => PipelineHealth.IsStorageFault(ex);
 
     private static IResult BadQuery(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some query values are not valid.");

@@ -44,8 +44,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProvinceKeyStore>();
         services.AddSingleton<UploadSasIssuer>();
         services.AddSingleton<MineApi>();
+        services.AddSingleton<SurveySweep>();
+        services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();
-        services.AddHostedService<StalledSurveySweep>();
         return services;
     }
 
@@ -55,33 +56,24 @@ public static class ServiceCollectionExtensions
             options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
-    /// <summary>Every so often, queues again the chunks of surveys that stopped making progress (see RecoverStalledAsync).</summary>
-    private sealed class StalledSurveySweep(SurveyIngestor ingestor, IOptions<PipelineOptions> options, ILogger<StalledSurveySweep> logger)
-        : BackgroundService
+    /// <summary>
+    /// Creates the containers, queues and tables on start (Azurite starts empty; in Azure they exist already). Storage
+    /// that does not answer yet must not stop the host: the first sweep creates them once it does.
+    /// </summary>
+    private sealed class StorageInitializer(StorageClients storage, ILogger<StorageInitializer> logger) : IHostedService
     {
-        protected override async Task ExecuteAsync(CancellationToken ct)
+        public async Task StartAsync(CancellationToken ct)
         {
-            var period = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
-            using var timer = new PeriodicTimer(period / 2);
-            do
+            try
             {
-                try
-                {
-                    await ingestor.RecoverStalledAsync(period, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "The sweep for stalled surveys failed; it will try again");
-                }
+                await storage.EnsureCreatedAsync(ct);
             }
-            while (await timer.WaitForNextTickAsync(ct));
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Storage does not answer at start; the containers, queues and tables are created when it does");
+            }
         }
-    }
 
-    /// <summary>Creates the containers, queues and tables on start (Azurite starts empty; in Azure they exist already).</summary>
-    private sealed class StorageInitializer(StorageClients storage) : IHostedService
-    {
-        public Task StartAsync(CancellationToken ct) => storage.EnsureCreatedAsync(ct);
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 }

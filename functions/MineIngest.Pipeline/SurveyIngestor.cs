@@ -26,14 +26,17 @@ public sealed class SurveyIngestor(
     public static string? UploadFolder(ReferenceData reference, string? name) =>
         TextFold.Key(name ?? "") == NationalFolder ? NationalFolder : reference.FindProvince(name)?.Slug;
 
+    /// <summary>How often a file may fail to be read (storage or reader faults, not bad content) before it is rejected, visibly.</summary>
+    public const int MaxReadAttempts = 3;
+
     public async Task IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
-        var contentHash = properties.ContentHash is { Length: > 0 } md5 ? Convert.ToHexString(md5) : await HashAsync(blob, ct);
-        var surveyId = SurveyIdOf(blob.Name, contentHash);
+        var surveyId = SurveyIdOf(blob.Name, await ContentHashAsync(blob, properties, ct));
         var surveys = storage.SurveyTable;
 
         var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        var attempt = 1;
         if (existing.HasValue && existing.Value is { } known)
         {
             if (known.Stage == SurveyStage.Rejected || known.Enqueued)
@@ -47,6 +50,7 @@ public sealed class SurveyIngestor(
                 await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
                 return;
             }
+            attempt = known.ReadAttempts + 1;
         }
 
         var survey = new SurveyEntity
@@ -55,9 +59,18 @@ public sealed class SurveyIngestor(
             Blob = blob.Name,
             Folder = blob.Name.Split('/')[0],
             ReceivedAt = properties.CreatedOn,
+            ReadAttempts = attempt,
         };
+        if (attempt > MaxReadAttempts)
+        {
+            // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
+            logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, existing.Value!.LastReadError);
+            await RejectAsync(survey, $"The file could not be read after {MaxReadAttempts} tries, for a reason on our side, not in the file. " +
+                                      "Upload it again later; if this message comes back, send the file to the programme office.", ct);
+            return;
+        }
         await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
-        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes)", surveyId, blob.Name, properties.ContentLength);
+        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
 
         List<ChunkMessage> messages;
         try
@@ -79,11 +92,14 @@ public sealed class SurveyIngestor(
         catch (SurveyRejectedException rejected)
         {
             logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
-            survey.Stage = SurveyStage.Rejected;
-            survey.Rows = 0;
-            survey.Error = rejected.Message;
-            await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+            await RejectAsync(survey, rejected.Message, ct);
             return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Kept for the last try's log line; the exception escapes so the trigger (or the next sweep) tries again.
+            await TryNoteReadErrorAsync(surveyId, ex, ct);
+            throw;
         }
 
         survey.Stage = SurveyStage.Processing;
@@ -94,15 +110,64 @@ public sealed class SurveyIngestor(
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
     }
 
+    private async Task RejectAsync(SurveyEntity survey, string reason, CancellationToken ct)
+    {
+        survey.Stage = SurveyStage.Rejected;
+        survey.Rows = 0;
+        survey.Error = reason;
+        await storage.SurveyTable.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+    }
+
+    private async Task TryNoteReadErrorAsync(string surveyId, Exception error, CancellationToken ct)
+    {
+        try
+        {
+            var note = new TableEntity(SurveyEntity.Partition, surveyId) { [nameof(SurveyEntity.LastReadError)] = $"{error.GetType().Name}: {error.Message}" };
+            await storage.SurveyTable.UpdateEntityAsync(note, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (Exception noteError) when (noteError is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            logger.LogDebug(noteError, "Could not note the read error of survey {SurveyId}", surveyId);
+        }
+    }
+
+    /// <summary>
+    /// The content's MD5 in hex. A blob committed from blocks (large or browser uploads) has none: compute it and store
+    /// it on the blob (only if the blob is still the one measured), so that the sweep can tell this survey from its
+    /// listing alone. A file over the size limit is not read at all: its ETag stands in (it is rejected unread).
+    /// </summary>
+    private async Task<string> ContentHashAsync(BlobClient blob, BlobProperties properties, CancellationToken ct)
+    {
+        if (properties.ContentHash is { Length: > 0 } stored) return Convert.ToHexString(stored);
+        if (properties.ContentLength > limits.Value.MaxFileBytes) return "etag-" + properties.ETag;
+        byte[] md5;
+        await using (var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct))
+        {
+            md5 = await MD5.HashDataAsync(stream, ct);
+        }
+        try
+        {
+            await blob.SetHttpHeadersAsync(new BlobHttpHeaders
+            {
+                ContentHash = md5,
+                ContentType = properties.ContentType,
+                ContentEncoding = properties.ContentEncoding,
+                ContentLanguage = properties.ContentLanguage,
+                ContentDisposition = properties.ContentDisposition,
+                CacheControl = properties.CacheControl,
+            }, new BlobRequestConditions { IfMatch = properties.ETag }, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 403 or 409 or 412)
+        {
+            // Replaced meanwhile (that upload is a survey of its own) or not ours to change: the id stands as computed.
+            logger.LogInformation("Could not store the content hash on {Blob}: {Reason}", blob.Name, ex.ErrorCode);
+        }
+        return Convert.ToHexString(md5);
+    }
+
     /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
     public static string SurveyIdOf(string blobName, string contentHash) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
-
-    private static async Task<string> HashAsync(BlobClient blob, CancellationToken ct)
-    {
-        await using var stream = await blob.OpenReadAsync(cancellationToken: ct);
-        return Convert.ToHexString(await SHA256.HashDataAsync(stream, ct));
-    }
 
     private async Task<List<ChunkMessage>> StageRowsAsync(Stream stream, SurveyEntity survey, CancellationToken ct)
     {
@@ -163,10 +228,11 @@ public sealed class SurveyIngestor(
     /// <summary>
     /// Queues again the chunks of surveys that have made no progress for a while. A host that is killed holds
     /// the messages it had received invisible for minutes; this brings their rows back sooner. Chunks already
-    /// done are skipped, and a chunk scored twice counts once.
+    /// done are skipped, and a chunk scored twice counts once. Returns how many chunks were queued again.
     /// </summary>
-    public async Task RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
+    public async Task<int> RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
     {
+        var requeued = 0;
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
@@ -183,9 +249,11 @@ public sealed class SurveyIngestor(
             logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
                 survey.RowKey, stalledFor.TotalSeconds, missing.Count);
             await storage.SendChunksAsync(missing, ct);
+            requeued += missing.Count;
             // Touch the survey so the next sweep waits another full period before queueing again.
             var touch = new TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = time.GetUtcNow() };
             await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, TableUpdateMode.Merge, ct);
         }
+        return requeued;
     }
 }

@@ -19,14 +19,26 @@ public sealed class Azurite : IDisposable
     /// <summary>The build configuration the tests run in, to find the other projects' outputs beside them.</summary>
     public static string BuildConfiguration { get; } = AppContext.BaseDirectory.Contains("/bin/Release/") ? "Release" : "Debug";
     public string ConnectionString { get; }
-    private readonly int _pid;
+    public string DataFolder => _data;
+    private int _pid;
+    private readonly int _basePort;
     private readonly string _data;
 
     public Azurite()
     {
-        var basePort = FreePortBlock();
+        _basePort = FreePortBlock();
         _data = Directory.CreateTempSubdirectory("mineingest-azurite-").FullName;
-        var start = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "scripts", "azurite.sh"), _data, basePort.ToString(CultureInfo.InvariantCulture)])
+        Start();
+        ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            $"BlobEndpoint=http://127.0.0.1:{_basePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_basePort + 1}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{_basePort + 2}/devstoreaccount1;";
+    }
+
+    /// <summary>Starts Azurite on this instance's ports and data folder (again, after <see cref="Stop"/>).</summary>
+    public void Start()
+    {
+        var start = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "scripts", "azurite.sh"), _data, _basePort.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         })!;
@@ -34,10 +46,35 @@ public sealed class Azurite : IDisposable
         var error = start.StandardError.ReadToEnd();
         start.WaitForExit();
         if (start.ExitCode != 0 || !int.TryParse(output.Trim(), out _pid)) throw new InvalidOperationException("Azurite did not start: " + error);
-        ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-            $"BlobEndpoint=http://127.0.0.1:{basePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{basePort + 1}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{basePort + 2}/devstoreaccount1;";
+    }
+
+    /// <summary>Stops Azurite as an operator would (SIGTERM: it saves its data) and waits until it has gone.</summary>
+    public async Task StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _pid.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (IsRunning(_pid))
+        {
+            // Azurite closes its services (saving its data) and then, with clients still connected, may linger: end it then.
+            if (File.ReadAllText(Path.Combine(_data, "azurite.log")).Split("successfully closed").Length > 3)
+            {
+                await Task.Delay(500);
+                try { Process.GetProcessById(_pid).Kill(); } catch (ArgumentException) { }
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Azurite did not stop within 30 s.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Alive and not a zombie (Azurite is a grandchild; whoever adopts it may reap it late).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException) { return false; }
     }
 
     private static int FreePortBlock()
@@ -105,7 +142,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         _app = LocalHostApp.Build(
             [$"--AzureWebJobsStorage={Azurite.ConnectionString}", $"--urls={url}",
              "--extensions:queues:visibilityTimeout=00:00:00.500", "--extensions:queues:maxPollingInterval=00:00:00.500",
-             "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RowsPerChunk=3", "--Logging:LogLevel:Default=Warning"],
+             "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RowsPerChunk=3", "--LocalHost:SweepSeconds=0.5", "--Logging:LogLevel:Default=Warning"],
             b => b.Services.Replace(ServiceDescriptor.Singleton<IMineScoring, FaultInjectingScoring>()));
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(url) };

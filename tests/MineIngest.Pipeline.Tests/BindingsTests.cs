@@ -1,7 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Azure.WebJobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MineIngest.LocalHost;
 using MineIngest.Pipeline;
 
@@ -24,31 +25,36 @@ public class BindingsTests
         function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger"));
 
     [Fact]
-    public void Storage_triggers_match_functions_metadata()
+    public void Queue_triggers_match_functions_metadata()
     {
-        var metadata = Metadata().Where(f => Trigger(f).GetProperty("type").GetString() != "httpTrigger")
-            .ToDictionary(f => f.GetProperty("name").GetString()!, f => Trigger(f));
-        var local = typeof(LocalFunctions).GetMethods()
-            .Where(m => m.GetCustomAttribute<FunctionNameAttribute>() is not null)
-            .ToDictionary(m => m.GetCustomAttribute<FunctionNameAttribute>()!.Name, m => m.GetParameters()[0]);
+        var metadata = Metadata().Where(f => Trigger(f).GetProperty("type").GetString() == "queueTrigger")
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => Trigger(f).GetProperty("queueName").GetString()!);
+        Assert.Equal(2, metadata.Count);
+        Assert.Equal(metadata.OrderBy(p => p.Key), LocalQueueTriggers.Functions.OrderBy(p => p.Key));
 
-        Assert.Equal(metadata.Keys.Order(), local.Keys.Order());
-        foreach (var (name, parameter) in local)
-        {
-            var trigger = metadata[name];
-            switch (parameter.GetCustomAttributes().First(a => a is BlobTriggerAttribute or QueueTriggerAttribute))
-            {
-                case BlobTriggerAttribute blob:
-                    Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
-                    Assert.Equal(trigger.GetProperty("path").GetString(), blob.BlobPath);
-                    Assert.StartsWith(PipelineOptions.SurveysContainer + "/", blob.BlobPath);
-                    break;
-                case QueueTriggerAttribute queue:
-                    Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
-                    Assert.Equal(trigger.GetProperty("queueName").GetString(), queue.QueueName);
-                    break;
-            }
-        }
+        var app = LocalHostApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true"]);
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is LocalQueueTriggers);
+    }
+
+    /// <summary>
+    /// The app's blob trigger (Event Grid) and its sweep timer are one job locally: the sweep service, which reads what
+    /// the container holds and the survey table lacks. Nothing else among the app's triggers is left unserved.
+    /// </summary>
+    [Fact]
+    public void Blob_trigger_and_sweep_timer_are_served_locally_by_the_sweep()
+    {
+        var triggers = Metadata().Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Trigger(f)))
+            .Where(f => f.Trigger.GetProperty("type").GetString() is not ("httpTrigger" or "queueTrigger")).ToDictionary(f => f.Name, f => f.Trigger);
+
+        Assert.Equal(["IngestSurvey", "SweepSurveys"], triggers.Keys.Order());
+        Assert.Equal("blobTrigger", triggers["IngestSurvey"].GetProperty("type").GetString());
+        Assert.Equal("EventGrid", triggers["IngestSurvey"].GetProperty("source").GetString());
+        Assert.StartsWith(PipelineOptions.SurveysContainer + "/", triggers["IngestSurvey"].GetProperty("path").GetString());
+        Assert.Equal("timerTrigger", triggers["SweepSurveys"].GetProperty("type").GetString());
+        Assert.Equal("%SurveySweepSchedule%", triggers["SweepSurveys"].GetProperty("schedule").GetString());
+
+        var app = LocalHostApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true"]);
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is LocalSweepService);
     }
 
     [Fact]

@@ -16,29 +16,15 @@ public sealed class KillRestartTests(ITestOutputHelper output) : IDisposable
     private const int Rows = 10_000;
     private readonly Azurite _azurite = new();
 
-    private Process StartHost(string url)
-    {
-        var dll = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.LocalHost", "bin", Azurite.BuildConfiguration, "net10.0", "MineIngest.LocalHost.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Pipeline:RowsPerChunk=500", "--Pipeline:MineViewRefreshSeconds=0", "--Pipeline:RecoverAfterSeconds=10",
-            "--extensions:queues:visibilityTimeout=00:00:02", "--Logging:LogLevel:Default=Warning"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.Environment["AzureWebJobsStorage"] = _azurite.ConnectionString;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private LocalHostProcess StartHost(string url) => LocalHostProcess.Start(_azurite, url,
+        "--Pipeline:RowsPerChunk=500", "--Pipeline:RecoverAfterSeconds=10", "--extensions:queues:visibilityTimeout=00:00:02");
 
     [Fact]
     public async Task Every_row_is_accounted_once_after_the_host_is_killed_mid_ingestion()
     {
         var url = $"http://127.0.0.1:{Azurite.FreePort()}";
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        var first = StartHost(url);
+        using var first = StartHost(url);
         var stopwatch = Stopwatch.StartNew();
         var container = new BlobContainerClient(_azurite.ConnectionString, "surveys");
         await container.CreateIfNotExistsAsync();
@@ -57,34 +43,25 @@ public sealed class KillRestartTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(100);
         }
         Assert.NotNull(seen);
-        first.Kill(entireProcessTree: true);
-        await first.WaitForExitAsync();
+        await first.KillAsync();
         output.WriteLine($"Killed after {stopwatch.Elapsed.TotalSeconds:0.0} s with {seen.Value.GetProperty("accepted").GetInt32()} accepted, " +
                          $"{seen.Value.GetProperty("pending").GetInt32()} pending");
         Assert.True(seen.Value.GetProperty("pending").GetInt32() > 0, "The host was killed too late to test anything.");
 
-        var second = StartHost(url);
-        try
-        {
-            var survey = await PipelineFixture.WaitForSurveyAsync(http, "national/round-1400.csv", timeout: TimeSpan.FromSeconds(240));
-            var summary = await PipelineFixture.GetJsonAsync(http, "/api/summary");
-            int Get(JsonElement e, string name) => e.GetProperty(name).GetInt32();
-            output.WriteLine($"Completed after {stopwatch.Elapsed.TotalSeconds:0.0} s: rows {Get(survey, "rows")}, accepted {Get(survey, "accepted")}, " +
-                             $"rejected {Get(survey, "rejected")}, failed {Get(survey, "failed")}, mines on record {Get(summary, "mines")}");
+        using var second = StartHost(url);
+        var survey = await PipelineFixture.WaitForSurveyAsync(http, "national/round-1400.csv", timeout: TimeSpan.FromSeconds(240));
+        var summary = await PipelineFixture.GetJsonAsync(http, "/api/summary");
+        int Get(JsonElement e, string name) => e.GetProperty(name).GetInt32();
+        output.WriteLine($"Completed after {stopwatch.Elapsed.TotalSeconds:0.0} s: rows {Get(survey, "rows")}, accepted {Get(survey, "accepted")}, " +
+                         $"rejected {Get(survey, "rejected")}, failed {Get(survey, "failed")}, mines on record {Get(summary, "mines")}");
 
-            Assert.Equal("completed", survey.GetProperty("status").GetString());
-            Assert.Equal(Rows, Get(survey, "rows"));
-            Assert.Equal(Rows / 20, Get(survey, "rejected"));                 // every twentieth row is outside Iran
-            Assert.Equal(Rows - Rows / 20, Get(survey, "accepted"));
-            Assert.Equal(0, Get(survey, "failed"));
-            Assert.Equal(Get(survey, "accepted"), Get(summary, "mines"));      // each accepted row is one mine, none twice
-            Assert.Equal(Rows / 20, survey.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("row").GetInt32()).Distinct().Count());
-        }
-        finally
-        {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
-        }
+        Assert.Equal("completed", survey.GetProperty("status").GetString());
+        Assert.Equal(Rows, Get(survey, "rows"));
+        Assert.Equal(Rows / 20, Get(survey, "rejected"));                 // every twentieth row is outside Iran
+        Assert.Equal(Rows - Rows / 20, Get(survey, "accepted"));
+        Assert.Equal(0, Get(survey, "failed"));
+        Assert.Equal(Get(survey, "accepted"), Get(summary, "mines"));      // each accepted row is one mine, none twice
+        Assert.Equal(Rows / 20, survey.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("row").GetInt32()).Distinct().Count());
     }
 
     public void Dispose() => _azurite.Dispose();

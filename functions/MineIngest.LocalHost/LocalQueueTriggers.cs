@@ -1,0 +1,153 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using MineIngest.Pipeline;
+
+namespace MineIngest.LocalHost;
+
+/// <summary>The queue-trigger settings of host.json (extensions:queues), read the way the Functions host reads them.</summary>
+public sealed class QueueTriggerOptions
+{
+    public const string Section = "extensions:queues";
+
+    public int BatchSize { get; set; } = 16;
+    public int NewBatchThreshold { get; set; } = 8;
+    public int MaxDequeueCount { get; set; } = 5;
+    /// <summary>How long a failed message waits before its next try.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
+    public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// The Functions app's queue triggers (ScoreChunk, FailChunk) for the local host, with the Functions host's semantics:
+/// up to batchSize + newBatchThreshold messages in flight, a failed message retried after visibilityTimeout, moved to
+/// the poison queue on its maxDequeueCount-th failure, polling backing off to maxPollingInterval when idle.
+/// It replaces the WebJobs SDK's queue listener, which ends the process on the first storage request that fails
+/// after retries (the Functions host survives that only by restarting itself). Here a storage outage is logged once
+/// and polling goes on; messages whose outcome could not be written reappear when their lease ends.
+/// </summary>
+public sealed class LocalQueueTriggers(
+    StorageClients storage, ChunkProcessor processor, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
+{
+    /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>
+    public static IReadOnlyDictionary<string, string> Functions { get; } = new Dictionary<string, string>
+    {
+        ["ScoreChunk"] = PipelineOptions.ChunkQueue,
+        ["FailChunk"] = PipelineOptions.ChunkPoisonQueue,
+    };
+
+    /// <summary>How long a received message stays invisible to others while it is handled (no renewal: a chunk takes seconds).</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan FastestPoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly QueueTriggerOptions _options = configuration.GetSection(QueueTriggerOptions.Section).Get<QueueTriggerOptions>() ?? new();
+
+    protected override Task ExecuteAsync(CancellationToken ct)
+    {
+        var poison = storage.Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue);
+        return Task.WhenAll(
+            Task.Run(() => PollAsync(storage.ChunkQueue, poison,
+                (m, token) => processor.ProcessAsync(ChunkMessage.Parse(m.MessageText), m.DequeueCount, token), ct), ct),
+            // A poison message whose rows cannot even be recorded as failed stays in the poison queue, counted by /api/health.
+            Task.Run(() => PollAsync(poison, null, (m, token) => processor.FailAsync(ChunkMessage.Parse(m.MessageText), token), ct), ct));
+    }
+
+    private async Task PollAsync(QueueClient queue, QueueClient? poison, Func<QueueMessage, CancellationToken, Task> handle, CancellationToken ct)
+    {
+        var slots = new SemaphoreSlim(Math.Max(1, _options.BatchSize + _options.NewBatchThreshold));
+        var idle = FastestPoll;
+        DateTimeOffset? failingSince = null;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await slots.WaitAsync(ct);
+                var free = 1;
+                while (free < 32 && slots.Wait(0)) free++;
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await queue.ReceiveMessagesAsync(free, Lease, ct)).Value;
+                }
+                finally
+                {
+                    // Slots not taken by a message are handed back at once.
+                    slots.Release(free);
+                }
+                if (failingSince is { } since)
+                {
+                    logger.LogWarning("Queue {Queue}: storage answers again after {Seconds:0} s", queue.Name, (DateTimeOffset.UtcNow - since).TotalSeconds);
+                    failingSince = null;
+                }
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(idle, ct);
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, Math.Max(FastestPoll.Ticks, _options.MaxPollingInterval.Ticks)));
+                    continue;
+                }
+                idle = FastestPoll;
+                foreach (var message in messages)
+                {
+                    await slots.WaitAsync(ct);
+                    _ = Task.Run(async () =>
+                    {
+                        try { await HandleAsync(queue, poison, message, handle, ct); }
+                        finally { slots.Release(); }
+                    }, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                if (failingSince is null) logger.LogWarning(ex, "Queue {Queue}: storage does not answer; polling goes on", queue.Name);
+                failingSince ??= DateTimeOffset.UtcNow;
+                await Task.Delay(_options.MaxPollingInterval > TimeSpan.Zero ? _options.MaxPollingInterval : TimeSpan.FromSeconds(1), ct);
+            }
+        }
+    }
+
+    private async Task HandleAsync(QueueClient queue, QueueClient? poison, QueueMessage message, Func<QueueMessage, CancellationToken, Task> handle,
+        CancellationToken ct)
+    {
+        try
+        {
+            await handle(message, ct);
+        }
+        catch (Exception ex)
+        {
+            if (ct.IsCancellationRequested) return; // stopping: the message reappears when its lease ends
+            logger.LogError(ex, "Queue {Queue}: message {MessageId} failed on try {DequeueCount}", queue.Name, message.MessageId, message.DequeueCount);
+            await SettleFailureAsync(queue, poison, message, ct);
+            return;
+        }
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Done but not deleted: it comes back after its lease and is skipped as done.
+            logger.LogWarning(ex, "Queue {Queue}: message {MessageId} was handled but could not be deleted", queue.Name, message.MessageId);
+        }
+    }
+
+    private async Task SettleFailureAsync(QueueClient queue, QueueClient? poison, QueueMessage message, CancellationToken ct)
+    {
+        try
+        {
+            if (poison is not null && message.DequeueCount >= _options.MaxDequeueCount)
+            {
+                await poison.SendMessageAsync(message.MessageText, ct);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+                logger.LogWarning("Queue {Queue}: message {MessageId} moved to {Poison} after {DequeueCount} tries",
+                    queue.Name, message.MessageId, poison.Name, message.DequeueCount);
+            }
+            else
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: ct);
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Queue {Queue}: could not release message {MessageId}; it reappears when its lease ends", queue.Name, message.MessageId);
+        }
+    }
+}

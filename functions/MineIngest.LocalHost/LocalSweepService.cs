@@ -1,0 +1,39 @@
+using MineIngest.Pipeline;
+
+namespace MineIngest.LocalHost;
+
+/// <summary>
+/// The local host's way of finding uploads: the reconciliation sweep every few seconds (LocalHost:SweepSeconds).
+/// It replaces the WebJobs blob trigger, whose container scan keeps only the newest Last-Modified it has seen (one-second
+/// precision, so blobs committed in the same second were lost in bursts) and whose receipts aborted the process when
+/// storage went away. A failing sweep is logged once per outage and tried again on the next tick; it never ends the host.
+/// </summary>
+public sealed class LocalSweepService(SurveySweep sweep, IConfiguration configuration, ILogger<LocalSweepService> logger) : BackgroundService
+{
+    public const string PeriodSetting = "LocalHost:SweepSeconds";
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue(PeriodSetting, 2.0), 0.2, 300));
+        using var timer = new PeriodicTimer(period);
+        DateTimeOffset? failingSince = null;
+        do
+        {
+            try
+            {
+                await sweep.RunAsync(ct);
+                if (failingSince is { } since)
+                {
+                    logger.LogWarning("Sweep: storage answers again after {Seconds:0} s; uploads are being read", (DateTimeOffset.UtcNow - since).TotalSeconds);
+                    failingSince = null;
+                }
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                if (failingSince is null) logger.LogWarning(ex, "Sweep failed (is storage reachable?); trying again every {Seconds} s", period.TotalSeconds);
+                failingSince ??= DateTimeOffset.UtcNow;
+            }
+        }
+        while (await timer.WaitForNextTickAsync(ct));
+    }
+}

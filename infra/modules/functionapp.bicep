@@ -76,6 +76,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Pipeline__MaxDequeueCount: '5'
       Pipeline__MineViewRefreshSeconds: '1'
       Pipeline__RecoverAfterSeconds: '60'
+      // The reconciliation sweep (timer function SweepSurveys): reads uploads whose BlobCreated event never came.
+      SurveySweepSchedule: '0 */5 * * * *'
       Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
       Survey__Limits__MaxUncompressedBytes: '524288000'
       Survey__Limits__MaxRows: '100000'

@@ -164,6 +164,11 @@ public sealed class InfraTests
             Assert.True(documented.Contains(setting), $"{setting} is read by the app but not in local.settings.sample.json");
         }
 
+        // The sweep's timer schedule is an app setting named in functions.metadata ("%SurveySweepSchedule%").
+        Assert.Contains("SurveySweepSchedule", deployed);
+        Assert.Contains("SurveySweepSchedule", documented);
+        Assert.Contains("\"%SurveySweepSchedule%\"", File.ReadAllText(BindingsTests.MetadataPath));
+
         // Storage: a connection string locally, an identity-based connection in Azure; never a key in Azure.
         Assert.Contains(StorageClients.ConnectionName, documented);
         Assert.DoesNotContain(StorageClients.ConnectionName, deployed);

@@ -12,6 +12,8 @@ using Azure.Storage.Blobs;
 using MineIngest.TestData;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["--reliability", var apiUrl, var storageConnection, var stopStorage, var startStorage])
+    return await Reliability.RunAsync(apiUrl, storageConnection, stopStorage, startStorage);
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
@@ -76,6 +78,7 @@ if (!args.Contains("--no-memory"))
 
 Console.WriteLine($"| Measure | Result | Target |\n|---|---|---|");
 foreach (var r in results) Console.WriteLine($"| {r[0]} | {r[1]} | {r[2]} |");
+return 0;
 
 static (double Rps, string P50, string P99) Wrk(string url)
 {

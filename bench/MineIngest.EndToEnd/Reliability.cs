@@ -20,14 +20,16 @@ static class Reliability
         var ok = true;
 
         var all = new List<string>();
-        for (var round = 1; round <= 2; round++)
+        var rounds = Environment.GetEnvironmentVariable("RELIABILITY_BURST_ROUNDS") is { } r ? int.Parse(r) : 2;
+        for (var round = 1; round <= rounds; round++)
         {
             var files = Enumerable.Range(0, 300).Select(i => ($"{Provinces[i % 10]}/burst-{round}-{i:D3}.csv", Small($"B{round}-{i:D3}", Provinces[i % 10], 3, 1))).ToList();
             var watch = Stopwatch.StartNew();
             await UploadAsync(surveys, files);
+            var uploaded = watch.Elapsed.TotalSeconds;
             all.AddRange(files.Select(f => f.Item1));
             var (settled, exact) = await WaitAsync(http, all, TimeSpan.FromMinutes(5));
-            Console.WriteLine($"burst round {round}: 300 uploaded (8 in flight) in {watch.Elapsed.TotalSeconds:0.0} s... {settled} of {all.Count} settled " +
+            Console.WriteLine($"burst round {round}: 300 uploaded (8 in flight) in {uploaded:0.0} s; {settled} of {all.Count} settled " +
                               $"{watch.Elapsed.TotalSeconds:0.0} s after the first upload, {exact} with rows = accepted + rejected + failed and nothing pending");
             ok &= settled == all.Count && exact == all.Count;
         }
@@ -36,11 +38,15 @@ static class Reliability
         outage.AddRange(Enumerable.Range(0, 20).Select(i => ($"{Provinces[i % 10]}/outage-{i:D2}.csv", Small($"O-{i:D2}", Provinces[i % 10], 5, 2))));
         var clock = Stopwatch.StartNew();
         await UploadAsync(surveys, outage);
-        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        Console.WriteLine($"outage: 21 files uploaded in {clock.Elapsed.TotalSeconds:0.0} s");
+        var seen = false;
+        while (clock.Elapsed < TimeSpan.FromMinutes(3))
         {
             var items = (await http.GetFromJsonAsync<JsonElement>("/api/surveys?blob=national/outage-1400.csv")).GetProperty("items");
+            if (!seen && items.GetArrayLength() == 1) Console.WriteLine($"outage: the 20,000-row survey was read {clock.Elapsed.TotalSeconds:0.0} s after the uploads began");
+            seen |= items.GetArrayLength() == 1;
             if (items.GetArrayLength() == 1 && items[0].GetProperty("accepted").GetInt32() > 0) break;
-            await Task.Delay(100);
+            await Task.Delay(250);
         }
         Shell(stopStorage);
         Console.WriteLine($"outage: storage stopped {clock.Elapsed.TotalSeconds:0.0} s after the uploads began");
@@ -53,7 +59,7 @@ static class Reliability
         var names = outage.Select(o => o.Item1).ToList();
         var (done, accounted) = await WaitAsync(http, names, TimeSpan.FromMinutes(5));
         var summary = await http.GetFromJsonAsync<JsonElement>("/api/summary");
-        var expectedMines = 600 * 2 + 19_000 + 20 * 3;
+        var expectedMines = 300 * rounds * 2 + 19_000 + 20 * 3;
         Console.WriteLine($"outage: {done} of 21 surveys settled {clock.Elapsed.TotalSeconds:0.0} s after the uploads began, {accounted} exactly accounted; " +
                           $"mines on record {summary.GetProperty("mines").GetInt32()} (expected {expectedMines})");
         Console.WriteLine($"outage: /api/health after: {await http.GetStringAsync("/api/health")}");

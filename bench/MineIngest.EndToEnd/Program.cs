@@ -1,7 +1,8 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory] [--memory-only] [--next-round]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view]
+//        ... --reliability URL CONNECTION STOP-COMMAND START-COMMAND (bench/reliability.sh)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -17,7 +18,7 @@ if (args is ["--reliability", var apiUrl, var storageConnection, var stopStorage
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
-var sizes = args.Contains("--memory-only") ? []
+var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") ? []
     : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
@@ -55,6 +56,25 @@ foreach (var rows in sizes)
         rows == 100_000 ? "<= 60 s" : ""]);
     results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx: ingesting / then loading every mine into the API view", $"{samples.Max(s => s.PeakMb):0} MB / {samples.Max(s => s.PeakWithViewMb):0} MB", ""]);
     results.Add([$"App storage requests per mine, {rows:N0} rows", $"{median.Requests / (double)(rows - rows / 20):0.000} ({median.Requests:N0} requests)", "as low as it goes"]);
+}
+
+if (args.Contains("--idle-view"))
+{
+    // The API polled once a second with no uploads, after a survey of the largest size: what does looking cost storage?
+    var rows = positional.Length > 1 ? int.Parse(positional[1]) : 100_000;
+    var samples = new List<(double Cpu, double Requests)>();
+    for (var run = 0; run < runs; run++)
+    {
+        await using var stack = await Stack.StartAsync(root);
+        await stack.IngestAsync($"national/idle-{rows}.csv", Generated.Survey(rows, "national").ToCsv(), rows - rows / 20);
+        var idle = await stack.IdleViewAsync(TimeSpan.FromMinutes(1));
+        Console.Error.WriteLine($"idle view, {rows - rows / 20:N0} mines, run {run + 1}: Azurite {idle.AzuriteCpuSecondsPerMinute:0.0} CPU s/min, {idle.RequestsPerMinute:0} requests/min");
+        samples.Add((idle.AzuriteCpuSecondsPerMinute, idle.RequestsPerMinute));
+    }
+    var median = samples.OrderBy(s => s.Cpu).ElementAt(samples.Count / 2);
+    results.Add([$"Idle view: /api/summary polled once a second for 1 min, {rows - rows / 20:N0} mines, no uploads (median of {runs})",
+        $"Azurite {median.Cpu:0.0} CPU s/min ({median.Cpu / 60 * 100:0.0}% of a core), {median.Requests:0} app storage requests/min; runs {string.Join(", ", samples.Select(s => $"{s.Cpu:0.0}"))}",
+        "<= 5% of a core"]);
 }
 
 if (!args.Contains("--no-memory"))
@@ -195,6 +215,34 @@ sealed class Stack : IAsyncDisposable
         using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();
         return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Polls /api/summary once a second for the given time with no uploads; returns Azurite's CPU seconds per minute
+    /// and the app's storage requests per minute meanwhile.
+    /// </summary>
+    public async Task<(double AzuriteCpuSecondsPerMinute, double RequestsPerMinute)> IdleViewAsync(TimeSpan duration)
+    {
+        await _http.GetStringAsync("/api/summary");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // let the first load's background work settle
+        var requests = (await RequestsAsync()).Values.Sum();
+        var cpu = AzuriteCpuSeconds();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < duration)
+        {
+            await _http.GetStringAsync("/api/summary");
+            await Task.Delay(1000);
+        }
+        var minutes = watch.Elapsed.TotalMinutes;
+        return ((AzuriteCpuSeconds() - cpu) / minutes, ((await RequestsAsync()).Values.Sum() - requests) / minutes);
+    }
+
+    /// <summary>User + system CPU of the Azurite process, from /proc (clock ticks of 1/100 s).</summary>
+    private double AzuriteCpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_azuritePid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
     }
 
     public async ValueTask DisposeAsync()

@@ -104,6 +104,22 @@ public sealed class SurveyEntity : ITableEntity
     public string? LastReadError { get; set; }
 }
 
+/// <summary>
+/// The change log of the mines table: one entity per chunk whose mines were written (PartitionKey "changes", RowKey the
+/// write time in ticks, survey and chunk). The API's view asks it, one keyed query, whether anything changed, instead
+/// of asking the mines table by Timestamp (a full scan on Azurite and in Azure alike).
+/// </summary>
+public static class MineChangeLog
+{
+    public const string Partition = "changes";
+
+    public static TableEntity Entry(DateTimeOffset at, string surveyId, int chunk, int mines) =>
+        new(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}")) { ["Mines"] = mines };
+
+    /// <summary>Entries written at or after this time sort at or after this key.</summary>
+    public static string KeyAt(DateTimeOffset at) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+}
+
 public static class SurveyStage
 {
     public const string Reading = "reading";

@@ -9,14 +9,18 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf);
 
 /// <summary>
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
-/// It asks storage only for mines changed since it last looked (by their Timestamp, with a few seconds'
-/// overlap for writes that committed out of order), and not more often than MineViewRefreshSeconds.
+/// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
+/// entry this view has not seen does it ask the mines table for mines changed since it last looked (by their
+/// Timestamp, with a few seconds' overlap for writes that committed out of order). Not more often than
+/// MineViewRefreshSeconds, so an API polled with no uploads costs storage one small query per refresh.
 /// Once loaded, a stale view is served while one background refresh runs, so no request waits on storage
 /// (with MineViewRefreshSeconds 0, every request reads what is on record first).
 /// </summary>
 public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
+    /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
+    private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
     /// <summary>Every column the API answers with; not the free-text notes, which would double the view's memory.</summary>
     private static readonly string[] Columns = typeof(MineEntity).GetProperties()
         .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag))).Select(p => p.Name).ToArray();
@@ -26,6 +30,8 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     private readonly Dictionary<(string, string), MineEntity> _mines = new();
     private DateTimeOffset? _highWater;
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+    private bool _loaded;
+    private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
     private MineSnapshot _snapshot = new([], null);
 
     public async Task<MineSnapshot> GetAsync(CancellationToken ct)
@@ -63,6 +69,12 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
         {
             var now = time.GetUtcNow();
             if (now - _checkedAt < TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds)) return _snapshot;
+            // The log first: whatever it lists was written before, so the mines query below finds it.
+            if (!await ChangedSinceLastLookAsync(ct) && _loaded)
+            {
+                _checkedAt = now;
+                return _snapshot;
+            }
             var filter = _highWater is { } since ? TableClient.CreateQueryFilter($"Timestamp ge {since - Overlap}") : null;
             var changed = false;
             await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: ct))
@@ -80,11 +92,30 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
                 _snapshot = new MineSnapshot(ranked, _highWater);
             }
             _checkedAt = now;
+            _loaded = true;
             return _snapshot;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Whether the change log holds an entry this view has not seen, reading it from a little before the last look.</summary>
+    private async Task<bool> ChangedSinceLastLookAsync(CancellationToken ct)
+    {
+        // Before the first load, only recent entries matter (the load reads every mine anyway).
+        var from = MineChangeLog.KeyAt((_loaded ? _checkedAt : time.GetUtcNow()) - ChangeLogOverlap);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var changed = false;
+        await foreach (var entry in storage.MineChanges.QueryAsync<TableEntity>(
+                           TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
+                           select: ["RowKey"], cancellationToken: ct))
+        {
+            seen.Add(entry.RowKey);
+            changed |= !_seenChanges.Contains(entry.RowKey);
+        }
+        _seenChanges = seen;
+        return changed;
     }
 }

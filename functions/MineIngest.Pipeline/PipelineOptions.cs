@@ -16,6 +16,8 @@ public sealed class PipelineOptions
     /// <summary>Where the Functions runtime moves a chunk message after <see cref="MaxDequeueCount"/> failed tries.</summary>
     public const string ChunkPoisonQueue = ChunkQueue + "-poison";
     public const string MinesTable = "mines";
+    /// <summary>One small entity per chunk whose mines were written: what the API's view reads to learn that anything changed.</summary>
+    public const string MineChangesTable = "minechanges";
     public const string SurveysTable = "surveys";
     public const string ChunkResultsTable = "surveychunks";
     public const string RowErrorsTable = "surveyerrors";

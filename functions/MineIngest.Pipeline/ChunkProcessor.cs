@@ -24,7 +24,7 @@ public sealed class MineScoring(RevivalScorer scorer) : IMineScoring
 /// result. A chunk whose result exists is done: a re-delivered message changes nothing.
 /// </summary>
 public sealed class ChunkProcessor(
-    StorageClients storage, RowValidator validator, IMineScoring scoring, SurveyTotals totals, TimeProvider time,
+    StorageClients storage, RowValidator validator, IMineScoring scoring, SurveyTotals totals, MineView view, TimeProvider time,
     IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
 {
     private const int BatchSize = 100;
@@ -128,9 +128,11 @@ public sealed class ChunkProcessor(
     /// <summary>
     /// Writes mines in transactions of up to 100 per province, each only where this survey's row is newer than
     /// the mine on record. A batch is first sent as inserts alone: for mines not yet on record (a new round's
-    /// usual case) that is one request per 100 mines. If any is on record the insert fails as a whole, and one
-    /// range query decides each mine; a concurrent writer makes that transaction fail on its ETag, and the batch
-    /// is decided again.
+    /// usual case) that is one request per 100 mines. If any is on record the insert fails as a whole, and the batch
+    /// is decided from the in-memory view of the mines (loaded once; it holds each mine's version and ETag) and
+    /// written with those ETags: one request again. Only if that fails (the view was stale, or another writer came
+    /// first) does one range query decide each mine; a concurrent writer makes that transaction fail on its ETag,
+    /// and the batch is decided again.
     /// </summary>
     private async Task WriteMinesAsync(List<MineEntity> mines, CancellationToken ct)
     {
@@ -141,6 +143,7 @@ public sealed class ChunkProcessor(
             {
                 var batch = sorted.GetRange(i, Math.Min(BatchSize, sorted.Count - i));
                 if (await TryInsertAllAsync(batch, ct)) continue;
+                if (await TryWriteNewerFromViewAsync(batch, ct)) continue;
                 for (var attempt = 1; ; attempt++)
                 {
                     try
@@ -170,20 +173,29 @@ public sealed class ChunkProcessor(
         }
     }
 
-    private async Task WriteNewerAsync(string province, List<MineEntity> batch, CancellationToken ct)
+    private async Task<bool> TryWriteNewerFromViewAsync(List<MineEntity> batch, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
-        var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
-        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter,
-                           select: ["PartitionKey", "RowKey", "SurveyDate", "SurveyReceivedAt", "SurveyId"], cancellationToken: ct))
+        var known = (await view.LoadedAsync(ct)).ByKey;
+        try
         {
-            onRecord[existing.RowKey] = existing;
+            // Versions only grow, so a mine the view shows newer than this row is newer on record too: skip it.
+            await SubmitNewerAsync(batch, key => known.GetValueOrDefault(key), ct);
+            return true;
         }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+        {
+            logger.LogDebug("The view of the mines was behind for a batch of {Province}; reading what is on record", batch[0].PartitionKey);
+            return false;
+        }
+    }
 
+    /// <summary>Adds the mines with no version given, replaces (on its ETag) each whose version is older, skips the rest.</summary>
+    private async Task SubmitNewerAsync(List<MineEntity> batch, Func<(string, string), MineEntity?> onRecord, CancellationToken ct)
+    {
         var actions = new List<TableTransactionAction>();
         foreach (var mine in batch)
         {
-            if (!onRecord.TryGetValue(mine.RowKey, out var current))
+            if (onRecord((mine.PartitionKey, mine.RowKey)) is not { } current)
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, mine));
             }
@@ -194,6 +206,19 @@ public sealed class ChunkProcessor(
             }
         }
         if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
+    }
+
+    private async Task WriteNewerAsync(string province, List<MineEntity> batch, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
+        var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
+        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter,
+                           select: ["PartitionKey", "RowKey", "SurveyDate", "SurveyReceivedAt", "SurveyId"], cancellationToken: ct))
+        {
+            onRecord[existing.RowKey] = existing;
+        }
+
+        await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
     }
 
     private static async Task WriteBatchesAsync(TableClient table, List<RowErrorEntity> entities, CancellationToken ct)

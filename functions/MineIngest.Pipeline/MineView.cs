@@ -5,7 +5,14 @@ using Microsoft.Extensions.Options;
 namespace MineIngest.Pipeline;
 
 /// <summary>The mines on record at one moment, in ranking order, and when the newest of them was written.</summary>
-public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf);
+public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf)
+{
+    private Dictionary<(string, string), MineEntity>? _byKey;
+
+    /// <summary>The same mines by (PartitionKey, RowKey), built on first use (the scorer's, not the API's).</summary>
+    public IReadOnlyDictionary<(string, string), MineEntity> ByKey =>
+        _byKey ??= Ranked.ToDictionary(m => (m.PartitionKey, m.RowKey));
+}
 
 /// <summary>
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
@@ -45,6 +52,12 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
         }
         return await RefreshAsync(ct);
     }
+
+    /// <summary>
+    /// The view as it is, loading it first if it never was; no refresh. For the scorer, which decides from it and
+    /// writes with its ETags: a stale entry only makes a conditional write fail, and the scorer then reads.
+    /// </summary>
+    public async Task<MineSnapshot> LoadedAsync(CancellationToken ct) => _loaded ? _snapshot : await RefreshAsync(ct);
 
     private async Task RefreshInBackgroundAsync()
     {

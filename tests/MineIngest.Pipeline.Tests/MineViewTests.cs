@@ -56,6 +56,62 @@ public sealed class MineViewTests : IDisposable
         Assert.Equal(6, (await view.GetAsync(CancellationToken.None)).Ranked.Length);
     }
 
+    /// <summary>
+    /// Two hosts (each its own scorer and view, both views loaded before either survey) score two surveys of the same
+    /// mines at once, chunk by chunk in parallel: whatever the order, every mine ends with the newer survey's row.
+    /// </summary>
+    [Fact]
+    public async Task Two_hosts_scoring_the_same_mines_at_once_leave_the_newer_survey_on_record()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = _azurite.ConnectionString, ["Pipeline:RowsPerChunk"] = "40", ["Pipeline:MineViewRefreshSeconds"] = "60",
+        }).Build();
+        await using var hostA = new ServiceCollection().AddLogging().AddMineIngest(configuration).BuildServiceProvider();
+        await using var hostB = new ServiceCollection().AddLogging().AddMineIngest(configuration).BuildServiceProvider();
+        var storage = hostA.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+
+        byte[] Survey(int year, int mines) => new SurveyBuilder()
+            .AddMany(mines, i => RowBuilder.WorkedExample($"R-{i:D3}", "kerman").Set("survey_date", new DateOnly(year, 3, 1)).Set("jobs_potential", year - 2000)).ToCsv();
+        async Task ScoreAllAsync(Func<ChunkMessage, IServiceProvider> host)
+        {
+            var messages = new List<Azure.Storage.Queues.Models.QueueMessage>();
+            while ((await storage.ChunkQueue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } got) messages.AddRange(got);
+            await Parallel.ForEachAsync(messages.OrderBy(_ => Random.Shared.Next()), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (m, ct) =>
+            {
+                var chunk = ChunkMessage.Parse(m.MessageText);
+                await host(chunk).GetRequiredService<ChunkProcessor>().ProcessAsync(chunk, m.DequeueCount, ct);
+            });
+        }
+
+        // Round 0 on record, and both views loaded with its ETags.
+        await storage.Surveys.GetBlobClient("kerman/2019.csv").UploadAsync(BinaryData.FromBytes(Survey(2019, 200)));
+        await hostA.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+        await ScoreAllAsync(_ => hostA);
+        Assert.Equal(200, (await hostA.GetRequiredService<MineView>().LoadedAsync(CancellationToken.None)).Ranked.Length);
+        Assert.Equal(200, (await hostB.GetRequiredService<MineView>().LoadedAsync(CancellationToken.None)).Ranked.Length);
+
+        // 2020 by host A, 2021 by host B, at once; each also brings 40 new mines.
+        await storage.Surveys.GetBlobClient("kerman/2020.csv").UploadAsync(BinaryData.FromBytes(Survey(2020, 240)));
+        await storage.Surveys.GetBlobClient("kerman/2021.csv").UploadAsync(BinaryData.FromBytes(Survey(2021, 240)));
+        await hostA.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+        var surveyOf = new Dictionary<string, string>();
+        await foreach (var s in storage.SurveyTable.QueryAsync<SurveyEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}")))
+            surveyOf[s.RowKey] = s.Blob;
+        await ScoreAllAsync(chunk => surveyOf[chunk.SurveyId] == "kerman/2020.csv" ? hostA : hostB);
+
+        var onRecord = new List<MineEntity>();
+        await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {"kerman"}"))) onRecord.Add(mine);
+        Assert.Equal(240, onRecord.Count);
+        Assert.All(onRecord, m => Assert.Equal(("2021-03-01", 21), (m.SurveyDate, m.JobsPotential)));
+        foreach (var id in surveyOf.Keys)
+        {
+            var survey = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, id)).Value;
+            Assert.Equal(survey.Rows, survey.Accepted);
+        }
+    }
+
     private static long Total(StorageRequestCounter counter) => counter.Snapshot().Values.Sum();
 
     public void Dispose() => _azurite.Dispose();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MineIngest.Domain;
@@ -33,6 +34,20 @@ public sealed class Azurite : IDisposable
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             $"BlobEndpoint=http://127.0.0.1:{_basePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_basePort + 1}/devstoreaccount1;" +
             $"TableEndpoint=http://127.0.0.1:{_basePort + 2}/devstoreaccount1;";
+    }
+
+    /// <summary>
+    /// The pipeline's services on this Azurite with no host at all (no trigger listens): what a Functions instance holds,
+    /// for tests that call the services the triggers would. Settings as "Section:Key" = value.
+    /// </summary>
+    public ServiceProvider PipelineServices(IEnumerable<(string Key, string Value)> settings, StorageRequestCounter? counter = null)
+    {
+        var values = settings.ToDictionary(s => s.Key, s => (string?)s.Value);
+        values["AzureWebJobsStorage"] = ConnectionString;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection().AddLogging();
+        if (counter is not null) services.AddSingleton(StorageClients.FromConfiguration(configuration, counter));
+        return services.AddMineIngest(configuration).BuildServiceProvider();
     }
 
     /// <summary>Starts Azurite on this instance's ports and data folder (again, after <see cref="Stop"/>).</summary>

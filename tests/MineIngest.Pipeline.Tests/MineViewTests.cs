@@ -1,5 +1,4 @@
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MineIngest.TestData;
 
@@ -14,14 +13,7 @@ public sealed class MineViewTests : IDisposable
     public async Task An_unchanged_view_costs_one_change_log_query_and_a_scored_chunk_shows_at_the_next_refresh()
     {
         var counter = new StorageRequestCounter();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = _azurite.ConnectionString, ["Pipeline:RowsPerChunk"] = "4", ["Pipeline:MineViewRefreshSeconds"] = "0",
-        }).Build();
-        var services = new ServiceCollection().AddLogging()
-            .AddSingleton(StorageClients.FromConfiguration(configuration, counter))
-            .AddMineIngest(configuration).BuildServiceProvider();
-        await using var _ = services;
+        await using var services = _azurite.PipelineServices([("Pipeline:RowsPerChunk", "4"), ("Pipeline:MineViewRefreshSeconds", "0")], counter);
         var storage = services.GetRequiredService<StorageClients>();
         var view = services.GetRequiredService<MineView>();
         var processor = services.GetRequiredService<ChunkProcessor>();
@@ -63,12 +55,9 @@ public sealed class MineViewTests : IDisposable
     [Fact]
     public async Task Two_hosts_scoring_the_same_mines_at_once_leave_the_newer_survey_on_record()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = _azurite.ConnectionString, ["Pipeline:RowsPerChunk"] = "40", ["Pipeline:MineViewRefreshSeconds"] = "60",
-        }).Build();
-        await using var hostA = new ServiceCollection().AddLogging().AddMineIngest(configuration).BuildServiceProvider();
-        await using var hostB = new ServiceCollection().AddLogging().AddMineIngest(configuration).BuildServiceProvider();
+        (string, string)[] settings = [("Pipeline:RowsPerChunk", "40"), ("Pipeline:MineViewRefreshSeconds", "60")];
+        await using var hostA = _azurite.PipelineServices(settings);
+        await using var hostB = _azurite.PipelineServices(settings);
         var storage = hostA.GetRequiredService<StorageClients>();
         await storage.EnsureCreatedAsync(CancellationToken.None);
 

@@ -5,7 +5,6 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MineIngest.TestData;
 using Xunit.Abstractions;
@@ -170,11 +169,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Without_any_blob_event_the_sweep_reads_every_file_once()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = _azurite.ConnectionString, ["Pipeline:RowsPerChunk"] = "2", ["Pipeline:RecoverAfterSeconds"] = "5",
-        }).Build();
-        await using var services = new ServiceCollection().AddLogging().AddMineIngest(configuration).BuildServiceProvider();
+        await using var services = _azurite.PipelineServices([("Pipeline:RowsPerChunk", "2"), ("Pipeline:RecoverAfterSeconds", "5")]);
         var sweep = services.GetRequiredService<SurveySweep>();
         var storage = services.GetRequiredService<StorageClients>();
         await storage.EnsureCreatedAsync(CancellationToken.None);

@@ -59,6 +59,9 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     /// </summary>
     public async Task<MineSnapshot> LoadedAsync(CancellationToken ct) => _loaded ? _snapshot : await RefreshAsync(ct);
 
+    /// <summary>The view if it was ever loaded, without loading it.</summary>
+    public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
+
     private async Task RefreshInBackgroundAsync()
     {
         try

@@ -225,6 +225,12 @@ sealed class Stack : IAsyncDisposable
     {
         await _http.GetStringAsync("/api/summary");
         await Task.Delay(TimeSpan.FromSeconds(3)); // let the first load's background work settle
+        // First the same time with nobody looking: what the triggers' polling alone costs.
+        var quietCpu = AzuriteCpuSeconds();
+        var quietRequests = (await RequestsAsync()).Values.Sum();
+        await Task.Delay(duration);
+        Console.Error.WriteLine($"  unpolled: Azurite {(AzuriteCpuSeconds() - quietCpu) / duration.TotalMinutes:0.0} CPU s/min, " +
+                                $"{((await RequestsAsync()).Values.Sum() - quietRequests) / duration.TotalMinutes:0} requests/min");
         var requests = (await RequestsAsync()).Values.Sum();
         var cpu = AzuriteCpuSeconds();
         var watch = Stopwatch.StartNew();

@@ -119,10 +119,13 @@ public sealed class SurveySweep(
         return toRead;
     }
 
-    /// <summary>Saves the report when it says something new, or once a minute: an idle sweep every few seconds costs no write.</summary>
+    /// <summary>
+    /// Saves the report when it says something new, or every 10 minutes as a sign of life. Not more: on Azurite any
+    /// write makes it save its whole table store to disk, seconds of CPU once it holds 100,000 mines.
+    /// </summary>
     private async Task SaveAsync(SweepReport report, CancellationToken ct)
     {
-        if (_saved is { } saved && saved with { At = report.At } == report && report.At - saved.At < TimeSpan.FromMinutes(1)) return;
+        if (_saved is { } saved && saved with { At = report.At } == report && report.At - saved.At < TimeSpan.FromMinutes(10)) return;
         var entity = new TableEntity(StatusPartition, StatusRow)
         {
             ["At"] = report.At, ["Blobs"] = report.Blobs, ["WithoutReport"] = report.WithoutReport, ["Read"] = report.Read,

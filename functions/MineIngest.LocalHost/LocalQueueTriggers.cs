@@ -55,7 +55,7 @@ public sealed class LocalQueueTriggers(
     {
         var slots = new SemaphoreSlim(Math.Max(1, _options.BatchSize + _options.NewBatchThreshold));
         var idle = FastestPoll;
-        DateTimeOffset? failingSince = null;
+        var outage = new OutageLog(logger, "Queue " + queue.Name);
         while (!ct.IsCancellationRequested)
         {
             try
@@ -73,11 +73,7 @@ public sealed class LocalQueueTriggers(
                     // Slots not taken by a message are handed back at once.
                     slots.Release(free);
                 }
-                if (failingSince is { } since)
-                {
-                    logger.LogWarning("Queue {Queue}: storage answers again after {Seconds:0} s", queue.Name, (DateTimeOffset.UtcNow - since).TotalSeconds);
-                    failingSince = null;
-                }
+                outage.Succeeded();
                 if (messages.Length == 0)
                 {
                     await Task.Delay(idle, ct);
@@ -97,8 +93,7 @@ public sealed class LocalQueueTriggers(
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                if (failingSince is null) logger.LogWarning(ex, "Queue {Queue}: storage does not answer; polling goes on", queue.Name);
-                failingSince ??= DateTimeOffset.UtcNow;
+                outage.Failed(ex);
                 await Task.Delay(_options.MaxPollingInterval > TimeSpan.Zero ? _options.MaxPollingInterval : TimeSpan.FromSeconds(1), ct);
             }
         }

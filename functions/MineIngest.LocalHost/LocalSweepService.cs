@@ -16,22 +16,17 @@ public sealed class LocalSweepService(SurveySweep sweep, IConfiguration configur
     {
         var period = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue(PeriodSetting, 2.0), 0.2, 300));
         using var timer = new PeriodicTimer(period);
-        DateTimeOffset? failingSince = null;
+        var outage = new OutageLog(logger, "Upload sweep");
         do
         {
             try
             {
                 await sweep.RunAsync(ct);
-                if (failingSince is { } since)
-                {
-                    logger.LogWarning("Sweep: storage answers again after {Seconds:0} s; uploads are being read", (DateTimeOffset.UtcNow - since).TotalSeconds);
-                    failingSince = null;
-                }
+                outage.Succeeded();
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                if (failingSince is null) logger.LogWarning(ex, "Sweep failed (is storage reachable?); trying again every {Seconds} s", period.TotalSeconds);
-                failingSince ??= DateTimeOffset.UtcNow;
+                outage.Failed(ex);
             }
         }
         while (await timer.WaitForNextTickAsync(ct));

@@ -44,7 +44,7 @@ public sealed record SurveyDto(
 {
     public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
     {
-        var pending = s.Stage == SurveyStage.Rejected ? 0 : Math.Max(0, s.Rows - s.Accepted - s.Rejected - s.Failed);
+        var pending = s.RowsPending();
         var status = s.Stage switch
         {
             SurveyStage.Rejected => "rejected",

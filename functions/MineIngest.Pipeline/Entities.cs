@@ -102,6 +102,13 @@ public sealed class SurveyEntity : ITableEntity
     public int ReadAttempts { get; set; }
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
     public string? LastReadError { get; set; }
+
+    // Methods, not properties: the table serializer would store properties.
+    /// <summary>Rows not yet accepted, rejected or failed; none for a rejected file.</summary>
+    public int RowsPending() => Stage == SurveyStage.Rejected ? 0 : Math.Max(0, Rows - Accepted - Rejected - Failed);
+
+    /// <summary>Rejected, or read with no row pending: the report is final.</summary>
+    public bool IsSettled() => Stage == SurveyStage.Rejected || (Stage != SurveyStage.Reading && RowsPending() == 0);
 }
 
 /// <summary>

@@ -179,15 +179,13 @@ public sealed class MineApi(
         {
             return await handler();
         }
-        catch (Exception ex) when (IsStorageDown(ex))
+        catch (Exception ex) when (PipelineHealth.IsStorageFault(ex))
         {
             logger.LogError(ex, "Storage does not answer");
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable",
                 detail: "The survey store does not answer just now. Try again in a few minutes.");
         }
     }
-
-    private static bool IsStorageDown(Exception ex) => PipelineHealth.IsStorageFault(ex);
 
     private static IResult BadQuery(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some query values are not valid.");

@@ -56,7 +56,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Ti
                                nameof(SurveyEntity.Accepted), nameof(SurveyEntity.Rejected), nameof(SurveyEntity.Failed)],
                            cancellationToken: ct))
         {
-            if (survey.Stage != SurveyStage.Reading && survey.Accepted + survey.Rejected + survey.Failed >= survey.Rows) continue;
+            if (survey.IsSettled()) continue;
             processing++;
             if (oldest is null || survey.ReceivedAt < oldest.ReceivedAt) oldest = survey;
         }

@@ -88,13 +88,20 @@ public sealed class StorageClients
         foreach (var message in messages) await ChunkQueue.SendMessageAsync(message.ToJson(), ct);
     }
 
-    /// <summary>Creates what the pipeline writes to. In Azure the Bicep template has made them already.</summary>
+    private volatile bool _created;
+
+    /// <summary>
+    /// Creates what the pipeline writes to, once per process (later calls cost nothing). In Azure the Bicep template
+    /// has made them already.
+    /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken ct)
     {
+        if (_created) return;
         await Surveys.CreateIfNotExistsAsync(cancellationToken: ct);
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         foreach (var table in new[] { Mines, MineChanges, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        _created = true;
     }
 }

@@ -237,7 +237,7 @@ public sealed class SurveyIngestor(
             $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
         {
-            if (survey.Accepted + survey.Rejected + survey.Failed >= survey.Rows) continue;
+            if (survey.RowsPending() == 0) continue;
             if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
             var done = new HashSet<int>();
             await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(

@@ -28,16 +28,11 @@ public sealed class SurveySweep(
     private readonly ConcurrentDictionary<string, byte> _settled = new(StringComparer.Ordinal);
     private DateTimeOffset _stalledCheckedAt = DateTimeOffset.MinValue;
     private SweepReport? _saved;
-    private bool _storageReady;
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
     {
-        if (!_storageReady)
-        {
-            // Azurite may have started empty, or after this host.
-            await storage.EnsureCreatedAsync(ct);
-            _storageReady = true;
-        }
+        // Azurite may have started empty, or after this host (a no-op once it succeeded).
+        await storage.EnsureCreatedAsync(ct);
 
         var listed = 0;
         var unsettled = new List<BlobItem>();

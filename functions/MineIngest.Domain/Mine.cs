@@ -29,7 +29,11 @@ public sealed record Mine
     public static string KeyOf(string mineId) => mineId.Trim().ToUpperInvariant();
 }
 
-public sealed record RowError(string Field, string Message);
+/// <summary>One reason a row was rejected, in English and Persian (<see cref="ClerkMessages"/>).</summary>
+public sealed record RowError(string Field, string Message, string MessageFa)
+{
+    public RowError(string field, ClerkText text) : this(field, text.English, text.Persian) { }
+}
 
 /// <summary>What validation made of one row: a mine (possibly with warnings), or the reasons it was rejected.</summary>
 public sealed record RowOutcome(int RowNumber, string? MineId, Mine? Mine, IReadOnlyList<RowError> Errors)

@@ -19,38 +19,32 @@ public sealed class RowValidator(ReferenceData reference)
         if (mineId is null) Missing(errors, Column.MineId);
         if (name is null) Missing(errors, Column.MineName);
         if (duplicateOfRow is { } first)
-            errors.Add(new RowError(Key(Column.MineId), $"duplicate of row {first}: mine ID {mineId} appears earlier in this file."));
+            errors.Add(new RowError(Key(Column.MineId), ClerkMessages.DuplicateRow(first, mineId)));
 
-        var province = Lookup(row, Column.Province, errors, reference.FindProvince, p => p.Slug,
-            v => $"\"{v}\" is not a province of Iran. Write its name as in the province list, for example Kerman or کرمان.");
+        var province = Lookup(row, Column.Province, errors, reference.FindProvince, p => p.Slug, ClerkMessages.UnknownProvince);
         if (province is not null && context.FolderProvince is { } folder && province != folder)
         {
-            errors.Add(new RowError(Key(Column.Province),
-                $"Province {reference.ProvinceBySlug(province).English} does not match the folder \"{folder}\" the file was uploaded to: " +
-                "a province's folder holds only its own mines."));
+            errors.Add(new RowError(Key(Column.Province), ClerkMessages.ProvinceNotFolder(reference.ProvinceBySlug(province), folder)));
         }
 
-        var mineral = Lookup(row, Column.Mineral, errors, reference.FindMineral, m => m,
-            v => $"\"{v}\" is not a known mineral. Write it as in the mineral list, for example Chromite or کرومیت.");
-        var status = Lookup(row, Column.Status, errors, reference.FindStatus, s => s.Slug,
-            v => $"\"{v}\" is not a known status: write idle, reviving, revived or active (راکد، در حال احیا، احیا شده، فعال).");
-        var problem = Lookup(row, Column.Problem, errors, reference.FindProblem, p => p.Slug,
-            v => $"\"{v}\" is not a known main problem: write financial, equipment, market, legal, environmental, technical, infrastructure or none.");
+        var mineral = Lookup(row, Column.Mineral, errors, reference.FindMineral, m => m, ClerkMessages.UnknownMineral);
+        var status = Lookup(row, Column.Status, errors, reference.FindStatus, s => s.Slug, ClerkMessages.UnknownStatus);
+        var problem = Lookup(row, Column.Problem, errors, reference.FindProblem, p => p.Slug, ClerkMessages.UnknownProblem);
 
         var latitude = Number(row, Column.Latitude, errors);
         if (latitude is { } lat && lat is < LatitudeMin or > LatitudeMax)
-            errors.Add(new RowError(Key(Column.Latitude), $"{Show(lat)} is outside Iran ({LatitudeMin:0.0} to {LatitudeMax:0.0})"));
+            errors.Add(new RowError(Key(Column.Latitude), ClerkMessages.OutsideIran(SurveyColumns.Get(Column.Latitude), lat, LatitudeMin, LatitudeMax)));
         var longitude = Number(row, Column.Longitude, errors);
         if (longitude is { } lon && lon is < LongitudeMin or > LongitudeMax)
-            errors.Add(new RowError(Key(Column.Longitude), $"{Show(lon)} is outside Iran ({LongitudeMin:0.0} to {LongitudeMax:0.0})"));
+            errors.Add(new RowError(Key(Column.Longitude), ClerkMessages.OutsideIran(SurveyColumns.Get(Column.Longitude), lon, LongitudeMin, LongitudeMax)));
 
         var reserve = AtLeastZero(row, Column.ReserveTonnes, errors);
         // Grade is required only for minerals with a grade measure; the message names the mineral so the clerk knows why.
         if (mineral is { HasGrade: true } && Text(row, Column.GradePct) is null)
-            errors.Add(new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} is missing: it is required for {mineral.English} ({mineral.GradeMeasure})."));
+            errors.Add(new RowError(Key(Column.GradePct), ClerkMessages.GradeRequired(SurveyColumns.Get(Column.GradePct), mineral)));
         var grade = Number(row, Column.GradePct, errors, required: false);
         if (grade is { } g && g is < 0 or > 100)
-            errors.Add(new RowError(Key(Column.GradePct), $"{Label(Column.GradePct)} must be between 0 and 100; found {Show(g)}."));
+            errors.Add(new RowError(Key(Column.GradePct), ClerkMessages.GradeOutOfRange(SurveyColumns.Get(Column.GradePct), g)));
         var road = AtLeastZero(row, Column.RoadKm, errors, required: false);
         var power = AtLeastZero(row, Column.PowerKm, errors, required: false);
         var jobsPotential = WholeNumber(row, Column.JobsPotential, errors, required: true);
@@ -61,7 +55,7 @@ public sealed class RowValidator(ReferenceData reference)
         var surveyDate = Date(row, Column.SurveyDate, errors, context, required: true);
         var revivedOn = Date(row, Column.RevivedOn, errors, context, required: false);
         if (status == "revived" && revivedOn is null && Text(row, Column.RevivedOn) is null)
-            errors.Add(new RowError(Key(Column.RevivedOn), "The status is revived but the revival date is missing."));
+            errors.Add(new RowError(Key(Column.RevivedOn), ClerkMessages.RevivalDateMissing()));
 
         if (errors.Count > 0 || mineId is null || name is null || province is null || mineral is null || status is null
             || latitude is null || longitude is null || reserve is null || jobsPotential is null || surveyDate is null)
@@ -87,17 +81,16 @@ public sealed class RowValidator(ReferenceData reference)
     }
 
     private static string Key(Column column) => SurveyColumns.Get(column).Key;
-    private static string Label(Column column) => SurveyColumns.Get(column).English;
     private static string Show(double value) => value.ToString("0.##########", CultureInfo.InvariantCulture);
 
     private static string? Text(SurveyRow row, Column column) =>
         string.IsNullOrWhiteSpace(row[column]) ? null : row[column]!.Trim();
 
     private static void Missing(List<RowError> errors, Column column) =>
-        errors.Add(new RowError(Key(column), $"{Label(column)} is missing."));
+        errors.Add(new RowError(Key(column), ClerkMessages.Missing(SurveyColumns.Get(column))));
 
     private static TResult? Lookup<T, TResult>(SurveyRow row, Column column, List<RowError> errors,
-        Func<string, T?> find, Func<T, TResult> select, Func<string, string> unknown) where T : class where TResult : class
+        Func<string, T?> find, Func<T, TResult> select, Func<string, ClerkText> unknown) where T : class where TResult : class
     {
         var text = Text(row, column);
         if (text is null)
@@ -119,7 +112,7 @@ public sealed class RowValidator(ReferenceData reference)
             return null;
         }
         if (SurveyValues.TryParseNumber(text, out var value)) return value;
-        errors.Add(new RowError(Key(column), $"{Label(column)} \"{text}\" is not a number."));
+        errors.Add(new RowError(Key(column), ClerkMessages.NotANumber(SurveyColumns.Get(column), text)));
         return null;
     }
 
@@ -128,7 +121,7 @@ public sealed class RowValidator(ReferenceData reference)
         var value = Number(row, column, errors, required);
         if (value is < 0)
         {
-            errors.Add(new RowError(Key(column), $"{Label(column)} must be 0 or more; found {Show(value.Value)}."));
+            errors.Add(new RowError(Key(column), ClerkMessages.Negative(SurveyColumns.Get(column), value.Value)));
             return null;
         }
         return value;
@@ -140,7 +133,7 @@ public sealed class RowValidator(ReferenceData reference)
         if (value is null) return null;
         if (value != Math.Floor(value.Value) || value > int.MaxValue)
         {
-            errors.Add(new RowError(Key(column), $"{Label(column)} must be a whole number; found {Show(value.Value)}."));
+            errors.Add(new RowError(Key(column), ClerkMessages.NotWholeNumber(SurveyColumns.Get(column), value.Value)));
             return null;
         }
         return (int)value.Value;
@@ -151,8 +144,7 @@ public sealed class RowValidator(ReferenceData reference)
         var value = Number(row, column, errors, required: false);
         if (value is null) return null;
         if (value == Math.Floor(value.Value) && value is (>= 1300 and <= 1499) or (>= 1900 and <= 2100)) return (int)value.Value;
-        errors.Add(new RowError(Key(column),
-            $"{Label(column)} must be a year, Jalali (1300 to 1499) or Gregorian (1900 to 2100); found {Show(value.Value)}."));
+        errors.Add(new RowError(Key(column), ClerkMessages.NotAYear(SurveyColumns.Get(column), value.Value)));
         return null;
     }
 
@@ -166,13 +158,12 @@ public sealed class RowValidator(ReferenceData reference)
         }
         if (!SurveyValues.TryParseDate(text, out var date))
         {
-            errors.Add(new RowError(Key(column),
-                $"{Label(column)} \"{text}\" is not a valid date: write year-month-day, as 1399-02-20 (Jalali) or 2020-05-09 (Gregorian)."));
+            errors.Add(new RowError(Key(column), ClerkMessages.NotADate(SurveyColumns.Get(column), text)));
             return null;
         }
         if (date > context.Today)
         {
-            errors.Add(new RowError(Key(column), $"{Label(column)} {SurveyValues.Iso(date)} is in the future."));
+            errors.Add(new RowError(Key(column), ClerkMessages.FutureDate(SurveyColumns.Get(column), SurveyValues.Iso(date), SurveyValues.ToJalali(date))));
             return null;
         }
         return date;

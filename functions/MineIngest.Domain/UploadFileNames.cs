@@ -12,20 +12,20 @@ public static class UploadFileNames
     private const int MaxStemLength = 80;
 
     /// <summary>The cleaned file name (stem and lower-case extension), or an error in a clerk's words.</summary>
-    public static bool TryClean(string? fileName, out string cleaned, out string error)
+    public static bool TryClean(string? fileName, out string cleaned, out ClerkText? error)
     {
         cleaned = "";
         // Only the last path segment counts: "..\..\x.xlsx" and "C:\surveys\x.xlsx" are both "x.xlsx".
         var name = (fileName ?? "").Split('/', '\\')[^1].Trim().Normalize(NormalizationForm.FormC);
         if (name.Length == 0)
         {
-            error = "A file name is needed, such as kerman-1403.xlsx.";
+            error = ClerkMessages.FileNameNeeded();
             return false;
         }
         var extension = Path.GetExtension(name).ToLowerInvariant();
         if (!Extensions.Contains(extension))
         {
-            error = $"\"{name}\" is not a survey file: only .xlsx, .xls and .csv files can be uploaded.";
+            error = ClerkMessages.NotASurveyFileName(name);
             return false;
         }
 
@@ -40,7 +40,7 @@ public static class UploadFileNames
         var trimmed = stem.ToString().Trim('-', '.', '_');
         if (trimmed.Length > MaxStemLength) trimmed = trimmed[..MaxStemLength].TrimEnd('-', '.', '_');
         cleaned = (trimmed.Length == 0 ? "survey" : trimmed) + extension;
-        error = "";
+        error = null;
         return true;
     }
 

@@ -36,11 +36,11 @@ public sealed record MineDto(
 
 public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation);
 
-public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message);
+public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message, string MessageFa);
 
 public sealed record SurveyDto(
     string Id, string Blob, string Province, DateTime ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
-    int Failed, int Pending, string? Error, IReadOnlyList<SurveyErrorDto>? Errors)
+    int Failed, int Pending, string? Error, string? ErrorFa, IReadOnlyList<SurveyErrorDto>? Errors)
 {
     public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
     {
@@ -52,7 +52,7 @@ public sealed record SurveyDto(
             _ => pending > 0 ? "processing" : "completed",
         };
         return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt.UtcDateTime, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
-            s.Accepted, s.Rejected, s.Failed, pending, s.Error, errors);
+            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors);
     }
 }
 

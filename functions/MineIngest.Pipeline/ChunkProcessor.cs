@@ -50,7 +50,7 @@ public sealed class ChunkProcessor(
             if (!outcome.Accepted)
             {
                 rejected++;
-                errors.AddRange(outcome.Errors.Select((e, i) => ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, i, e.Field, e.Message)));
+                errors.AddRange(outcome.Errors.Select((e, i) => ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, i, e.Field, new ClerkText(e.Message, e.MessageFa))));
                 continue;
             }
             try
@@ -62,8 +62,7 @@ public sealed class ChunkProcessor(
                 // Out of retries: this mine is recorded as failed, the rest of the chunk goes on.
                 logger.LogError(ex, "Mine in row {Row} of survey {SurveyId} failed after {Tries} tries", row.R, chunk.SurveyId, dequeueCount);
                 failed++;
-                errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, 0, "",
-                    "This row could not be processed after several tries; the programme office has been told. Upload the survey again later."));
+                errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, 0, "", ClerkMessages.RowFailed()));
             }
         }
 
@@ -85,8 +84,7 @@ public sealed class ChunkProcessor(
         if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct)) return;
         logger.LogError("Chunk {Chunk} of survey {SurveyId} (rows {FirstRow} to {LastRow}) failed after all retries",
             message.Chunk, message.SurveyId, message.FirstRow, message.LastRow);
-        var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "",
-            $"Rows {message.FirstRow} to {message.LastRow} could not be processed after several tries; the programme office has been told. Upload the survey again later.");
+        var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "", ClerkMessages.RowsFailed(message.FirstRow, message.LastRow));
         await storage.RowErrors.UpsertEntityAsync(error, TableUpdateMode.Replace, ct);
         await CompleteChunkAsync(message.SurveyId, message.Chunk, new ChunkResultEntity { Rows = message.Rows, Failed = message.Rows }, ct);
     }
@@ -106,9 +104,9 @@ public sealed class ChunkProcessor(
         await totals.RefreshAsync(surveyId, ct);
     }
 
-    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, string message) => new()
+    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, ClerkText message) => new()
     {
-        PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message,
+        PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message.English, MessageFa = message.Persian,
     };
 
     private static MineEntity ToEntity(Mine mine, Score score, ChunkDocument chunk, int row) => new()

@@ -98,6 +98,10 @@ public sealed class SurveyEntity : ITableEntity
     public int Rejected { get; set; }
     public int Failed { get; set; }
     public string? Error { get; set; }
+    /// <summary><see cref="Error"/> in Persian.</summary>
+    public string? ErrorFa { get; set; }
+    /// <summary>JSON: the survey columns as the file's header named them, in its order (<see cref="SurveyHeaders"/>).</summary>
+    public string? Headers { get; set; }
     /// <summary>How many times reading the file has begun; past <see cref="SurveyIngestor.MaxReadAttempts"/> it is rejected.</summary>
     public int ReadAttempts { get; set; }
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
@@ -162,6 +166,7 @@ public sealed class RowErrorEntity : ITableEntity
     public string? MineId { get; set; }
     public string Field { get; set; } = "";
     public string Message { get; set; } = "";
+    public string MessageFa { get; set; } = "";
 
     public static string KeyFor(int row, int index) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{row:D7}-{index:D3}");

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
 
 namespace MineIngest.Pipeline;
 
@@ -32,4 +34,22 @@ public static class PipelineJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+}
+
+/// <summary>A survey's header as stored with it: which column each header cell named, and how, in the file's order.</summary>
+public static class SurveyHeaders
+{
+    private sealed record Stored(string Key, string Text);
+
+    public static string ToJson(IReadOnlyList<SurveyHeader> headers) =>
+        JsonSerializer.Serialize(headers.Select(h => new Stored(SurveyColumns.Get(h.Column).Key, h.Text)), PipelineJson.Options);
+
+    /// <summary>The stored header, or the contract's English names in its order for a survey stored without one.</summary>
+    public static IReadOnlyList<SurveyHeader> Parse(string? json)
+    {
+        var stored = json is null ? null : JsonSerializer.Deserialize<List<Stored>>(json, PipelineJson.Options);
+        if (stored is null) return SurveyColumns.All.Select(c => new SurveyHeader(c.Column, c.English)).ToList();
+        return stored.Select(s => SurveyColumns.All.FirstOrDefault(c => c.Key == s.Key) is { } c ? new SurveyHeader(c.Column, s.Text) : null)
+            .OfType<SurveyHeader>().ToList();
+    }
 }

@@ -134,7 +134,7 @@ public sealed class MineApi(
         if (!survey.HasValue) return NotFound($"There is no survey \"{id}\".");
         var errors = new List<SurveyErrorDto>();
         await foreach (var e in storage.RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken: ct))
-            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message));
+            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
         return Results.Json(SurveyDto.From(survey.Value!, errors), Json);
     });
 
@@ -144,11 +144,9 @@ public sealed class MineApi(
         var folder = keys.Folder(province);
         var check = await keys.CheckAsync(folder, presentedKey, ct);
         if (check.Result == KeyCheck.Unknown)
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Upload key not accepted",
-                detail: $"The {ProvinceKeyHeader} header is missing, wrong or revoked. Ask the programme office for a new key.");
+            return ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader));
         if (check.Result == KeyCheck.OtherProvince)
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Key of another province",
-                detail: $"This key belongs to {check.KeyFolder}; it cannot upload surveys for {province}.");
+            return ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province", ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, province));
 
         UploadRequest? request;
         try
@@ -159,16 +157,23 @@ public sealed class MineApi(
         {
             request = null;
         }
-        if (request is null) return BadBody("The request body must be JSON such as {\"fileName\": \"kerman-1403.xlsx\"}.");
-        if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem);
+        if (request is null) return BadBody(ClerkMessages.UploadBodyNotJson());
+        if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem!);
 
         var ticket = await uploads.IssueAsync(folder!, cleaned, ct);
         logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}", folder, ticket.Blob, ticket.ExpiresOn);
         return Results.Json(ticket, Json, statusCode: StatusCodes.Status201Created);
     });
 
-    private static IResult BadBody(string detail) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail] }, detail: detail, title: "The upload request is not valid.");
+    private static IResult BadBody(ClerkText detail) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail.English] }, detail: detail.English,
+            title: "The upload request is not valid.", extensions: new Dictionary<string, object?> { [DetailFa] = detail.Persian });
+
+    /// <summary>Problem details a clerk reads: <c>detail</c> in English and <c>detailFa</c> in Persian.</summary>
+    public const string DetailFa = "detailFa";
+
+    private static IResult ClerkProblem(int status, string title, ClerkText detail) =>
+        Results.Problem(statusCode: status, title: title, detail: detail.English, extensions: new Dictionary<string, object?> { [DetailFa] = detail.Persian });
 
     /// <summary>GET /api/health: see <see cref="PipelineHealth"/>.</summary>
     public Task<IResult> HealthAsync(CancellationToken ct) => health.CheckAsync(ct);

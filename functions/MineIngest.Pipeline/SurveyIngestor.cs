@@ -65,8 +65,7 @@ public sealed class SurveyIngestor(
         {
             // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
             logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, existing.Value!.LastReadError);
-            await RejectAsync(survey, $"The file could not be read after {MaxReadAttempts} tries, for a reason on our side, not in the file. " +
-                                      "Upload it again later; if this message comes back, send the file to the programme office.", ct);
+            await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), ct);
             return;
         }
         await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
@@ -77,14 +76,11 @@ public sealed class SurveyIngestor(
         {
             if (!blob.Name.Contains('/') || UploadFolder(reference, survey.Folder) != survey.Folder)
             {
-                throw new SurveyRejectedException(
-                    $"The file was uploaded to \"{survey.Folder}\", which is not a province folder: upload it under the province's own folder " +
-                    "(for example kerman/) or under national/.");
+                throw new SurveyRejectedException(ClerkMessages.NotAProvinceFolder(survey.Folder));
             }
             if (properties.ContentLength > limits.Value.MaxFileBytes)
             {
-                throw new SurveyRejectedException(
-                    $"The file is larger than {limits.Value.MaxFileBytes / (1024 * 1024)} MB, the limit for one survey. Split it into smaller files and upload each.");
+                throw new SurveyRejectedException(ClerkMessages.FileTooLarge(limits.Value.MaxFileBytes / (1024 * 1024)));
             }
             await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
             messages = await StageRowsAsync(stream, survey, ct);
@@ -92,7 +88,7 @@ public sealed class SurveyIngestor(
         catch (SurveyRejectedException rejected)
         {
             logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
-            await RejectAsync(survey, rejected.Message, ct);
+            await RejectAsync(survey, rejected.Reason, ct);
             return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -110,11 +106,12 @@ public sealed class SurveyIngestor(
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
     }
 
-    private async Task RejectAsync(SurveyEntity survey, string reason, CancellationToken ct)
+    private async Task RejectAsync(SurveyEntity survey, ClerkText reason, CancellationToken ct)
     {
         survey.Stage = SurveyStage.Rejected;
         survey.Rows = 0;
-        survey.Error = reason;
+        survey.Error = reason.English;
+        survey.ErrorFa = reason.Persian;
         await storage.SurveyTable.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
     }
 
@@ -179,6 +176,7 @@ public sealed class SurveyIngestor(
         var uploads = new List<Task>();
         using (var reader = SurveyReader.Open(stream, survey.Blob, limits.Value))
         {
+            survey.Headers = SurveyHeaders.ToJson(reader.Headers);
             foreach (var row in reader.ReadRows())
             {
                 ct.ThrowIfCancellationRequested();

@@ -13,7 +13,7 @@ public sealed class UploadFileNameTests
     [InlineData("a%2Fb?x=1#.csv", "a-2Fb-x-1.csv")]
     public void Cleans_names_to_one_safe_segment(string given, string expected)
     {
-        Assert.True(UploadFileNames.TryClean(given, out var cleaned, out var error), error);
+        Assert.True(UploadFileNames.TryClean(given, out var cleaned, out var error), error?.English);
         Assert.Equal(expected, cleaned);
     }
 
@@ -28,7 +28,8 @@ public sealed class UploadFileNameTests
     public void Refuses_what_is_not_a_survey_file(string? given)
     {
         Assert.False(UploadFileNames.TryClean(given, out _, out var error));
-        Assert.NotEmpty(error);
+        Assert.NotEmpty(error!.English);
+        Assert.NotEmpty(error.Persian);
     }
 
     [Fact]

@@ -12,15 +12,16 @@ public static class Reports
         if (survey.Status == "rejected")
         {
             console.MarkupLineInterpolated($"[red]The whole file was rejected:[/] {survey.Error}");
+            if (survey.ErrorFa is { } persian) console.MarkupLineInterpolated($"{persian}");
             return ExitCodes.RowsRejected;
         }
         console.MarkupLineInterpolated(
             $"rows {survey.Rows}, accepted {survey.Accepted}, rejected {survey.Rejected}, failed {survey.Failed}, pending {survey.Pending}");
         if (survey.Errors is { Count: > 0 } errors)
         {
-            var table = new Table().AddColumns("Row", "Mine", "Field", "Problem");
+            var table = new Table().AddColumns("Row", "Mine", "Field", "Problem / مشکل");
             foreach (var e in errors.OrderBy(e => e.Row))
-                table.AddRow(e.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(e.MineId ?? ""), Markup.Escape(e.Field ?? ""), Markup.Escape(e.Message));
+                table.AddRow(e.Row.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(e.MineId ?? ""), Markup.Escape(e.Field ?? ""), Markup.Escape(e.Message + "\n" + e.MessageFa));
             console.Write(table);
         }
         if (survey.Failed > 0)

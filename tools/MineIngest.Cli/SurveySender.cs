@@ -16,7 +16,7 @@ public sealed class SurveySender(ApiClient api, IAnsiConsole console)
     public async Task<string> SendAsync(FileInfo file, string province, CancellationToken ct)
     {
         if (!file.Exists) throw new CliException($"{file.FullName} does not exist.");
-        if (!UploadFileNames.TryClean(file.Name, out _, out var problem)) throw new CliException(problem);
+        if (!UploadFileNames.TryClean(file.Name, out _, out var problem)) throw new CliException($"{problem!.English}\n{problem.Persian}");
         var ticket = await api.RequestUploadAsync(province, file.Name, ct);
 
         var blob = new BlobClient(ticket.UploadUrl, new BlobClientOptions { Retry = { MaxRetries = 5, NetworkTimeout = TimeSpan.FromMinutes(2) } });

@@ -38,7 +38,11 @@ public static class ExcelDates
 }
 
 /// <summary>A file-level rejection: the survey as a whole could not be read. The message is for a province clerk.</summary>
-public sealed class SurveyRejectedException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class SurveyRejectedException(ClerkText message, Exception? inner = null) : Exception(message.English, inner)
+{
+    /// <summary>The reason in both languages, for the report.</summary>
+    public ClerkText Reason { get; } = message;
+}
 
 /// <summary>Size limits for one survey file (surveys.md); configurable under "Survey:Limits".</summary>
 public sealed class SurveyLimits

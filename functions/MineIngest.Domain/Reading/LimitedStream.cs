@@ -32,7 +32,7 @@ internal sealed class LimitedStream(Stream inner, ByteBudget budget, bool leaveO
     }
 }
 
-internal sealed class ByteBudget(long limit, Func<string> overMessage)
+internal sealed class ByteBudget(long limit, Func<ClerkText> overMessage)
 {
     private long _spent;
 

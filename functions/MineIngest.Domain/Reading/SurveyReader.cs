@@ -8,6 +8,9 @@ public sealed record SurveyRow(int RowNumber, string?[] Values)
 
 public enum SurveyFormat { Xlsx, Xls, Csv }
 
+/// <summary>A survey column as one file's header row names it.</summary>
+public sealed record SurveyHeader(Column Column, string Text);
+
 /// <summary>
 /// Opens a survey file, finds its header row, and streams its data rows as text. Everything a file can
 /// do wrong as a whole ends in a <see cref="SurveyRejectedException"/> with a clerk's message.
@@ -27,6 +30,9 @@ public sealed class SurveyReader : IDisposable
 
     /// <summary>The survey's columns found in the header, in contract order.</summary>
     public IReadOnlyList<Column> ColumnsFound { get; private set; } = [];
+
+    /// <summary>The survey's columns as the file's header names them, in the file's order: the rows-to-fix workbook repeats them.</summary>
+    public IReadOnlyList<SurveyHeader> Headers { get; private set; } = [];
 
     /// <summary>The spreadsheet row number of the header row.</summary>
     public int HeaderRow { get; private set; }
@@ -50,16 +56,15 @@ public sealed class SurveyReader : IDisposable
     /// <summary>Opens <paramref name="stream"/> as the survey <paramref name="fileName"/> and finds its header row.</summary>
     public static SurveyReader Open(Stream stream, string fileName, SurveyLimits limits)
     {
-        var format = FormatOf(fileName) ?? throw new SurveyRejectedException(
-            $"Unsupported file type \"{Path.GetExtension(fileName)}\": a survey must be an Excel workbook (.xlsx or .xls) or a CSV file (.csv).");
+        var format = FormatOf(fileName) ?? throw new SurveyRejectedException(ClerkMessages.UnsupportedFileType(Path.GetExtension(fileName)));
         if (stream.CanSeek && stream.Length > limits.MaxFileBytes) throw TooLarge(limits);
-        if (stream.CanSeek && stream.Length == 0) throw new SurveyRejectedException("The file is empty.");
+        if (stream.CanSeek && stream.Length == 0) throw new SurveyRejectedException(ClerkMessages.EmptyFile());
 
         Stream? owned = null;
         IWorkbookReader workbook;
         try
         {
-            var sized = new LimitedStream(stream, new ByteBudget(limits.MaxFileBytes, () => TooLarge(limits).Message), leaveOpen: true);
+            var sized = new LimitedStream(stream, new ByteBudget(limits.MaxFileBytes, () => TooLarge(limits).Reason), leaveOpen: true);
             switch (format)
             {
                 case SurveyFormat.Csv:
@@ -97,8 +102,7 @@ public sealed class SurveyReader : IDisposable
         }
     }
 
-    private static SurveyRejectedException TooLarge(SurveyLimits limits) => new(
-        $"The file is larger than {limits.MaxFileBytes / (1024 * 1024)} MB, the limit for one survey. Split it into smaller files and upload each.");
+    private static SurveyRejectedException TooLarge(SurveyLimits limits) => new(ClerkMessages.FileTooLarge(limits.MaxFileBytes / (1024 * 1024)));
 
     private static FileStream SpoolToTempFile(Stream source)
     {
@@ -127,20 +131,17 @@ public sealed class SurveyReader : IDisposable
                 var missing = SurveyColumns.Required.Where(c => !found.Contains(c.Column)).ToList();
                 if (missing.Count > 0)
                 {
-                    throw new SurveyRejectedException(
-                        $"The header in row {rowNumber} is missing required column{(missing.Count > 1 ? "s" : "")}: " +
-                        string.Join(", ", missing.Select(c => c.DisplayName)) + ".");
+                    throw new SurveyRejectedException(ClerkMessages.HeaderMissingColumns(rowNumber, missing));
                 }
                 _columnOfCell = map;
+                Headers = map.Select((column, cell) => (column, cell)).Where(x => x.column >= 0)
+                    .Select(x => new SurveyHeader((Column)x.column, _cells[x.cell].Text!.Trim())).ToList();
                 HeaderRow = rowNumber;
                 ColumnsFound = found.Order().ToList();
                 return;
             }
         }
-        throw new SurveyRejectedException(
-            "No header row was found: one of the first 20 rows of a sheet must name the survey's columns " +
-            $"(at least four of: {string.Join(", ", SurveyColumns.Required.Select(c => c.DisplayName))}). " +
-            "Use the column names of the survey template, in English or Persian.");
+        throw new SurveyRejectedException(ClerkMessages.NoHeaderRow(SurveyColumns.Required));
     }
 
     /// <summary>The data rows below the header, blank rows left out. Throws a rejection past the row limit.</summary>
@@ -161,8 +162,7 @@ public sealed class SurveyReader : IDisposable
             if (values is null) continue;
             if (++count > _limits.MaxRows)
             {
-                throw new SurveyRejectedException(
-                    $"The file has more than {_limits.MaxRows:N0} data rows, the limit for one survey. Split it into smaller files and upload each.");
+                throw new SurveyRejectedException(ClerkMessages.TooManyRows(_limits.MaxRows));
             }
             yield return new SurveyRow(rowNumber, values);
         }

@@ -28,9 +28,7 @@ internal sealed class XlsWorkbookReader : IWorkbookReader
         ex is ExcelReaderException or InvalidDataException or IOException or ArgumentException or InvalidOperationException
             or NotSupportedException or IndexOutOfRangeException or OverflowException or DecoderFallbackException or EndOfStreamException;
 
-    private static SurveyRejectedException NotAnXls(Exception inner) => new(
-        "The file is not a readable Excel 97-2003 workbook (.xls): it may be damaged, incomplete, or another kind of file renamed. " +
-        "Open it in Excel, save it again, and upload it again.", inner);
+    private static SurveyRejectedException NotAnXls(Exception inner) => new(ClerkMessages.NotAnXlsWorkbook(), inner);
 
     public bool NextSheet()
     {

@@ -33,9 +33,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
 
     public XlsxWorkbookReader(Stream stream, SurveyLimits limits)
     {
-        _budget = new ByteBudget(limits.MaxUncompressedBytes, () =>
-            $"The workbook is larger than {limits.MaxUncompressedBytes / (1024 * 1024)} MB once unpacked, the limit for a survey. " +
-            "Split it into smaller files, or save it without images and unused sheets.");
+        _budget = new ByteBudget(limits.MaxUncompressedBytes, () => ClerkMessages.WorkbookTooLargeUnpacked(limits.MaxUncompressedBytes / (1024 * 1024)));
         try
         {
             _zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
@@ -47,9 +45,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
         }
     }
 
-    internal static SurveyRejectedException NotAWorkbook(Exception? inner) => new(
-        "The file is not a readable Excel workbook (.xlsx): it may be damaged, incomplete, or another kind of file renamed. " +
-        "Open it in Excel, save it again as .xlsx, and upload it again.", inner);
+    internal static SurveyRejectedException NotAWorkbook(Exception? inner) => new(ClerkMessages.NotAnXlsxWorkbook(), inner);
 
     public bool NextSheet()
     {

@@ -1,0 +1,175 @@
+namespace MineIngest.Domain;
+
+/// <summary>A message a province clerk reads, in English and in Persian; the two are always made together.</summary>
+public sealed record ClerkText(string English, string Persian)
+{
+    public override string ToString() => English;
+}
+
+/// <summary>
+/// Every file-level and row-level message a clerk can see (the report, the upload page, the CLI, the rows-to-fix
+/// workbook), in both languages. Readers, the validator and the pipeline build their messages only here, so that a
+/// test can walk this class and find each one's Persian form.
+/// </summary>
+public static class ClerkMessages
+{
+    private static string Show(double value) => value.ToString("0.##########", CultureInfo.InvariantCulture);
+    private static string En(SurveyColumn column) => column.English;
+    private static string Fa(SurveyColumn column) => column.Persian;
+
+    // The file as a whole.
+
+    public static ClerkText UnsupportedFileType(string extension) => new(
+        $"Unsupported file type \"{extension}\": a survey must be an Excel workbook (.xlsx or .xls) or a CSV file (.csv).",
+        $"نوع فایل «{extension}» پذیرفته نیست: فایل بررسی باید کاربرگ اکسل (.xlsx یا .xls) یا فایل CSV (.csv) باشد.");
+
+    public static ClerkText EmptyFile() => new("The file is empty.", "فایل خالی است.");
+
+    public static ClerkText FileTooLarge(long megabytes) => new(
+        $"The file is larger than {megabytes} MB, the limit for one survey. Split it into smaller files and upload each.",
+        $"حجم فایل بیش از {megabytes} مگابایت، سقف یک بررسی، است. آن را به چند فایل کوچک‌تر تقسیم کنید و هر کدام را جداگانه بارگذاری کنید.");
+
+    public static ClerkText WorkbookTooLargeUnpacked(long megabytes) => new(
+        $"The workbook is larger than {megabytes} MB once unpacked, the limit for a survey. " +
+        "Split it into smaller files, or save it without images and unused sheets.",
+        $"حجم کاربرگ پس از باز شدن بیش از {megabytes} مگابایت، سقف یک بررسی، است. " +
+        "آن را به چند فایل کوچک‌تر تقسیم کنید یا بدون تصویر و برگه‌های بی‌استفاده ذخیره کنید.");
+
+    public static ClerkText TooManyRows(int maxRows) => new(
+        $"The file has more than {maxRows:N0} data rows, the limit for one survey. Split it into smaller files and upload each.",
+        $"فایل بیش از {maxRows:N0} ردیف داده دارد که سقف یک بررسی است. آن را به چند فایل کوچک‌تر تقسیم کنید و هر کدام را جداگانه بارگذاری کنید.");
+
+    public static ClerkText NotAnXlsxWorkbook() => new(
+        "The file is not a readable Excel workbook (.xlsx): it may be damaged, incomplete, or another kind of file renamed. " +
+        "Open it in Excel, save it again as .xlsx, and upload it again.",
+        "فایل یک کاربرگ اکسل (.xlsx) خوانا نیست: ممکن است آسیب دیده، ناقص، یا فایلی از نوع دیگر با نام تغییریافته باشد. " +
+        "آن را در اکسل باز کنید، دوباره با قالب .xlsx ذخیره کنید و دوباره بارگذاری کنید.");
+
+    public static ClerkText NotAnXlsWorkbook() => new(
+        "The file is not a readable Excel 97-2003 workbook (.xls): it may be damaged, incomplete, or another kind of file renamed. " +
+        "Open it in Excel, save it again, and upload it again.",
+        "فایل یک کاربرگ اکسل ۹۷-۲۰۰۳ (.xls) خوانا نیست: ممکن است آسیب دیده، ناقص، یا فایلی از نوع دیگر با نام تغییریافته باشد. " +
+        "آن را در اکسل باز کنید، دوباره ذخیره کنید و دوباره بارگذاری کنید.");
+
+    public static ClerkText HeaderMissingColumns(int headerRow, IReadOnlyList<SurveyColumn> missing) => new(
+        $"The header in row {headerRow} is missing required column{(missing.Count > 1 ? "s" : "")}: " +
+        string.Join(", ", missing.Select(c => c.DisplayName)) + ".",
+        $"در سرستون ردیف {headerRow} این ستون‌های الزامی نیست: " + string.Join("، ", missing.Select(c => $"{Fa(c)} ({En(c)})")) + ".");
+
+    public static ClerkText NoHeaderRow(IReadOnlyList<SurveyColumn> required) => new(
+        "No header row was found: one of the first 20 rows of a sheet must name the survey's columns " +
+        $"(at least four of: {string.Join(", ", required.Select(c => c.DisplayName))}). " +
+        "Use the column names of the survey template, in English or Persian.",
+        "سرستون پیدا نشد: یکی از ۲۰ ردیف نخست برگه باید نام ستون‌های بررسی را داشته باشد " +
+        $"(دست‌کم چهار تا از: {string.Join("، ", required.Select(c => Fa(c)))}). " +
+        "نام ستون‌ها را مانند الگوی بررسی، به فارسی یا انگلیسی، بنویسید.");
+
+    public static ClerkText NotAProvinceFolder(string folder) => new(
+        $"The file was uploaded to \"{folder}\", which is not a province folder: upload it under the province's own folder " +
+        "(for example kerman/) or under national/.",
+        $"فایل در «{folder}» بارگذاری شده که پوشه هیچ استانی نیست: آن را در پوشه خود استان (مانند kerman/) یا در national/ بارگذاری کنید.");
+
+    public static ClerkText ReadFailedTooOften(int attempts) => new(
+        $"The file could not be read after {attempts} tries, for a reason on our side, not in the file. " +
+        "Upload it again later; if this message comes back, send the file to the programme office.",
+        $"فایل پس از {attempts} بار تلاش خوانده نشد؛ علت از سامانه است نه از فایل. " +
+        "بعداً دوباره بارگذاری کنید؛ اگر این پیام باز هم آمد، فایل را برای دفتر برنامه بفرستید.");
+
+    // Rows.
+
+    public static ClerkText RowsFailed(int firstRow, int lastRow) => new(
+        $"Rows {firstRow} to {lastRow} could not be processed after several tries; the programme office has been told. Upload the survey again later.",
+        $"ردیف‌های {firstRow} تا {lastRow} پس از چند بار تلاش پردازش نشدند؛ به دفتر برنامه خبر داده شد. بعداً بررسی را دوباره بارگذاری کنید.");
+
+    public static ClerkText RowFailed() => new(
+        "This row could not be processed after several tries; the programme office has been told. Upload the survey again later.",
+        "این ردیف پس از چند بار تلاش پردازش نشد؛ به دفتر برنامه خبر داده شد. بعداً بررسی را دوباره بارگذاری کنید.");
+
+    public static ClerkText Missing(SurveyColumn column) => new($"{En(column)} is missing.", $"«{Fa(column)}» خالی است.");
+
+    public static ClerkText DuplicateRow(int firstRow, string? mineId) => new(
+        $"duplicate of row {firstRow}: mine ID {mineId} appears earlier in this file.",
+        $"تکرار ردیف {firstRow}: شناسه معدن {mineId} پیش‌تر در همین فایل آمده است.");
+
+    public static ClerkText UnknownProvince(string value) => new(
+        $"\"{value}\" is not a province of Iran. Write its name as in the province list, for example Kerman or کرمان.",
+        $"«{value}» استانی از ایران نیست. نام استان را مانند فهرست استان‌ها بنویسید، برای نمونه کرمان یا Kerman.");
+
+    public static ClerkText ProvinceNotFolder(Province province, string folder) => new(
+        $"Province {province.English} does not match the folder \"{folder}\" the file was uploaded to: " +
+        "a province's folder holds only its own mines.",
+        $"استان {province.Persian} با پوشه «{folder}» که فایل در آن بارگذاری شده جور نیست: پوشه هر استان فقط معدن‌های همان استان را می‌گیرد.");
+
+    public static ClerkText UnknownMineral(string value) => new(
+        $"\"{value}\" is not a known mineral. Write it as in the mineral list, for example Chromite or کرومیت.",
+        $"«{value}» ماده معدنی شناخته‌شده‌ای نیست. آن را مانند فهرست مواد معدنی بنویسید، برای نمونه کرومیت یا Chromite.");
+
+    public static ClerkText UnknownStatus(string value) => new(
+        $"\"{value}\" is not a known status: write idle, reviving, revived or active (راکد، در حال احیا، احیا شده، فعال).",
+        $"«{value}» وضعیت شناخته‌شده‌ای نیست: یکی از راکد، در حال احیا، احیا شده یا فعال را بنویسید.");
+
+    public static ClerkText UnknownProblem(string value) => new(
+        $"\"{value}\" is not a known main problem: write financial, equipment, market, legal, environmental, technical, infrastructure or none.",
+        $"«{value}» مشکل اصلی شناخته‌شده‌ای نیست: یکی از مالی، تجهیزات، بازار، حقوقی، زیست‌محیطی، فنی، زیرساخت یا هیچ را بنویسید.");
+
+    public static ClerkText OutsideIran(SurveyColumn column, double value, double min, double max) => new(
+        $"{Show(value)} is outside Iran ({min.ToString("0.0", CultureInfo.InvariantCulture)} to {max.ToString("0.0", CultureInfo.InvariantCulture)})",
+        $"«{Fa(column)}» {Show(value)} بیرون از ایران است (از {min.ToString("0.0", CultureInfo.InvariantCulture)} تا {max.ToString("0.0", CultureInfo.InvariantCulture)}).");
+
+    public static ClerkText GradeRequired(SurveyColumn column, Mineral mineral) => new(
+        $"{En(column)} is missing: it is required for {mineral.English} ({mineral.GradeMeasure}).",
+        $"«{Fa(column)}» خالی است: برای {mineral.Persian} ({mineral.GradeMeasure}) الزامی است.");
+
+    public static ClerkText GradeOutOfRange(SurveyColumn column, double value) => new(
+        $"{En(column)} must be between 0 and 100; found {Show(value)}.",
+        $"«{Fa(column)}» باید بین ۰ و ۱۰۰ باشد؛ {Show(value)} نوشته شده است.");
+
+    public static ClerkText RevivalDateMissing() => new(
+        "The status is revived but the revival date is missing.",
+        "وضعیت «احیا شده» است اما تاریخ احیا خالی است.");
+
+    public static ClerkText NotANumber(SurveyColumn column, string text) => new(
+        $"{En(column)} \"{text}\" is not a number.",
+        $"«{Fa(column)}» مقدار «{text}» عدد نیست.");
+
+    public static ClerkText Negative(SurveyColumn column, double value) => new(
+        $"{En(column)} must be 0 or more; found {Show(value)}.",
+        $"«{Fa(column)}» باید ۰ یا بیشتر باشد؛ {Show(value)} نوشته شده است.");
+
+    public static ClerkText NotWholeNumber(SurveyColumn column, double value) => new(
+        $"{En(column)} must be a whole number; found {Show(value)}.",
+        $"«{Fa(column)}» باید عدد درست (بدون اعشار) باشد؛ {Show(value)} نوشته شده است.");
+
+    public static ClerkText NotAYear(SurveyColumn column, double value) => new(
+        $"{En(column)} must be a year, Jalali (1300 to 1499) or Gregorian (1900 to 2100); found {Show(value)}.",
+        $"«{Fa(column)}» باید سال باشد، شمسی (۱۳۰۰ تا ۱۴۹۹) یا میلادی (۱۹۰۰ تا ۲۱۰۰)؛ {Show(value)} نوشته شده است.");
+
+    public static ClerkText NotADate(SurveyColumn column, string text) => new(
+        $"{En(column)} \"{text}\" is not a valid date: write year-month-day, as 1399-02-20 (Jalali) or 2020-05-09 (Gregorian).",
+        $"«{Fa(column)}» مقدار «{text}» تاریخ درستی نیست: به صورت سال-ماه-روز بنویسید، مانند ۱۳۹۹-۰۲-۲۰ (شمسی) یا 2020-05-09 (میلادی).");
+
+    public static ClerkText FutureDate(SurveyColumn column, string isoDate, string jalaliDate) => new(
+        $"{En(column)} {isoDate} is in the future.",
+        $"«{Fa(column)}» {jalaliDate} در آینده است.");
+
+    // The upload route.
+
+    public static ClerkText FileNameNeeded() => new(
+        "A file name is needed, such as kerman-1403.xlsx.", "نام فایل لازم است، مانند kerman-1403.xlsx.");
+
+    public static ClerkText NotASurveyFileName(string name) => new(
+        $"\"{name}\" is not a survey file: only .xlsx, .xls and .csv files can be uploaded.",
+        $"«{name}» فایل بررسی نیست: فقط فایل‌های .xlsx، .xls و .csv بارگذاری می‌شوند.");
+
+    public static ClerkText UploadKeyNotAccepted(string header) => new(
+        $"The {header} header is missing, wrong or revoked. Ask the programme office for a new key.",
+        "کلید بارگذاری استان فرستاده نشده، نادرست است یا باطل شده است. از دفتر برنامه کلید تازه بخواهید.");
+
+    public static ClerkText UploadKeyOfOtherProvince(string keyFolder, string province) => new(
+        $"This key belongs to {keyFolder}; it cannot upload surveys for {province}.",
+        $"این کلید از آنِ {keyFolder} است و با آن نمی‌توان برای {province} بررسی بارگذاری کرد.");
+
+    public static ClerkText UploadBodyNotJson() => new(
+        "The request body must be JSON such as {\"fileName\": \"kerman-1403.xlsx\"}.",
+        "بدنه درخواست باید JSON باشد، مانند {\"fileName\": \"kerman-1403.xlsx\"}.");
+}

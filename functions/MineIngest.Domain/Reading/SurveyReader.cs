@@ -148,8 +148,15 @@ public sealed class SurveyReader : IDisposable
     public IEnumerable<SurveyRow> ReadRows()
     {
         var count = 0;
+        var first = true;
         while (_workbook.NextRow(_cells, out var rowNumber))
         {
+            // The template names its columns twice, Persian above English: a second header row is not a mine.
+            if (first)
+            {
+                first = false;
+                if (IsHeaderRow()) continue;
+            }
             string?[]? values = null;
             for (var c = 0; c < _cells.Count && c < _columnOfCell.Length; c++)
             {
@@ -167,6 +174,10 @@ public sealed class SurveyReader : IDisposable
             yield return new SurveyRow(rowNumber, values);
         }
     }
+
+    private bool IsHeaderRow() =>
+        _cells.Where(c => c.Kind == CellKind.Text).Select(c => SurveyColumns.MatchHeader(c.Text)).OfType<Column>()
+            .Distinct().Count(c => SurveyColumns.Get(c).Required) >= HeaderMinimumMatches;
 
     public void Dispose()
     {

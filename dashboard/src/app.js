@@ -9,7 +9,7 @@ const functionKey = new URLSearchParams(location.search).get('code');
 
 const text = {
   en: {
-    title: 'Mine revival programme', language: 'Language', mines: 'Mines', provinces: 'Provinces', tierA: 'Tier A', tierB: 'Tier B',
+    title: 'Mine revival programme', uploadLink: 'Upload a survey', language: 'Language', mines: 'Mines', provinces: 'Provinces', tierA: 'Tier A', tierB: 'Tier B',
     tierC: 'Tier C', idle: 'Idle', reviving: 'Reviving', revived: 'Revived', active: 'Active', jobsPotential: 'Potential jobs',
     period: 'Period', year: 'Year', span: 'Span', revivedInPeriod: 'Mines revived', jobsInPeriod: 'Jobs created',
     byProvince: 'Mines by province', byMineral: 'Mines by mineral', map: 'Map', ranking: 'Ranking', province: 'Province',
@@ -23,7 +23,7 @@ const text = {
     asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.',
   },
   fa: {
-    title: 'برنامه احیای معادن کوچک', language: 'زبان', mines: 'معادن', provinces: 'استان‌ها', tierA: 'رده الف', tierB: 'رده ب',
+    title: 'برنامه احیای معادن کوچک', uploadLink: 'بارگذاری بررسی', language: 'زبان', mines: 'معادن', provinces: 'استان‌ها', tierA: 'رده الف', tierB: 'رده ب',
     tierC: 'رده ج', idle: 'راکد', reviving: 'در حال احیا', revived: 'احیاشده', active: 'فعال', jobsPotential: 'اشتغال بالقوه',
     period: 'دوره', year: 'سال', span: 'بازه', revivedInPeriod: 'معادن احیاشده', jobsInPeriod: 'اشتغال ایجادشده',
     byProvince: 'معادن به تفکیک استان', byMineral: 'معادن به تفکیک ماده معدنی', map: 'نقشه', ranking: 'رتبه‌بندی', province: 'استان',

@@ -169,6 +169,19 @@ public static class ClerkMessages
         $"This key belongs to {keyFolder}; it cannot upload surveys for {province}.",
         $"این کلید از آنِ {keyFolder} است و با آن نمی‌توان برای {province} بررسی بارگذاری کرد.");
 
+    public static ClerkText NotYourUpload() => new(
+        "There is no survey of this province by that name.", "بررسی‌ای با این نام از این استان نیست.");
+
+    public static ClerkText NotReadYet() => new(
+        "The file has not been read yet; it is read within a few seconds of arriving.", "فایل هنوز خوانده نشده است؛ چند ثانیه پس از رسیدن خوانده می‌شود.");
+
+    public static ClerkText StorageUnavailable() => new(
+        "The survey store does not answer just now. Try again in a few minutes.", "پایگاه بررسی‌ها اکنون پاسخ نمی‌دهد. چند دقیقه دیگر دوباره امتحان کنید.");
+
+    public static ClerkText RowsNoLongerKept() => new(
+        "The rows of this survey are no longer kept (see the retention in the README). Fix the original file and send it again.",
+        "ردیف‌های این بررسی دیگر نگه‌داری نمی‌شوند. فایل اصلی را اصلاح کنید و دوباره بفرستید.");
+
     public static ClerkText UploadBodyNotJson() => new(
         "The request body must be JSON such as {\"fileName\": \"kerman-1403.xlsx\"}.",
         "بدنه درخواست باید JSON باشد، مانند {\"fileName\": \"kerman-1403.xlsx\"}.");

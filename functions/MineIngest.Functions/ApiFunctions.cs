@@ -6,7 +6,7 @@ using MineIngest.Pipeline;
 namespace MineIngest.Functions;
 
 /// <summary>The HTTP API of http-api.md. Every route but health needs a function key in Azure.</summary>
-public sealed class ApiFunctions(MineApi api)
+public sealed class ApiFunctions(MineApi api, ProvinceApi provinces)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -31,12 +31,42 @@ public sealed class ApiFunctions(MineApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         new ResultAction(await api.SurveyAsync(id, ct));
 
-    /// <summary>Anonymous to the Functions runtime: the province key is this route's credential (provinces get no function key).</summary>
+    [Function("RowsToFix")]
+    public async Task<IActionResult> RowsToFix(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}/errors.{format}")] HttpRequest req, string id, string format,
+        CancellationToken ct) =>
+        new ResultAction(await api.RowsToFixAsync(id, format, ct));
+
+    /// <summary>The survey template: no data, so no key (the upload page links to it).</summary>
+    [Function("Template")]
+    public async Task<IActionResult> Template([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "template.xlsx")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await api.TemplateAsync(ct));
+
+    // The province routes are anonymous to the Functions runtime: the province key is their credential (provinces get no function key),
+    // and it opens only the province's own uploads and their reports.
+
     [Function("CreateUpload")]
     public async Task<IActionResult> CreateUpload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "provinces/{province}/uploads")] HttpRequest req, string province,
         CancellationToken ct) =>
-        new ResultAction(await api.CreateUploadAsync(province, req.Headers[MineApi.ProvinceKeyHeader], req.Body, ct));
+        new ResultAction(await provinces.CreateUploadAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], req.Body, ct));
+
+    [Function("ProvinceSurveyReport")]
+    public async Task<IActionResult> ProvinceSurveyReport(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/surveys")] HttpRequest req, string province,
+        CancellationToken ct) =>
+        new ResultAction(await provinces.SurveyReportAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], req.Query["blob"], ct));
+
+    [Function("ProvinceRowsToFix")]
+    public async Task<IActionResult> ProvinceRowsToFix(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/surveys/{id}/errors.{format}")] HttpRequest req,
+        string province, string id, string format, CancellationToken ct) =>
+        new ResultAction(await provinces.RowsToFixAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
+
+    /// <summary>The upload page for provincial clerks: static, no data; it asks for the province key itself.</summary>
+    [Function("UploadPage")]
+    public IActionResult UploadPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload")] HttpRequest req) =>
+        new ResultAction(DashboardFiles.UploadPage());
 
     /// <summary>The dashboard page; open it with ?code=FUNCTION_KEY and it passes the key on to the API.</summary>
     [Function("Dashboard")]

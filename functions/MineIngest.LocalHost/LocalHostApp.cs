@@ -18,6 +18,14 @@ public static class LocalHostApp
             .AddEnvironmentVariables()
             .AddCommandLine(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+        // The upload page is served from here and PUTs files to Azurite: allow this host's own origins, by either loopback name.
+        const string originsKey = $"{UploadOptions.Section}:{nameof(UploadOptions.BrowserOrigins)}";
+        if (string.IsNullOrEmpty(builder.Configuration[originsKey]))
+        {
+            var urls = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries);
+            builder.Configuration[originsKey] = string.Join(",", urls.SelectMany(u => new[] { u, u.Replace("localhost", "127.0.0.1"), u.Replace("127.0.0.1", "localhost") })
+                .Select(u => u.TrimEnd('/')).Distinct());
+        }
 
         // Benchmarks only: count the app's storage requests and serve them, with a no-op route to compare latency against.
         var diagnostics = builder.Configuration.GetValue<bool>("Diagnostics:Enabled");
@@ -35,8 +43,15 @@ public static class LocalHostApp
         api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
         api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
-        api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, MineApi a, CancellationToken ct) =>
-            a.CreateUploadAsync(province, r.Headers[MineApi.ProvinceKeyHeader], r.Body, ct));
+        api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, MineApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));
+        api.MapGet("/template.xlsx", (MineApi a, CancellationToken ct) => a.TemplateAsync(ct));
+        api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
+            p.CreateUploadAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], r.Body, ct));
+        api.MapGet("/provinces/{province}/surveys", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
+            p.SurveyReportAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], r.Query["blob"], ct));
+        api.MapGet("/provinces/{province}/surveys/{id}/errors.{format}", (string province, string id, string format, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
+            p.RowsToFixAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
+        api.MapGet("/upload", () => DashboardFiles.UploadPage());
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
         app.MapGet("/", () => Results.Redirect("/api/dashboard"));

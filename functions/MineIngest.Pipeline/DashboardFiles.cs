@@ -14,8 +14,11 @@ public static class DashboardFiles
 
     public static IResult Page() => Serve("index.html");
 
+    /// <summary>The clerks' upload page (issue 13); its script and style are assets beside the dashboard's.</summary>
+    public static IResult UploadPage() => Serve("upload.html");
+
     public static IResult Asset(string file) =>
-        file != "index.html" && Files.ContainsKey(file) ? Serve(file)
+        file is not ("index.html" or "upload.html") && Files.ContainsKey(file) ? Serve(file)
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"The dashboard has no file \"{file}\".");
 
     private static IResult Serve(string file)

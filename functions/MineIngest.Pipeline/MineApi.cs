@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using MineIngest.Domain;
+using MineIngest.Domain.Writing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +15,8 @@ namespace MineIngest.Pipeline;
 /// request's query and route values and returns an <see cref="IResult"/>.
 /// </summary>
 public sealed class MineApi(
-    StorageClients storage, MineView view, ReferenceData reference, ProvinceKeyStore keys, UploadSasIssuer uploads, PipelineHealth health,
-    ILogger<MineApi> logger)
+    StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, PipelineHealth health, ILogger<MineApi> logger)
 {
-    public const string ProvinceKeyHeader = "x-province-key";
-
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
@@ -138,47 +136,42 @@ public sealed class MineApi(
         return Results.Json(SurveyDto.From(survey.Value!, errors), Json);
     });
 
-    /// <summary>POST /api/provinces/{province}/uploads: checks the province key, then hands out a SAS for one new blob.</summary>
-    public Task<IResult> CreateUploadAsync(string province, string? presentedKey, Stream body, CancellationToken ct) => Guard(async () =>
+    /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>
+    public Task<IResult> RowsToFixAsync(string id, string format, CancellationToken ct) => Guard(async () =>
     {
-        var folder = keys.Folder(province);
-        var check = await keys.CheckAsync(folder, presentedKey, ct);
-        if (check.Result == KeyCheck.Unknown)
-            return ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader));
-        if (check.Result == KeyCheck.OtherProvince)
-            return ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province", ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, province));
-
-        UploadRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync<UploadRequest>(body, Json, ct);
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
-        if (request is null) return BadBody(ClerkMessages.UploadBodyNotJson());
-        if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem!);
-
-        var ticket = await uploads.IssueAsync(folder!, cleaned, ct);
-        logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}", folder, ticket.Blob, ticket.ExpiresOn);
-        return Results.Json(ticket, Json, statusCode: StatusCodes.Status201Created);
+        var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
+        return survey.HasValue ? await rowsToFix.AnswerAsync(survey.Value!, format, ct) : NotFound($"There is no survey \"{id}\".");
     });
 
-    private static IResult BadBody(ClerkText detail) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail.English] }, detail: detail.English,
-            title: "The upload request is not valid.", extensions: new Dictionary<string, object?> { [DetailFa] = detail.Persian });
+    /// <summary>GET /api/template.xlsx: the survey template; the same for everyone, so made once.</summary>
+    public async Task<IResult> TemplateAsync(CancellationToken ct)
+    {
+        var bytes = _template ??= await MakeTemplateAsync(reference, ct);
+        return Results.File(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", SurveyTemplate.FileName);
+    }
+
+    private byte[]? _template;
+
+    private static async Task<byte[]> MakeTemplateAsync(ReferenceData reference, CancellationToken ct)
+    {
+        using var output = new MemoryStream();
+        await SurveyTemplate.WriteAsync(output, reference, ct);
+        return output.ToArray();
+    }
 
     /// <summary>Problem details a clerk reads: <c>detail</c> in English and <c>detailFa</c> in Persian.</summary>
     public const string DetailFa = "detailFa";
 
-    private static IResult ClerkProblem(int status, string title, ClerkText detail) =>
+    internal static IResult ClerkProblem(int status, string title, ClerkText detail) =>
         Results.Problem(statusCode: status, title: title, detail: detail.English, extensions: new Dictionary<string, object?> { [DetailFa] = detail.Persian });
 
     /// <summary>GET /api/health: see <see cref="PipelineHealth"/>.</summary>
     public Task<IResult> HealthAsync(CancellationToken ct) => health.CheckAsync(ct);
 
-    private async Task<IResult> Guard(Func<Task<IResult>> handler)
+    private Task<IResult> Guard(Func<Task<IResult>> handler) => Guard(logger, handler);
+
+    /// <summary>Runs a handler; storage that does not answer becomes a 503 in words, in both languages.</summary>
+    internal static async Task<IResult> Guard(ILogger logger, Func<Task<IResult>> handler)
     {
         try
         {
@@ -187,8 +180,7 @@ public sealed class MineApi(
         catch (Exception ex) when (PipelineHealth.IsStorageFault(ex))
         {
             logger.LogError(ex, "Storage does not answer");
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable",
-                detail: "The survey store does not answer just now. Try again in a few minutes.");
+            return ClerkProblem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", ClerkMessages.StorageUnavailable());
         }
     }
 

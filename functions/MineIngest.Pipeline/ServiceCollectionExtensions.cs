@@ -44,6 +44,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProvinceKeyStore>();
         services.AddSingleton<UploadSasIssuer>();
         services.AddSingleton<MineApi>();
+        services.AddSingleton<ProvinceApi>();
+        services.AddSingleton<RowsToFixSource>();
         services.AddSingleton<SurveySweep>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();

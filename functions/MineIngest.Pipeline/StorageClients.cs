@@ -19,6 +19,12 @@ public sealed class StorageClients
     public QueueServiceClient Queues { get; }
     public TableServiceClient Tables { get; }
 
+    /// <summary>
+    /// Origins whose pages may PUT files straight to Blob Storage (the upload page), from "Uploads:BrowserOrigins"; set on
+    /// the blob service when storage is first reached. Empty in Azure, where the Bicep template sets the rule.
+    /// </summary>
+    public IReadOnlyList<string> BrowserOrigins { get; init; } = [];
+
     public StorageClients(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables)
     {
         Blobs = blobs;
@@ -40,13 +46,15 @@ public sealed class StorageClients
             tableOptions.AddPolicy(counter.For("table"), HttpPipelinePosition.PerRetry);
         }
 
+        var origins = (configuration[$"{UploadOptions.Section}:{nameof(UploadOptions.BrowserOrigins)}"] ?? "")
+            .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var connectionString = configuration[ConnectionName];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             return new StorageClients(
                 new BlobServiceClient(connectionString, blobOptions),
                 new QueueServiceClient(connectionString, queueOptions),
-                new TableServiceClient(connectionString, tableOptions));
+                new TableServiceClient(connectionString, tableOptions)) { BrowserOrigins = origins };
         }
 
         var section = configuration.GetSection(ConnectionName);
@@ -59,7 +67,7 @@ public sealed class StorageClients
         return new StorageClients(
             new BlobServiceClient(Endpoint("blob"), credential, blobOptions),
             new QueueServiceClient(Endpoint("queue"), credential, queueOptions),
-            new TableServiceClient(Endpoint("table"), credential, tableOptions));
+            new TableServiceClient(Endpoint("table"), credential, tableOptions)) { BrowserOrigins = origins };
     }
 
     public BlobContainerClient Surveys => Blobs.GetBlobContainerClient(PipelineOptions.SurveysContainer);
@@ -102,6 +110,21 @@ public sealed class StorageClients
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         foreach (var table in new[] { Mines, MineChanges, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
+    }
+
+    /// <summary>The CORS rule that lets the upload page's browser PUT a file with its SAS; the SAS still limits it to one new blob.</summary>
+    private async Task AllowBrowserUploadsAsync(CancellationToken ct)
+    {
+        var properties = (await Blobs.GetPropertiesAsync(ct)).Value;
+        var origins = string.Join(",", BrowserOrigins);
+        if (properties.Cors.Any(r => r.AllowedOrigins == origins)) return;
+        properties.Cors.Clear();
+        properties.Cors.Add(new Azure.Storage.Blobs.Models.BlobCorsRule
+        {
+            AllowedOrigins = origins, AllowedMethods = "PUT,OPTIONS", AllowedHeaders = "*", ExposedHeaders = "*", MaxAgeInSeconds = 3600,
+        });
+        await Blobs.SetPropertiesAsync(properties, ct);
     }
 }

@@ -16,6 +16,12 @@ public sealed class UploadOptions
     /// <summary>How long an upload URL lasts; the issue caps it at 15 minutes.</summary>
     [Range(1, 15)]
     public int SasMinutes { get; set; } = 15;
+
+    /// <summary>
+    /// Comma-separated origins of the upload page, for the blob service's CORS rule (read by <see cref="StorageClients"/>).
+    /// The local host sets its own; in Azure leave it empty (the Bicep template sets the rule).
+    /// </summary>
+    public string BrowserOrigins { get; set; } = "";
 }
 
 public sealed record UploadRequest(string? FileName);

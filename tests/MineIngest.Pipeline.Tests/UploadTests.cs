@@ -51,7 +51,7 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         {
             Content = JsonContent.Create(new { fileName }),
         };
-        if (key is not null) request.Headers.Add(MineApi.ProvinceKeyHeader, key);
+        if (key is not null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, key);
         return fixture.Http.SendAsync(request);
     }
 
@@ -83,7 +83,7 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, badType.StatusCode);
         Assert.Contains("only .xlsx, .xls and .csv", await badType.Content.ReadAsStringAsync());
         using var badJson = await fixture.Http.PostAsync("/api/provinces/semnan/uploads",
-            new StringContent("fileName=x.csv", Encoding.UTF8, "application/json") { Headers = { { MineApi.ProvinceKeyHeader, key } } });
+            new StringContent("fileName=x.csv", Encoding.UTF8, "application/json") { Headers = { { ProvinceApi.ProvinceKeyHeader, key } } });
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
 
         var (revokeExit, _) = await CliAsync(["keys", "revoke", "--province", "semnan"]);

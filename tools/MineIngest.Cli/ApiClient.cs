@@ -14,7 +14,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         {
             Content = JsonContent.Create(new UploadRequest(fileName), options: MineApi.Json),
         };
-        request.Headers.Add(MineApi.ProvinceKeyHeader, settings.RequireKey());
+        request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
         return await SendAsync<UploadTicket>(request, ct);
     }
 

@@ -1,0 +1,239 @@
+// The provincial clerks' upload page (issue 13): province key kept in this browser, files sent straight to Blob Storage
+// with the SAS the upload route hands out (in 4 MiB blocks above that size), then the report polled until it is final.
+// No libraries: the Blob REST calls used here are two (Put Blob, Put Block + Put Block List).
+(() => {
+  'use strict';
+  const MAX_BYTES = 50 * 1024 * 1024; // surveys.md: the limit for one survey file
+  const BLOCK = 4 * 1024 * 1024;
+  const TYPES = ['.xlsx', '.xls', '.csv'];
+  const KEY_STORE = 'mineingest-province-key';
+  const LANG_STORE = 'mineingest-upload-lang';
+
+  const text = {
+    fa: {
+      title: 'بارگذاری بررسی معادن', dashboard: 'داشبورد', language: 'زبان', keyTitle: 'کلید بارگذاری استان',
+      keyPlaceholder: 'کلید بارگذاری را اینجا بچسبانید', saveKey: 'نگه‌داشتن کلید', forgetKey: 'فراموش کردن کلید',
+      keyHelp: 'کلید فقط در همین مرورگر نگه داشته می‌شود و فقط برای سرویس بارگذاری فرستاده می‌شود.',
+      fileTitle: 'فایل بررسی', templateHelp: 'الگوی بررسی را پر کنید:', template: 'الگوی بررسی (xlsx)',
+      drop: 'فایل‌های xlsx، xls یا csv را اینجا رها کنید یا برای انتخاب کلیک کنید',
+      province: (p) => `استان: ${p}`, noKey: 'نخست کلید بارگذاری استان را وارد کنید.',
+      keyShape: 'این کلید بارگذاری نیست: کلید به شکل استان.شناسه.رمز است، همان‌گونه که دفتر برنامه داده است.',
+      badType: (n) => `«${n}» فایل بررسی نیست: فقط فایل‌های .xlsx، .xls و .csv بارگذاری می‌شوند.`,
+      tooLarge: (n) => `«${n}» بزرگ‌تر از ۵۰ مگابایت است، سقف یک بررسی. آن را به چند فایل کوچک‌تر تقسیم کنید.`,
+      empty: (n) => `«${n}» خالی است.`,
+      waiting: 'در صف', asking: 'گرفتن نشانی بارگذاری…', sending: 'در حال فرستادن…', reading: 'فرستاده شد؛ در انتظار گزارش…',
+      sendFailed: 'فرستادن فایل ناموفق بود؛ اتصال را بررسی کنید و دوباره بفرستید.',
+      rows: 'ردیف‌ها', accepted: 'پذیرفته', rejected: 'رد شده', failed: 'ناموفق', pending: 'در انتظار',
+      completed: 'گزارش نهایی است.', processing: 'در حال پردازش…', fileRejected: 'کل فایل رد شد:',
+      allGood: 'همه ردیف‌ها پذیرفته شدند.', row: 'ردیف', mine: 'کد معدن', field: 'ستون', message: 'مشکل',
+      fixXlsx: 'دریافت ردیف‌های اصلاحی (xlsx)', fixCsv: '(csv)',
+      fixHelp: 'ردیف‌های رد شده را در این فایل اصلاح کنید و همین فایل را دوباره بفرستید.',
+      network: 'سرویس پاسخ نداد؛ چند دقیقه دیگر دوباره امتحان کنید.',
+    },
+    en: {
+      title: 'Upload a mine survey', dashboard: 'Dashboard', language: 'Language', keyTitle: 'Province upload key',
+      keyPlaceholder: 'Paste the upload key here', saveKey: 'Keep key', forgetKey: 'Forget key',
+      keyHelp: 'The key is kept in this browser only and sent only to the upload service.',
+      fileTitle: 'Survey file', templateHelp: 'Fill in the survey template:', template: 'survey template (xlsx)',
+      drop: 'Drop xlsx, xls or csv files here, or click to choose',
+      province: (p) => `Province: ${p}`, noKey: 'Enter the province upload key first.',
+      keyShape: 'This is not an upload key: a key looks like province.id.secret, as the programme office gave it.',
+      badType: (n) => `"${n}" is not a survey file: only .xlsx, .xls and .csv files can be uploaded.`,
+      tooLarge: (n) => `"${n}" is larger than 50 MB, the limit for one survey. Split it into smaller files.`,
+      empty: (n) => `"${n}" is empty.`,
+      waiting: 'Queued', asking: 'Getting an upload address…', sending: 'Sending…', reading: 'Sent; waiting for the report…',
+      sendFailed: 'The file could not be sent; check the connection and send it again.',
+      rows: 'Rows', accepted: 'Accepted', rejected: 'Rejected', failed: 'Failed', pending: 'Pending',
+      completed: 'The report is final.', processing: 'Processing…', fileRejected: 'The whole file was rejected:',
+      allGood: 'Every row was accepted.', row: 'Row', mine: 'Mine', field: 'Field', message: 'Problem',
+      fixXlsx: 'Download the rows to fix (xlsx)', fixCsv: '(csv)',
+      fixHelp: 'Correct the rejected rows in this file and send the same file again.',
+      network: 'The service did not answer; try again in a few minutes.',
+    },
+  };
+
+  const $ = (s) => document.querySelector(s);
+  let lang = localStorage.getItem(LANG_STORE) === 'en' ? 'en' : 'fa';
+  const t = (key, ...args) => { const v = text[lang][key]; return typeof v === 'function' ? v(...args) : v ?? key; };
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  };
+  const problemText = (p) => (lang === 'fa' ? p.detailFa || p.detail : p.detail) || t('network');
+
+  const key = () => localStorage.getItem(KEY_STORE) || '';
+  const provinceOf = (k) => (/^[a-z-]+\.[0-9a-f]+\.[A-Za-z0-9_-]+$/.test(k) ? k.split('.')[0] : null);
+
+  // Each file is an item on the page; its render() draws it anew from its state (so a language switch redraws all).
+  const items = [];
+  let busy = false;
+
+  function addFiles(files) {
+    for (const file of files) {
+      const item = { file, state: 'waiting', problem: null, sent: 0, report: null, node: el('div', { class: 'file', 'data-testid': 'file' }) };
+      items.push(item);
+      $('#queue').append(item.node);
+      const name = file.name; const dot = name.lastIndexOf('.');
+      const ext = dot >= 0 ? name.slice(dot).toLowerCase() : '';
+      if (!TYPES.includes(ext)) fail(item, ['badType', name]);
+      else if (file.size > MAX_BYTES) fail(item, ['tooLarge', name]);
+      else if (file.size === 0) fail(item, ['empty', name]);
+      render(item);
+    }
+    next();
+  }
+
+  function fail(item, problem) { item.state = 'refused'; item.problem = problem; }
+
+  async function next() {
+    if (busy) return;
+    const item = items.find((i) => i.state === 'waiting');
+    if (!item) return;
+    busy = true;
+    try { await send(item); } finally { busy = false; next(); }
+  }
+
+  async function send(item) {
+    const k = key(); const province = provinceOf(k);
+    if (!province) { fail(item, [k ? 'keyShape' : 'noKey']); render(item); return; }
+    item.state = 'asking'; render(item);
+    let ticket;
+    try {
+      const r = await fetch(`provinces/${encodeURIComponent(province)}/uploads`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-province-key': k }, body: JSON.stringify({ fileName: item.file.name }),
+      });
+      if (!r.ok) { item.state = 'refused'; item.problem = await r.json().catch(() => ({})); render(item); return; }
+      ticket = await r.json();
+    } catch { fail(item, ['network']); render(item); return; }
+
+    item.state = 'sending'; render(item);
+    try { await putFile(ticket.uploadUrl, item.file, (sent) => { item.sent = sent; drawProgress(item); }); } catch { fail(item, ['sendFailed']); render(item); return; }
+    item.sent = item.file.size; item.blob = ticket.blob; item.province = province; item.state = 'reading'; render(item);
+    await poll(item, k);
+  }
+
+  // Put Blob for small files; Put Block per 4 MiB and Put Block List for larger ones. XHR, for upload progress.
+  async function putFile(url, file, progress) {
+    if (file.size <= BLOCK) {
+      await put(url, file, { 'x-ms-blob-type': 'BlockBlob', 'x-ms-blob-content-type': file.type || 'application/octet-stream' }, (n) => progress(n));
+      return;
+    }
+    const ids = [];
+    for (let offset = 0, n = 0; offset < file.size; offset += BLOCK, n++) {
+      const id = btoa(String(n).padStart(6, '0'));
+      ids.push(id);
+      await put(`${url}&comp=block&blockid=${encodeURIComponent(id)}`, file.slice(offset, offset + BLOCK), {}, (sent) => progress(offset + sent));
+    }
+    const list = `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
+    await put(`${url}&comp=blocklist`, list, { 'x-ms-blob-content-type': file.type || 'application/octet-stream' }, () => {});
+  }
+
+  function put(url, body, headers, progress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', url);
+      for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+      xhr.upload.onprogress = (e) => progress(e.loaded);
+      xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`${xhr.status}`)));
+      xhr.onerror = () => reject(new Error('network'));
+      xhr.send(body);
+    });
+  }
+
+  async function poll(item, k) {
+    for (;;) {
+      try {
+        const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys?blob=${encodeURIComponent(item.blob)}`, { headers: { 'x-province-key': k } });
+        if (r.ok) {
+          item.report = await r.json();
+          render(item);
+          if (item.report.status !== 'processing') { item.state = 'done'; render(item); return; }
+        } else if (r.status !== 404) {
+          item.state = 'refused'; item.problem = await r.json().catch(() => ({})); render(item); return;
+        }
+      } catch { /* the service is briefly away: keep asking */ }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  async function download(item, format) {
+    const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys/${encodeURIComponent(item.report.id)}/errors.${format}`,
+      { headers: { 'x-province-key': key() } });
+    if (!r.ok) { item.problem = await r.json().catch(() => ({})); render(item); return; }
+    const stem = item.file.name.replace(/\.[^.]+$/, '');
+    const a = el('a', { href: URL.createObjectURL(await r.blob()), download: `${stem}-rows-to-fix.${format}` });
+    document.body.append(a); a.click(); a.remove();
+  }
+
+  function drawProgress(item) {
+    const bar = item.node.querySelector('progress');
+    if (!bar) return;
+    bar.value = item.sent;
+    const percent = Math.floor((100 * item.sent) / Math.max(1, item.file.size));
+    bar.dataset.percent = String(percent);
+    item.node.querySelector('.percent').textContent = `${percent}%`;
+  }
+
+  function render(item) {
+    const n = item.node; n.replaceChildren(el('h3', {}, item.file.name));
+    if (item.problem) {
+      const message = Array.isArray(item.problem) ? t(...item.problem) : problemText(item.problem);
+      n.append(el('p', { class: 'problem', 'data-testid': 'problem' }, message));
+    }
+    if (item.state === 'refused') return;
+    if (['asking', 'sending', 'reading', 'waiting'].includes(item.state)) n.append(el('p', { class: 'muted', 'data-testid': 'state' }, t(item.state)));
+    if (item.state !== 'waiting' && item.state !== 'asking') {
+      n.append(el('progress', { max: String(item.file.size), value: String(item.sent), 'data-testid': 'progress' }), el('span', { class: 'percent' }));
+      drawProgress(item);
+    }
+    const s = item.report;
+    if (!s) return;
+    n.dataset.status = s.status;
+    if (s.status === 'rejected') {
+      n.append(el('p', { class: 'problem', 'data-testid': 'file-rejected' }, `${t('fileRejected')} ${lang === 'fa' ? s.errorFa || s.error : s.error}`));
+      return;
+    }
+    const count = (name) => el('span', {}, `${t(name)}: `, el('b', { 'data-testid': `count-${name}` }, String(s[name])));
+    n.append(el('p', { class: 'counts' }, count('rows'), count('accepted'), count('rejected'), count('failed'), count('pending')));
+    n.append(el('p', { class: s.status === 'completed' ? 'ok' : 'muted', 'data-testid': 'report-state' },
+      s.status === 'completed' ? (s.rejected + s.failed === 0 ? t('allGood') : t('completed')) : t('processing')));
+    if (s.status === 'completed' && s.rejected + s.failed > 0) {
+      const xlsx = el('button', { type: 'button', 'data-testid': 'fix-xlsx' }, t('fixXlsx'));
+      const csv = el('button', { type: 'button', 'data-testid': 'fix-csv' }, t('fixCsv'));
+      xlsx.onclick = () => download(item, 'xlsx'); csv.onclick = () => download(item, 'csv');
+      n.append(el('p', {}, xlsx, ' ', csv), el('p', { class: 'muted' }, t('fixHelp')));
+    }
+    if (s.errors && s.errors.length > 0) {
+      const head = el('tr', {}, ...['row', 'mine', 'field', 'message'].map((h) => el('th', {}, t(h))));
+      const rows = [...s.errors].sort((a, b) => a.row - b.row).map((e) => el('tr', { 'data-testid': 'error-row' },
+        el('td', {}, String(e.row)), el('td', {}, e.mineId || ''), el('td', {}, e.field || ''), el('td', {}, lang === 'fa' ? e.messageFa || e.message : e.message)));
+      n.append(el('table', { class: 'errors' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+    }
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === 'fa' ? 'rtl' : 'ltr';
+    document.title = t('title');
+    $('#lang').value = lang;
+    for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
+    const province = provinceOf(key());
+    $('#key-province').textContent = province ? t('province', province) : '';
+    items.forEach(render);
+  }
+
+  $('#lang').addEventListener('change', () => { lang = $('#lang').value; localStorage.setItem(LANG_STORE, lang); applyLanguage(); });
+  $('#key').value = key();
+  $('#save-key').addEventListener('click', () => { localStorage.setItem(KEY_STORE, $('#key').value.trim()); applyLanguage(); });
+  $('#forget-key').addEventListener('click', () => { localStorage.removeItem(KEY_STORE); $('#key').value = ''; applyLanguage(); });
+  $('#files').addEventListener('change', (e) => { addFiles([...e.target.files]); e.target.value = ''; });
+  const drop = $('#drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); addFiles([...e.dataTransfer.files]); });
+  applyLanguage();
+  document.body.dataset.ready = 'true';
+})();

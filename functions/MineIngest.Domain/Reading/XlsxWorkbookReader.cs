@@ -39,7 +39,8 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             _zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             _sheetPaths = ReadSheetPaths();
         }
-        catch (Exception ex) when (ex is InvalidDataException or XmlException or IOException or NotSupportedException)
+        // ArgumentException: a blob read stream refuses the seek before its start that ZipArchive makes on a file shorter than a zip trailer.
+        catch (Exception ex) when (ex is InvalidDataException or XmlException or IOException or NotSupportedException or ArgumentException)
         {
             throw NotAWorkbook(ex);
         }

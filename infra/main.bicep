@@ -21,6 +21,11 @@ param rowsPerChunk int = 5000
 @description('Largest upload accepted, in bytes.')
 param maxSurveyFileBytes int = 52428800
 
+@description('Days a survey report\'s rows stay downloadable as rows to fix: staged rows (survey-chunks/) and row errors are deleted after this.')
+@minValue(1)
+@maxValue(3650)
+param reportRetentionDays int = 90
+
 @description('Object id of a person or group to be given data access to the storage account (for the mineingest CLI\'s key commands); empty for none.')
 param operatorPrincipalId string = ''
 
@@ -68,6 +73,8 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     containers: containers
     deploymentContainer: 'app-package'
+    chunksContainer: containers[1]
+    reportRetentionDays: reportRetentionDays
     queues: queues
     tables: tables
   }
@@ -99,6 +106,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     rowsPerChunk: rowsPerChunk
     maxSurveyFileBytes: maxSurveyFileBytes
+    reportRetentionDays: reportRetentionDays
   }
   // The host starts with identity-based storage: its roles must exist first.
   dependsOn: [rbac]
@@ -116,6 +124,16 @@ module ingestionEvents 'modules/ingestion-events.bicep' = {
     functionAppName: functionApp.outputs.name
     ingestionFunctionName: 'IngestSurvey'
     subscribe: subscribeIngestion
+  }
+}
+
+// The upload page (served by the app) PUTs files straight to Blob Storage: allow the app's origin, after the app exists.
+module uploadCors 'modules/blob-cors.bicep' = {
+  name: 'blob-cors'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    allowedOrigins: [functionApp.outputs.url]
   }
 }
 

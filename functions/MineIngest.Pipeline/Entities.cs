@@ -102,6 +102,8 @@ public sealed class SurveyEntity : ITableEntity
     public string? ErrorFa { get; set; }
     /// <summary>JSON: the survey columns as the file's header named them, in its order (<see cref="SurveyHeaders"/>).</summary>
     public string? Headers { get; set; }
+    /// <summary>When the survey's rows to fix were deleted (<see cref="ReportRetention"/>); its counts stay.</summary>
+    public DateTimeOffset? RowsPurgedOn { get; set; }
     /// <summary>How many times reading the file has begun; past <see cref="SurveyIngestor.MaxReadAttempts"/> it is rejected.</summary>
     public int ReadAttempts { get; set; }
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>

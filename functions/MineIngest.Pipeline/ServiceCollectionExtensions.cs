@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProvinceApi>();
         services.AddSingleton<RowsToFixSource>();
         services.AddSingleton<SurveySweep>();
+        services.AddSingleton<ReportRetention>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -18,7 +18,8 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// id, so sweeps on several instances at once, or racing the blob trigger, do no harm.
 /// </summary>
 public sealed class SurveySweep(
-    StorageClients storage, SurveyIngestor ingestor, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SurveySweep> logger)
+    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, IOptions<PipelineOptions> options, TimeProvider time,
+    ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
     private const string StatusRow = "last";
@@ -27,6 +28,9 @@ public sealed class SurveySweep(
     /// <summary>Blob versions (name and ETag) whose survey is queued or rejected: a later listing skips them without asking the table.</summary>
     private readonly ConcurrentDictionary<string, byte> _settled = new(StringComparer.Ordinal);
     private DateTimeOffset _stalledCheckedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _retentionCheckedAt = DateTimeOffset.MinValue;
+    /// <summary>Retention is in days: once an hour is soon enough, and keeps the idle sweep at one request.</summary>
+    private static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
     private SweepReport? _saved;
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
@@ -68,6 +72,12 @@ public sealed class SurveySweep(
         {
             requeued = await ingestor.RecoverStalledAsync(recoverAfter, ct);
             _stalledCheckedAt = time.GetUtcNow();
+        }
+
+        if (time.GetUtcNow() - _retentionCheckedAt >= RetentionEvery)
+        {
+            await retention.PurgeAsync(ct);
+            _retentionCheckedAt = time.GetUtcNow();
         }
 
         var report = new SweepReport(time.GetUtcNow(), listed, toRead.Count, toRead.Count - failed, failed, requeued);

@@ -22,6 +22,10 @@ public sealed class UploadOptions
     /// The local host sets its own; in Azure leave it empty (the Bicep template sets the rule).
     /// </summary>
     public string BrowserOrigins { get; set; } = "";
+
+    /// <summary>Days a report's rows stay downloadable as rows to fix: then the staged rows and row errors are deleted.</summary>
+    [Range(1, 3650)]
+    public int ReportRetentionDays { get; set; } = 90;
 }
 
 public sealed record UploadRequest(string? FileName);

@@ -10,6 +10,7 @@ param identityClientId string
 param applicationInsightsConnectionString string
 param rowsPerChunk int
 param maxSurveyFileBytes int
+param reportRetentionDays int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -90,6 +91,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Scoring__TierA: '65'
       Scoring__TierB: '45'
       Uploads__SasMinutes: '15'
+      Uploads__ReportRetentionDays: string(reportRetentionDays)
+      // Empty in Azure: the blob service's CORS rule comes from modules/blob-cors.bicep (the local host sets its own).
+      Uploads__BrowserOrigins: ''
     }
   }
 }

@@ -4,6 +4,9 @@ param location string
 param tags object
 param containers array
 param deploymentContainer string
+@description('The container of staged rows; its blobs are deleted reportRetentionDays after they were written.')
+param chunksContainer string
+param reportRetentionDays int
 param queues array
 param tables array
 
@@ -33,6 +36,27 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   name: container
   properties: { publicAccess: 'None' }
 }]
+
+// Rows staged for scoring are kept only as long as a report's rows to fix stay downloadable (README, "How long").
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'staged-rows-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${chunksContainer}/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: reportRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Text;
 using System.Text.Json;
 using DocumentFormat.OpenXml.Packaging;
@@ -114,5 +117,38 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
         Assert.Equal(ClerkMessages.NotAnXlsxWorkbook().Persian, report.GetProperty("errorFa").GetString());
         JsonElement errors = report.GetProperty("errors");
         Assert.Equal(0, errors.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task After_the_retention_the_rows_to_fix_are_gone_with_a_clear_answer_and_the_counts_stay()
+    {
+        var blob = "kerman/rows-to-fix-retention.csv";
+        await fixture.UploadAsync(blob, SurveyWithTwoBadRows("KEEP", HeaderLanguage.English).ToCsv());
+        var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
+        var id = report.GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync($"/api/surveys/{id}/errors.xlsx")).StatusCode);
+
+        var storage = StorageClients.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection([new("AzureWebJobsStorage", fixture.Azurite.ConnectionString)]).Build());
+        var options = Microsoft.Extensions.Options.Options.Create(new UploadOptions { ReportRetentionDays = 90 });
+        var retention = new ReportRetention(storage, options, new ShiftedClock(TimeSpan.FromDays(89)), NullLogger<ReportRetention>.Instance);
+        await retention.PurgeAsync(CancellationToken.None);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync($"/api/surveys/{id}/errors.xlsx")).StatusCode); // 89 days: still kept
+
+        retention = new ReportRetention(storage, options, new ShiftedClock(TimeSpan.FromDays(90.01)), NullLogger<ReportRetention>.Instance);
+        Assert.True(await retention.PurgeAsync(CancellationToken.None) >= 1);
+        var gone = await fixture.Http.GetAsync($"/api/surveys/{id}/errors.xlsx");
+        Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+        var problem = await gone.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(ClerkMessages.RowsNoLongerKept().Persian, problem.GetProperty("detailFa").GetString());
+        var after = await PipelineFixture.GetJsonAsync(fixture.Http, $"/api/surveys/{id}");
+        Assert.Equal((5, 3, 2), (after.GetProperty("rows").GetInt32(), after.GetProperty("accepted").GetInt32(), after.GetProperty("rejected").GetInt32()));
+        Assert.Equal(0, after.GetProperty("errors").GetArrayLength());
+        Assert.Equal(0, await retention.PurgeAsync(CancellationToken.None)); // once only
+    }
+
+    private sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
     }
 }

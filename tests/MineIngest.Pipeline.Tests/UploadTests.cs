@@ -171,6 +171,25 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         Assert.Equal(0, statusExit);
         Assert.Contains("accepted 1", statusOutput);
 
+        // The rows to fix of the mixed file, as xlsx and csv, and the template: what a clerk gets from the command.
+        var mixedBlob = Regex.Match(output, @"as (zanjan/\S+)").Groups[1].Value;
+        var rowsToFix = Path.Combine(folder.FullName, "fix.xlsx");
+        var (fixExit, fixOutput) = await CliAsync(["status", mixedBlob, "--errors-out", rowsToFix]);
+        Assert.Equal(ExitCodes.RowsRejected, fixExit);
+        Assert.Contains("2 row(s) to fix written", fixOutput);
+        using (var reader = Domain.Reading.SurveyReader.Open(File.OpenRead(rowsToFix), "fix.xlsx", new Domain.Reading.SurveyLimits()))
+            Assert.Equal(["Z-3", "Z-4"], reader.ReadRows().Select(row => row[Domain.Column.MineId]));
+        var (csvExit, _) = await CliAsync(["status", mixedBlob, "--errors-out", Path.Combine(folder.FullName, "fix.csv")]);
+        Assert.Equal(ExitCodes.RowsRejected, csvExit);
+        Assert.Contains("Z-4", await File.ReadAllTextAsync(Path.Combine(folder.FullName, "fix.csv")));
+        var templateFile = Path.Combine(folder.FullName, "template.xlsx");
+        Assert.Equal(0, (await CliAsync(["template", "--out", templateFile])).Exit);
+        using (var reader = Domain.Reading.SurveyReader.Open(File.OpenRead(templateFile), "template.xlsx", new Domain.Reading.SurveyLimits()))
+        {
+            Assert.Equal(Domain.SurveyColumns.Count, reader.ColumnsFound.Count);
+            Assert.Empty(reader.ReadRows());
+        }
+
         var (summaryExit, summaryOutput) = await CliAsync(["summary", "--province", "zanjan"]);
         Assert.Equal(0, summaryExit);
         Assert.Matches(@"mines\s*│\s*3\s", summaryOutput);

@@ -48,9 +48,18 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         }
     }
 
+    /// <summary>A survey's rows to fix, as xlsx or csv (the function-key route).</summary>
+    public Task<byte[]> GetRowsToFixAsync(string id, string format, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/errors.{format}"),
+            (content, token) => content.ReadAsByteArrayAsync(token), ct);
+
     private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/{path}"), ct);
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    private Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct) =>
+        SendAsync(request, async (content, token) => await content.ReadFromJsonAsync<T>(MineApi.Json, token)
+                                                     ?? throw new CliException($"MineIngest at {settings.Api} sent an empty answer.", CliFailure.Transient), ct);
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, Func<HttpContent, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         using (request)
         {
@@ -70,9 +79,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
             }
             using (response)
             {
-                if (response.IsSuccessStatusCode)
-                    return await response.Content.ReadFromJsonAsync<T>(MineApi.Json, ct)
-                           ?? throw new CliException($"MineIngest at {settings.Api} sent an empty answer.", CliFailure.Transient);
+                if (response.IsSuccessStatusCode) return await read(response.Content, ct);
                 var detail = await ProblemDetailAsync(response, ct);
                 throw response.StatusCode switch
                 {
@@ -93,7 +100,9 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         try
         {
             using var problem = JsonDocument.Parse(text);
-            if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } d) return d;
+            // The clerk reads both languages: detail, then detailFa where the API gives one.
+            if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } d)
+                return problem.RootElement.TryGetProperty(MineApi.DetailFa, out var fa) && fa.GetString() is { Length: > 0 } persian ? $"{d}\n{persian}" : d;
             if (problem.RootElement.TryGetProperty("title", out var title) && title.GetString() is { Length: > 0 } t) return t;
         }
         catch (JsonException) { }

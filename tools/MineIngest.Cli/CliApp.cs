@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace MineIngest.Cli;
 
-/// <summary>The `mineingest` command line: upload, watch, status, summary, keys.</summary>
+/// <summary>The `mineingest` command line: upload, watch, status, template, summary, keys.</summary>
 public static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<string, string?> environment, CancellationToken ct)
@@ -55,7 +55,11 @@ public static class CliApp
         }));
 
         var surveyArgument = new Argument<string>("survey") { Description = "A survey id, or a blob name such as kerman/20261126-101500-1a2b3c-survey.xlsx" };
-        var status = new Command("status", "Show a survey's report") { surveyArgument };
+        var errorsOutOption = new Option<FileInfo?>("--errors-out")
+        {
+            Description = "Also write the survey's rows to fix (rejected and failed rows as sent, with the reasons) to this .xlsx or .csv file",
+        };
+        var status = new Command("status", "Show a survey's report") { surveyArgument, errorsOutOption };
         status.SetAction((r, token) => Run(console, async () =>
         {
             using var http = NewHttp();
@@ -65,7 +69,28 @@ public static class CliApp
                 ? await api.FindSurveyAsync(which, token) is { } found ? await api.GetSurveyAsync(found.Id, token)
                     : throw new CliException($"No survey has been made from {which} yet. It may still be uploading, or the name is wrong.")
                 : await api.GetSurveyAsync(which, token);
-            return Reports.ShowSurvey(console, survey);
+            var exit = Reports.ShowSurvey(console, survey);
+            if (r.GetValue(errorsOutOption) is { } errorsOut)
+            {
+                var format = errorsOut.Extension.TrimStart('.').ToLowerInvariant();
+                if (format is not ("xlsx" or "csv")) throw new CliException($"--errors-out must name a .xlsx or .csv file, not {errorsOut.Name}.");
+                await File.WriteAllBytesAsync(errorsOut.FullName, await api.GetRowsToFixAsync(survey.Id, format, token), token);
+                console.MarkupLineInterpolated($"{survey.Rejected + survey.Failed} row(s) to fix written to {errorsOut.FullName}: correct them there and upload that file.");
+            }
+            return exit;
+        }));
+
+        var templateOut = new Option<FileInfo>("--out", "-o")
+        {
+            Description = "Where to write the template", DefaultValueFactory = _ => new FileInfo(Domain.Writing.SurveyTemplate.FileName),
+        };
+        var template = new Command("template", "Write the survey template (xlsx: Persian and English headers, drop-downs, hints); needs no connection") { templateOut };
+        template.SetAction((r, token) => Run(console, async () =>
+        {
+            var file = r.GetValue(templateOut)!;
+            await using (var stream = file.Create()) await Domain.Writing.SurveyTemplate.WriteAsync(stream, ReferenceData.Default, token);
+            console.MarkupLineInterpolated($"Survey template written to {file.FullName}");
+            return ExitCodes.AllWentThrough;
         }));
 
         var mineralOption = new Option<string?>("--mineral") { Description = "Mineral slug or name" };
@@ -119,7 +144,7 @@ public static class CliApp
 
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
-            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, summary, keys,
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, keys,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -238,11 +238,11 @@ async function showSurvey(id) {
   const s = await api(`surveys/${encodeURIComponent(id)}`);
   const box = $('#survey-errors');
   box.hidden = false;
-  const body = s.error ? [el('p', { class: 'error' }, s.error)]
+  const body = s.error ? [el('p', { class: 'error' }, lang === 'fa' ? s.errorFa ?? s.error : s.error)]
     : s.errors.length === 0 ? [el('p', {}, t('noErrors'))]
       : [el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('row')), el('th', {}, t('mine')), el('th', {}, t('field')), el('th', {}, t('problem')))),
         el('tbody', {}, ...s.errors.map((e) => el('tr', { 'data-testid': 'survey-error' }, el('td', { class: 'num' }, number(e.row)),
-          el('td', {}, e.mineId ?? ''), el('td', {}, e.field ?? ''), el('td', {}, e.message)))))];
+          el('td', {}, e.mineId ?? ''), el('td', {}, e.field ?? ''), el('td', {}, lang === 'fa' ? e.messageFa ?? e.message : e.message)))))];
   box.replaceChildren(el('h3', {}, t('errorsOf', s.blob)), ...body);
 }
 

@@ -21,7 +21,6 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (apt-get install chromium); .ci/run does.");
         Url = $"http://127.0.0.1:{Azurite.FreePort()}";
         _app = LocalHostApp.Build([$"--AzureWebJobsStorage={_azurite.ConnectionString}", $"--urls={Url}", "--Pipeline:MineViewRefreshSeconds=0",
             "--extensions:queues:maxPollingInterval=00:00:00.500", "--Logging:LogLevel:Default=Warning"]);
@@ -35,13 +34,21 @@ public sealed class DashboardFixture : IAsyncLifetime
             await PipelineFixture.WaitForSurveyAsync(Http, $"{folder}/{file}");
         }
 
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        (_playwright, Browser) = await LaunchChromiumAsync();
+    }
+
+    /// <summary>Debian's Chromium under Playwright, headless, as the browser tests use it.</summary>
+    public static async Task<(IPlaywright, IBrowser)> LaunchChromiumAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (apt-get install chromium); .ci/run does.");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Chromium, Headless = true,
             // As root in a sandbox, with no network beyond loopback: no sandbox, no background connections.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
+        return (playwright, browser);
     }
 
     public async Task DisposeAsync()

@@ -27,7 +27,6 @@ public sealed class UploadPageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(DashboardFixture.Chromium), $"{DashboardFixture.Chromium} is missing: install Debian's chromium package; .ci/run does.");
         Url = $"http://127.0.0.1:{Azurite.FreePort()}";
         _app = LocalHostApp.Build([$"--AzureWebJobsStorage={_azurite.ConnectionString}", $"--urls={Url}", "--Pipeline:MineViewRefreshSeconds=0",
             "--extensions:queues:maxPollingInterval=00:00:00.500", "--LocalHost:SweepSeconds=0.5", "--Logging:LogLevel:Default=Warning"]);
@@ -38,12 +37,7 @@ public sealed class UploadPageFixture : IAsyncLifetime
         KermanKey = (await keys.CreateAsync("kerman", CancellationToken.None)).Key;
         NationalKey = (await keys.CreateAsync("national", CancellationToken.None)).Key;
 
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DashboardFixture.Chromium, Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        (_playwright, Browser) = await DashboardFixture.LaunchChromiumAsync();
     }
 
     public async Task DisposeAsync()

@@ -91,6 +91,22 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_row_that_failed_inside_the_pipeline_is_a_row_to_fix_with_its_reason()
+    {
+        var blob = "kerman/rows-to-fix-failed.csv";
+        await fixture.UploadAsync(blob, new SurveyBuilder().Add(RowBuilder.WorkedExample("FIXOK-1")).Add(RowBuilder.WorkedExample("FAULT-FIX-2"))
+            .Add(RowBuilder.WorkedExample("FIXBAD-3").Set("latitude", 99)).ToCsv());
+        var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
+        Assert.Equal((1, 1, 1), (report.GetProperty("accepted").GetInt32(), report.GetProperty("rejected").GetInt32(), report.GetProperty("failed").GetInt32()));
+        var csv = Encoding.UTF8.GetString(await fixture.Http.GetByteArrayAsync($"/api/surveys/{report.GetProperty("id").GetString()}/errors.csv"));
+        var lines = csv.TrimStart('\uFEFF').Split("\r\n".ToCharArray(), StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("FAULT-FIX-2,", lines.Single(l => l.StartsWith("FAULT-FIX-2,")));
+        Assert.Contains(ClerkMessages.RowFailed().Persian, csv);
+        Assert.Contains("FIXBAD-3,", csv);
+        Assert.DoesNotContain("FIXOK-1", csv);
+    }
+
+    [Fact]
     public async Task A_survey_without_rejected_rows_gives_the_header_alone_and_unknown_formats_and_surveys_are_404()
     {
         var blob = "kerman/rows-to-fix-none.csv";

@@ -18,13 +18,16 @@ namespace MineIngest.Pipeline.Tests;
 [Collection(PipelineCollection.Name)]
 public sealed class RowsToFixTests(PipelineFixture fixture)
 {
+    /// <summary>A province no other test of the shared fixture writes to, so their figures stay theirs.</summary>
+    private const string Province = "golestan";
+
     /// <summary>Five rows, two wrong: row 3 (the second) lies outside Iran, row 5 (the fourth) names no known mineral.</summary>
     private static SurveyBuilder SurveyWithTwoBadRows(string prefix, HeaderLanguage language) => new SurveyBuilder { Language = language }
-        .Add(RowBuilder.WorkedExample($"{prefix}-1"))
-        .Add(RowBuilder.WorkedExample($"{prefix}-2").Set("latitude", 41.2))
-        .Add(RowBuilder.WorkedExample($"{prefix}-3"))
-        .Add(RowBuilder.WorkedExample($"{prefix}-4").Set("mineral", "kryptonite"))
-        .Add(RowBuilder.WorkedExample($"{prefix}-5"));
+        .Add(RowBuilder.WorkedExample($"{prefix}-1", Province))
+        .Add(RowBuilder.WorkedExample($"{prefix}-2", Province).Set("latitude", 41.2))
+        .Add(RowBuilder.WorkedExample($"{prefix}-3", Province))
+        .Add(RowBuilder.WorkedExample($"{prefix}-4", Province).Set("mineral", "kryptonite"))
+        .Add(RowBuilder.WorkedExample($"{prefix}-5", Province));
 
     [Theory]
     [InlineData("xlsx", HeaderLanguage.Persian)]
@@ -35,7 +38,7 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
         var prefix = $"FIX{format.ToUpperInvariant()}";
         var survey = SurveyWithTwoBadRows(prefix, language);
         var source = format switch { "xlsx" => survey.ToXlsx(), "xls" => survey.ToXls(), _ => survey.ToCsv() };
-        var blob = $"kerman/rows-to-fix-{format}.{format}";
+        var blob = $"{Province}/rows-to-fix-{format}.{format}";
         await fixture.UploadAsync(blob, source);
         var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
         Assert.Equal(2, report.GetProperty("rejected").GetInt32());
@@ -82,20 +85,20 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
         // Corrected and sent again: exactly those two mines are added.
         var (fixedBook, changed) = WorkbookEditor.ReplaceCells(workbook, new Dictionary<string, string> { ["41.2"] = "29.5", ["kryptonite"] = "chromite" });
         Assert.Equal(2, changed);
-        await fixture.UploadAsync($"kerman/rows-to-fix-{format}-fixed.xlsx", fixedBook);
-        var second = await PipelineFixture.WaitForSurveyAsync(fixture.Http, $"kerman/rows-to-fix-{format}-fixed.xlsx");
+        await fixture.UploadAsync($"{Province}/rows-to-fix-{format}-fixed.xlsx", fixedBook);
+        var second = await PipelineFixture.WaitForSurveyAsync(fixture.Http, $"{Province}/rows-to-fix-{format}-fixed.xlsx");
         Assert.Equal((2, 2, 0, 0), (second.GetProperty("rows").GetInt32(), second.GetProperty("accepted").GetInt32(),
             second.GetProperty("rejected").GetInt32(), second.GetProperty("failed").GetInt32()));
-        var mine = await PipelineFixture.GetJsonAsync(fixture.Http, $"/api/mines/kerman/{prefix}-2");
+        var mine = await PipelineFixture.GetJsonAsync(fixture.Http, $"/api/mines/{Province}/{prefix}-2");
         Assert.Equal(29.5, mine.GetProperty("latitude").GetDouble());
     }
 
     [Fact]
     public async Task A_row_that_failed_inside_the_pipeline_is_a_row_to_fix_with_its_reason()
     {
-        var blob = "kerman/rows-to-fix-failed.csv";
-        await fixture.UploadAsync(blob, new SurveyBuilder().Add(RowBuilder.WorkedExample("FIXOK-1")).Add(RowBuilder.WorkedExample("FAULT-FIX-2"))
-            .Add(RowBuilder.WorkedExample("FIXBAD-3").Set("latitude", 99)).ToCsv());
+        var blob = $"{Province}/rows-to-fix-failed.csv";
+        await fixture.UploadAsync(blob, new SurveyBuilder().Add(RowBuilder.WorkedExample("FIXOK-1", Province)).Add(RowBuilder.WorkedExample("FAULT-FIX-2", Province))
+            .Add(RowBuilder.WorkedExample("FIXBAD-3", Province).Set("latitude", 99)).ToCsv());
         var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
         Assert.Equal((1, 1, 1), (report.GetProperty("accepted").GetInt32(), report.GetProperty("rejected").GetInt32(), report.GetProperty("failed").GetInt32()));
         var csv = Encoding.UTF8.GetString(await fixture.Http.GetByteArrayAsync($"/api/surveys/{report.GetProperty("id").GetString()}/errors.csv"));
@@ -109,8 +112,8 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
     [Fact]
     public async Task A_survey_without_rejected_rows_gives_the_header_alone_and_unknown_formats_and_surveys_are_404()
     {
-        var blob = "kerman/rows-to-fix-none.csv";
-        await fixture.UploadAsync(blob, new SurveyBuilder().Add(RowBuilder.WorkedExample("NOFIX-1")).ToCsv());
+        var blob = $"{Province}/rows-to-fix-none.csv";
+        await fixture.UploadAsync(blob, new SurveyBuilder().Add(RowBuilder.WorkedExample("NOFIX-1", Province)).ToCsv());
         var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
         var id = report.GetProperty("id").GetString();
         var csv = Encoding.UTF8.GetString(await fixture.Http.GetByteArrayAsync($"/api/surveys/{id}/errors.csv")).TrimStart('\uFEFF');
@@ -127,8 +130,8 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
         using (var reader = SurveyReader.Open(await template.Content.ReadAsStreamAsync(), "template.xlsx", new SurveyLimits()))
             Assert.Empty(reader.ReadRows());
 
-        await fixture.UploadAsync("kerman/not-a-workbook.xlsx", Encoding.UTF8.GetBytes("this is not a zip"));
-        var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, "kerman/not-a-workbook.xlsx");
+        await fixture.UploadAsync($"{Province}/not-a-workbook.xlsx", Encoding.UTF8.GetBytes("this is not a zip"));
+        var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, $"{Province}/not-a-workbook.xlsx");
         Assert.Equal("rejected", report.GetProperty("status").GetString());
         Assert.Equal(ClerkMessages.NotAnXlsxWorkbook().Persian, report.GetProperty("errorFa").GetString());
         JsonElement errors = report.GetProperty("errors");
@@ -138,7 +141,7 @@ public sealed class RowsToFixTests(PipelineFixture fixture)
     [Fact]
     public async Task After_the_retention_the_rows_to_fix_are_gone_with_a_clear_answer_and_the_counts_stay()
     {
-        var blob = "kerman/rows-to-fix-retention.csv";
+        var blob = $"{Province}/rows-to-fix-retention.csv";
         await fixture.UploadAsync(blob, SurveyWithTwoBadRows("KEEP", HeaderLanguage.English).ToCsv());
         var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
         var id = report.GetProperty("id").GetString()!;

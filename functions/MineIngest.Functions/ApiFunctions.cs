@@ -22,6 +22,12 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces)
         CancellationToken ct) =>
         new ResultAction(await api.MineAsync(province, mineId, ct));
 
+    [Function("MineHistory")]
+    public async Task<IActionResult> MineHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}/history")] HttpRequest req, string province, string mineId,
+        CancellationToken ct) =>
+        new ResultAction(await api.MineHistoryAsync(province, mineId, ct));
+
     [Function("Surveys")]
     public async Task<IActionResult> Surveys([HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await api.SurveysAsync(req.Query, ct));

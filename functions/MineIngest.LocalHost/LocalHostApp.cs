@@ -41,6 +41,7 @@ public static class LocalHostApp
         api.MapGet("/summary", (HttpRequest r, MineApi a, CancellationToken ct) => a.SummaryAsync(r.Query, ct));
         api.MapGet("/mines", (HttpRequest r, MineApi a, CancellationToken ct) => a.MinesAsync(r.Query, ct));
         api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
+        api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
         api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
         api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, MineApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));

@@ -12,9 +12,13 @@ public sealed record ProvinceGroup(string Province, int Mines, int Revived, long
 
 public sealed record MineralGroup(string Mineral, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
 
+/// <summary>Mines by main problem (issue 14); mines whose survey gave none are under "unspecified".</summary>
+public sealed record ProblemGroup(string Problem, int Mines, long JobsPotential, double InvestmentBnRial);
+
 public sealed record Summary(
     string? Province, string? Mineral, string? From, string? To, int Mines, int Provinces, TierCounts ByTier, StatusCounts ByStatus,
-    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTime? AsOf);
+    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTime? AsOf,
+    IReadOnlyList<ProblemGroup> ByProblem, double InvestmentNeededBnRial, int? CommitteeMeetings = null, int? MinesWithAgreement = null);
 
 public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability);
 

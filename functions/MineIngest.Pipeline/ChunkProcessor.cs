@@ -70,6 +70,8 @@ public sealed class ChunkProcessor(
         // After the mines, so that a view that sees this entry finds them.
         if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count), cancellationToken: ct);
         await WriteBatchesAsync(storage.RowErrors, errors, ct);
+        // Every accepted row is a version of its mine, whether or not it is the newest (keyed by version: idempotent).
+        await WriteBatchesAsync(storage.MineHistory, mines.Select(MineVersionEntity.From).ToList(), ct);
         await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
         {
             Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
@@ -223,7 +225,7 @@ public sealed class ChunkProcessor(
         await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
     }
 
-    private static async Task WriteBatchesAsync(TableClient table, List<RowErrorEntity> entities, CancellationToken ct)
+    private static async Task WriteBatchesAsync<T>(TableClient table, List<T> entities, CancellationToken ct) where T : ITableEntity
     {
         foreach (var partition in entities.GroupBy(e => e.PartitionKey))
         {

@@ -59,8 +59,14 @@ public sealed class MineApi(
                 .Select(g => { var f = Figures(g.ToList()); return new ProvinceGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
             scope.GroupBy(m => m.Mineral).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => { var f = Figures(g.ToList()); return new MineralGroup(g.Key, f.Mines, f.Revived, f.Jobs, f.Tiers); }).ToList(),
-            scope.Count == 0 ? null : scope.Max(m => m.Timestamp)?.UtcDateTime);
+            scope.Count == 0 ? null : scope.Max(m => m.Timestamp)?.UtcDateTime,
+            scope.GroupBy(m => m.Problem ?? UnspecifiedProblem).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new ProblemGroup(g.Key, g.Count(), g.Sum(m => (long)m.JobsPotential), Math.Round(g.Sum(m => m.InvestmentBnRial ?? 0), 4))).ToList(),
+            Math.Round(scope.Sum(m => m.InvestmentBnRial ?? 0), 4));
     }
+
+    /// <summary>The problem group of mines whose survey named no main problem.</summary>
+    public const string UnspecifiedProblem = "unspecified";
 
     public Task<IResult> MinesAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
     {
@@ -75,6 +81,12 @@ public sealed class MineApi(
         {
             status = reference.FindStatus(s)?.Slug;
             if (status is null) errors["status"] = [$"\"{s}\" is not a status: use idle, reviving, revived or active."];
+        }
+        string? problem = null;
+        if (query["problem"].ToString() is { Length: > 0 } p)
+        {
+            problem = p.Trim() == UnspecifiedProblem ? UnspecifiedProblem : reference.FindProblem(p)?.Slug;
+            if (problem is null) errors["problem"] = [$"\"{p}\" is not a main problem: use financial, equipment, market, legal, environmental, technical, infrastructure, none or unspecified."];
         }
         var top = 50;
         if (query["top"].ToString() is { Length: > 0 } topText && (!int.TryParse(topText, out top) || top is < 1 or > 1000))
@@ -93,7 +105,8 @@ public sealed class MineApi(
             ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
         }
         var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
-                                     && (tier is null || m.Tier == tier) && (status is null || m.Status == status))
+                                     && (tier is null || m.Tier == tier) && (status is null || m.Status == status)
+                                     && (problem is null || (m.Problem ?? UnspecifiedProblem) == problem))
             .Take(top + 1).ToList();
         var more = page.Count > top;
         if (more) page.RemoveAt(top);
@@ -106,6 +119,16 @@ public sealed class MineApi(
         if (slug is null) return NotFound($"There is no province \"{province}\".");
         var mine = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
         return mine.HasValue ? Results.Json(MineDto.From(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
+    });
+
+    /// <summary>GET /api/mines/{province}/{mineId}/history: every version of the mine, oldest first, and its status changes.</summary>
+    public Task<IResult> MineHistoryAsync(string province, string mineId, CancellationToken ct) => Guard(async () =>
+    {
+        var slug = reference.FindProvince(province)?.Slug;
+        if (slug is null) return NotFound($"There is no province \"{province}\".");
+        var versions = await MineHistory.VersionsAsync(storage, slug, MineEntity.KeyFor(mineId), ct);
+        if (versions.Count == 0) return NotFound($"There is no mine \"{mineId}\" in {slug}.");
+        return Results.Json(MineHistory.ToDto(slug, versions[^1].MineId, versions), Json);
     });
 
     public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>

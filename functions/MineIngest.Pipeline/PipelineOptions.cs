@@ -18,6 +18,8 @@ public sealed class PipelineOptions
     public const string MinesTable = "mines";
     /// <summary>One small entity per chunk whose mines were written: what the API's view reads to learn that anything changed.</summary>
     public const string MineChangesTable = "minechanges";
+    /// <summary>Every accepted row as a version of its mine, never overwritten (issue 14).</summary>
+    public const string MineHistoryTable = "minehistory";
     public const string SurveysTable = "surveys";
     public const string ChunkResultsTable = "surveychunks";
     public const string RowErrorsTable = "surveyerrors";

@@ -75,6 +75,7 @@ public sealed class StorageClients
     public QueueClient ChunkQueue => Queues.GetQueueClient(PipelineOptions.ChunkQueue);
     public TableClient Mines => Tables.GetTableClient(PipelineOptions.MinesTable);
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
+    public TableClient MineHistory => Tables.GetTableClient(PipelineOptions.MineHistoryTable);
     public TableClient SurveyTable => Tables.GetTableClient(PipelineOptions.SurveysTable);
     public TableClient ChunkResults => Tables.GetTableClient(PipelineOptions.ChunkResultsTable);
     public TableClient RowErrors => Tables.GetTableClient(PipelineOptions.RowErrorsTable);
@@ -109,7 +110,7 @@ public sealed class StorageClients
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { Mines, MineChanges, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        foreach (var table in new[] { Mines, MineChanges, MineHistory, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
     }

@@ -6,7 +6,7 @@ using MineIngest.Pipeline;
 namespace MineIngest.Functions;
 
 /// <summary>The HTTP API of http-api.md. Every route but health needs a function key in Azure.</summary>
-public sealed class ApiFunctions(MineApi api, ProvinceApi provinces)
+public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi office)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -68,6 +68,38 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/surveys/{id}/errors.{format}")] HttpRequest req,
         string province, string id, string format, CancellationToken ct) =>
         new ResultAction(await provinces.RowsToFixAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
+
+    [Function("MineSolution")]
+    public async Task<IActionResult> MineSolution(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,
+        CancellationToken ct) =>
+        new ResultAction(await office.GetSolutionAsync(province, mineId, ct));
+
+    [Function("Committees")]
+    public async Task<IActionResult> Committees([HttpTrigger(AuthorizationLevel.Function, "get", Route = "committees")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await office.CommitteesAsync(req.Query["from"], req.Query["to"], req.Query["province"], ct));
+
+    [Function("InvestorList")]
+    public async Task<IActionResult> InvestorList(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "investor-list.{format}")] HttpRequest req, string format, CancellationToken ct) =>
+        new ResultAction(await api.InvestorListAsync(format, req.Query, ct));
+
+    // The writing routes are anonymous to the Functions runtime: the programme office's writer key (x-writer-key) is their
+    // credential, because function and host keys are what the dashboard's readers hold (docs/DESIGN.md, "Who may write").
+
+    [Function("PutMineSolution")]
+    public async Task<IActionResult> PutMineSolution(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,
+        CancellationToken ct) =>
+        new ResultAction(await office.PutSolutionAsync(province, mineId, req.Headers[OfficeApi.WriterKeyHeader], req.Body, ct));
+
+    [Function("PostCommittee")]
+    public async Task<IActionResult> PostCommittee([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "committees")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await office.PostCommitteeAsync(req.Headers[OfficeApi.WriterKeyHeader], req.Body, ct));
+
+    [Function("StartRescore")]
+    public async Task<IActionResult> StartRescore([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rescore")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await office.StartRescoreAsync(req.Headers[OfficeApi.WriterKeyHeader], ct));
 
     /// <summary>The upload page for provincial clerks: static, no data; it asks for the province key itself.</summary>
     [Function("UploadPage")]

@@ -5,7 +5,7 @@ using MineIngest.Pipeline;
 namespace MineIngest.Functions;
 
 /// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
-public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep)
+public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring)
 {
     /// <summary>The app setting holding the sweep's NCRONTAB schedule (a flat name: nested names in %...% are unreliable on Linux plans).</summary>
     public const string SweepScheduleSetting = "SurveySweepSchedule";
@@ -26,6 +26,12 @@ public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor pr
     public Task FailChunk(
         [QueueTrigger(PipelineOptions.ChunkPoisonQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         processor.FailAsync(ChunkMessage.Parse(message), ct);
+
+    /// <summary>One page of a province's mines scored again with the current settings (issue 14).</summary>
+    [Function(nameof(RescoreMines))]
+    public Task RescoreMines(
+        [QueueTrigger(PipelineOptions.RescoreQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+        rescoring.ProcessAsync(RescoreMessage.Parse(message), ct);
 
     /// <summary>
     /// Reads every upload whose BlobCreated event never came, and queues again the chunks of stalled surveys. On a timer,

@@ -53,6 +53,13 @@ public static class LocalHostApp
         api.MapGet("/provinces/{province}/surveys/{id}/errors.{format}", (string province, string id, string format, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
             p.RowsToFixAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
         api.MapGet("/upload", () => DashboardFiles.UploadPage());
+        api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(province, mineId, ct));
+        api.MapPut("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) =>
+            o.PutSolutionAsync(province, mineId, r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
+        api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r.Query["from"], r.Query["to"], r.Query["province"], ct));
+        api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
+        api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r.Headers[OfficeApi.WriterKeyHeader], ct));
+        api.MapGet("/investor-list.{format}", (string format, HttpRequest r, MineApi a, CancellationToken ct) => a.InvestorListAsync(format, r.Query, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
         app.MapGet("/", () => Results.Redirect("/api/dashboard"));

@@ -26,13 +26,14 @@ public sealed class QueueTriggerOptions
 /// and polling goes on; messages whose outcome could not be written reappear when their lease ends.
 /// </summary>
 public sealed class LocalQueueTriggers(
-    StorageClients storage, ChunkProcessor processor, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
+    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
 {
     /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>
     public static IReadOnlyDictionary<string, string> Functions { get; } = new Dictionary<string, string>
     {
         ["ScoreChunk"] = PipelineOptions.ChunkQueue,
         ["FailChunk"] = PipelineOptions.ChunkPoisonQueue,
+        ["RescoreMines"] = PipelineOptions.RescoreQueue,
     };
 
     /// <summary>How long a received message stays invisible to others while it is handled (no renewal: a chunk takes seconds).</summary>
@@ -48,7 +49,9 @@ public sealed class LocalQueueTriggers(
             Task.Run(() => PollAsync(storage.ChunkQueue, poison,
                 (m, token) => processor.ProcessAsync(ChunkMessage.Parse(m.MessageText), m.DequeueCount, token), ct), ct),
             // A poison message whose rows cannot even be recorded as failed stays in the poison queue, counted by /api/health.
-            Task.Run(() => PollAsync(poison, null, (m, token) => processor.FailAsync(ChunkMessage.Parse(m.MessageText), token), ct), ct));
+            Task.Run(() => PollAsync(poison, null, (m, token) => processor.FailAsync(ChunkMessage.Parse(m.MessageText), token), ct), ct),
+            Task.Run(() => PollAsync(storage.RescoreQueue, storage.Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue),
+                (m, token) => rescoring.ProcessAsync(RescoreMessage.Parse(m.MessageText), token), ct), ct));
     }
 
     private async Task PollAsync(QueueClient queue, QueueClient? poison, Func<QueueMessage, CancellationToken, Task> handle, CancellationToken ct)

@@ -24,8 +24,8 @@ public sealed class MineScoring(RevivalScorer scorer) : IMineScoring
 /// result. A chunk whose result exists is done: a re-delivered message changes nothing.
 /// </summary>
 public sealed class ChunkProcessor(
-    StorageClients storage, RowValidator validator, IMineScoring scoring, SurveyTotals totals, MineView view, TimeProvider time,
-    IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
+    StorageClients storage, RowValidator validator, IMineScoring scoring, ScoringFingerprint scoredWith, SurveyTotals totals, MineView view,
+    TimeProvider time, IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
 {
     private const int BatchSize = 100;
 
@@ -55,7 +55,9 @@ public sealed class ChunkProcessor(
             }
             try
             {
-                mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), chunk, row.R));
+                var entity = ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), chunk, row.R);
+                entity.ScoredWith = scoredWith.Fingerprint;
+                mines.Add(entity);
             }
             catch (Exception ex) when (lastTry)
             {

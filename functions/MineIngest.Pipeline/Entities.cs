@@ -47,6 +47,25 @@ public sealed class MineEntity : ITableEntity
     public int Row { get; set; }
     /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
     public DateTimeOffset SurveyReceivedAt { get; set; }
+    /// <summary>The scoring settings' fingerprint the score was made with (<see cref="ScoringOptions.Fingerprint"/>).</summary>
+    public string? ScoredWith { get; set; }
+
+    /// <summary>The mine as its survey row described it, for scoring it again.</summary>
+    public Domain.Mine ToMine() => new()
+    {
+        Province = PartitionKey, MineId = MineId, Name = Name, County = County, Mineral = Mineral, Status = Status, Latitude = Latitude,
+        Longitude = Longitude, ReserveTonnes = ReserveTonnes, GradePct = GradePct, RoadKm = RoadKm, PowerKm = PowerKm, JobsPotential = JobsPotential,
+        JobsCreated = JobsCreated, InvestmentBnRial = InvestmentBnRial, IdleSince = IdleSince, Problem = Problem,
+        SurveyDate = DateOnly.ParseExact(SurveyDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        RevivedOn = RevivedOn is null ? null : DateOnly.ParseExact(RevivedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Notes = Notes,
+    };
+
+    /// <summary>Writes a score into this entity.</summary>
+    public void Apply(Score score, string scoredWith)
+    {
+        Score = score.Value; Tier = score.Tier; Resource = score.Components.Resource; Grade = score.Components.Grade; Access = score.Components.Access;
+        Jobs = score.Components.Jobs; Cost = score.Components.Cost; Solvability = score.Components.Solvability; ScoredWith = scoredWith;
+    }
 
     /// <summary>The ranking order of scoring.md over stored mines; the API's sort and its paging both use it.</summary>
     public static readonly RankingComparer<MineEntity> Ranking = new(m => m.Score, m => m.PartitionKey, m => m.RowKey);

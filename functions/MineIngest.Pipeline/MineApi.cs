@@ -15,7 +15,8 @@ namespace MineIngest.Pipeline;
 /// request's query and route values and returns an <see cref="IResult"/>.
 /// </summary>
 public sealed class MineApi(
-    StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, PipelineHealth health, ILogger<MineApi> logger)
+    StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, CommitteeStore committees, PipelineHealth health,
+    ILogger<MineApi> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -28,18 +29,24 @@ public sealed class MineApi(
         if (errors.Count > 0) return BadQuery(errors);
 
         var snapshot = await view.GetAsync(ct);
+        var meetings = await committees.AllAsync(ct);
         // Many readers ask the same question of the same snapshot: answer each once, as bytes.
         var cache = _summaries;
         if (!ReferenceEquals(cache.Snapshot, snapshot) || cache.Answers.Count > 500) _summaries = cache = (snapshot, new());
-        var answer = cache.Answers.GetOrAdd($"{province}|{mineral}|{from}|{to}",
-            _ => JsonSerializer.SerializeToUtf8Bytes(BuildSummary(snapshot, province, mineral, from, to), Json));
+        var answer = cache.Answers.GetOrAdd($"{province}|{mineral}|{from}|{to}|{committees.Version}",
+            _ => JsonSerializer.SerializeToUtf8Bytes(BuildSummary(snapshot, meetings, province, mineral, from, to), Json));
         return Results.Bytes(answer, "application/json; charset=utf-8");
     });
 
     private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _summaries = (new([], null), new());
 
-    private static Summary BuildSummary(MineSnapshot snapshot, string? province, string? mineral, string? from, string? to)
+    private static Summary BuildSummary(MineSnapshot snapshot, IReadOnlyList<CommitteeDto> meetings, string? province, string? mineral, string? from, string? to)
     {
+        // Committee figures for the period: meetings that concern the province; mines of the scope with an agreement signed there.
+        var inPeriod = CommitteeStore.Select(meetings, from, to, province).ToList();
+        var agreed = inPeriod.SelectMany(c => c.Mines).Where(m => m.Outcome == CommitteeOutcomes.AgreementSigned && (province is null || m.Province == province))
+            .Select(m => (m.Province, MineEntity.KeyFor(m.MineId))).Distinct()
+            .Count(k => mineral is null || (snapshot.ByKey.TryGetValue(k, out var mine) && mine.Mineral == mineral));
         var scope = snapshot.Ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)).ToList();
         bool InPeriod(MineEntity m) => m.Status == "revived" && m.RevivedOn is { } on
             && (from is null || string.CompareOrdinal(on, from) >= 0) && (to is null || string.CompareOrdinal(on, to) <= 0);
@@ -62,7 +69,7 @@ public sealed class MineApi(
             scope.Count == 0 ? null : scope.Max(m => m.Timestamp)?.UtcDateTime,
             scope.GroupBy(m => m.Problem ?? UnspecifiedProblem).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new ProblemGroup(g.Key, g.Count(), g.Sum(m => (long)m.JobsPotential), Math.Round(g.Sum(m => m.InvestmentBnRial ?? 0), 4))).ToList(),
-            Math.Round(scope.Sum(m => m.InvestmentBnRial ?? 0), 4));
+            Math.Round(scope.Sum(m => m.InvestmentBnRial ?? 0), 4), inPeriod.Count, agreed);
     }
 
     /// <summary>The problem group of mines whose survey named no main problem.</summary>
@@ -164,6 +171,24 @@ public sealed class MineApi(
     {
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
         return survey.HasValue ? await rowsToFix.AnswerAsync(survey.Value!, format, ct) : NotFound($"There is no survey \"{id}\".");
+    });
+
+    /// <summary>GET /api/investor-list.xlsx|csv?province=&amp;mineral=&amp;tier=: see <see cref="InvestorList"/>.</summary>
+    public Task<IResult> InvestorListAsync(string format, IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    {
+        if (format is not ("xlsx" or "csv")) return NotFound($"The investor list comes as .xlsx or .csv, not .{format}.");
+        var errors = new Dictionary<string, string[]>();
+        var province = ProvinceParam(query, errors);
+        var mineral = MineralParam(query, errors);
+        var tierText = query["tier"].ToString();
+        var tier = tierText.Length > 0 ? tierText.Trim().ToUpperInvariant() : null;
+        if (tier is not (null or "A" or "B")) errors["tier"] = [$"\"{tierText}\" is not a tier of the investor list: use A or B."];
+        if (errors.Count > 0) return BadQuery(errors);
+        var rows = InvestorList.Select(await view.GetAsync(ct), await committees.AllAsync(ct), province, mineral, tier);
+        var name = $"investor-list{(province is null ? "" : "-" + province)}.{format}";
+        return format == "xlsx"
+            ? Results.File(await InvestorList.XlsxAsync(rows, reference, ct), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
+            : Results.File(InvestorList.Csv(rows, reference), "text/csv; charset=utf-8", name);
     });
 
     /// <summary>GET /api/template.xlsx: the survey template; the same for everyone, so made once.</summary>

@@ -7,7 +7,7 @@ namespace MineIngest.Pipeline;
 
 /// <summary>What /api/health says of the survey backlog.</summary>
 public sealed record Backlog(
-    int SurveysProcessing, string? OldestUnsettledSurvey, double? OldestUnsettledSeconds, SweepDto? LastSweep, int PoisonMessages);
+    int SurveysProcessing, string? OldestUnsettledSurvey, double? OldestUnsettledSeconds, SweepDto? LastSweep, int PoisonMessages, RescoreDto? Rescore);
 
 public sealed record SweepDto(DateTime At, int Blobs, int WithoutReport, int Read, int Failed, int StalledRequeued);
 
@@ -17,7 +17,7 @@ public sealed record HealthDto(string Status, string? Reason, Backlog? Backlog);
 /// /api/health: 200 with the backlog while every storage service answers, 503 with the reason when one does not.
 /// One query of the survey partition (a few columns), one table read, and two queue property reads.
 /// </summary>
-public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, TimeProvider time, ILogger<PipelineHealth> logger)
+public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Rescoring rescoring, TimeProvider time, ILogger<PipelineHealth> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     /// <summary>Where a blob trigger (Event Grid source, in Azure) puts a file it gave up on.</summary>
@@ -46,6 +46,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Ti
     {
         var poison = Task.WhenAll(MessageCountAsync(PipelineOptions.ChunkPoisonQueue, ct), MessageCountAsync(BlobPoisonQueue, ct));
         var last = sweep.LastAsync(ct);
+        var rescore = rescoring.StatusAsync(ct);
 
         // A survey is unsettled while it is being read, or while rows are pending (Stage stays "processing" when complete).
         var processing = 0;
@@ -67,7 +68,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Ti
             processing, oldest?.RowKey, oldest is null ? null : Math.Round((time.GetUtcNow() - oldest.ReceivedAt).TotalSeconds, 1),
             sweepReport is null ? null : new SweepDto(sweepReport.At.UtcDateTime, sweepReport.Blobs, sweepReport.WithoutReport, sweepReport.Read,
                 sweepReport.Failed, sweepReport.StalledRequeued),
-            counts.Sum());
+            counts.Sum(), await rescore);
     }
 
     private async Task<int> MessageCountAsync(string queue, CancellationToken ct)

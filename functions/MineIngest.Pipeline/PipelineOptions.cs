@@ -20,6 +20,14 @@ public sealed class PipelineOptions
     public const string MineChangesTable = "minechanges";
     /// <summary>Every accepted row as a version of its mine, never overwritten (issue 14).</summary>
     public const string MineHistoryTable = "minehistory";
+    /// <summary>The programme office's solution per mine, with its history of changes.</summary>
+    public const string SolutionsTable = "solutions";
+    /// <summary>Joint technical committee meetings with investors.</summary>
+    public const string CommitteesTable = "committees";
+    /// <summary>Re-scoring: one message per page of a province's mines, and each page's result (counted once).</summary>
+    public const string RescoreQueue = "rescore";
+    public const string RescorePoisonQueue = RescoreQueue + "-poison";
+    public const string RescorePagesTable = "rescorepages";
     public const string SurveysTable = "surveys";
     public const string ChunkResultsTable = "surveychunks";
     public const string RowErrorsTable = "surveyerrors";

@@ -43,6 +43,12 @@ public sealed class ProvinceKeyStore(StorageClients storage, ReferenceData refer
     /// <summary>A province slug or "national": the folders an upload may go to.</summary>
     public string? Folder(string? name) => SurveyIngestor.UploadFolder(reference, name);
 
+    /// <summary>The scope of the programme office's writer keys: solutions, committee meetings, re-scoring. Not a folder.</summary>
+    public const string OfficeScope = "office";
+
+    /// <summary>What a key may be made for: an upload folder, or the office.</summary>
+    public string? Scope(string? name) => name?.Trim().ToLowerInvariant() == OfficeScope ? OfficeScope : Folder(name);
+
     /// <summary>Creates a key; the returned text is the only time the secret exists outside the caller.</summary>
     public async Task<(ProvinceKeyInfo Info, string Key)> CreateAsync(string folder, CancellationToken ct)
     {
@@ -87,7 +93,7 @@ public sealed class ProvinceKeyStore(StorageClients storage, ReferenceData refer
     public async Task<(KeyCheck Result, string? KeyFolder)> CheckAsync(string? folder, string? presented, CancellationToken ct)
     {
         var parts = (presented ?? "").Trim().Split('.');
-        if (parts.Length != 3 || parts.Any(p => p.Length == 0) || Folder(parts[0]) != parts[0] || parts[1].Length > 16 || parts[2].Length > 64)
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0) || Scope(parts[0]) != parts[0] || parts[1].Length > 16 || parts[2].Length > 64)
             return (KeyCheck.Unknown, null);
         var found = await Table.GetEntityIfExistsAsync<ProvinceKeyEntity>(parts[0], parts[1], cancellationToken: ct);
         if (!found.HasValue || found.Value!.RevokedOn is not null) return (KeyCheck.Unknown, null);

@@ -48,6 +48,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RowsToFixSource>();
         services.AddSingleton<SurveySweep>();
         services.AddSingleton<ReportRetention>();
+        services.AddSingleton<ScoringFingerprint>();
+        services.AddSingleton<Rescoring>();
+        services.AddSingleton<CommitteeStore>();
+        services.AddSingleton<OfficeApi>();
+        services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -76,6 +76,10 @@ public sealed class StorageClients
     public TableClient Mines => Tables.GetTableClient(PipelineOptions.MinesTable);
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
     public TableClient MineHistory => Tables.GetTableClient(PipelineOptions.MineHistoryTable);
+    public TableClient RescorePages => Tables.GetTableClient(PipelineOptions.RescorePagesTable);
+    public QueueClient RescoreQueue => Queues.GetQueueClient(PipelineOptions.RescoreQueue);
+    public TableClient Solutions => Tables.GetTableClient(PipelineOptions.SolutionsTable);
+    public TableClient Committees => Tables.GetTableClient(PipelineOptions.CommitteesTable);
     public TableClient SurveyTable => Tables.GetTableClient(PipelineOptions.SurveysTable);
     public TableClient ChunkResults => Tables.GetTableClient(PipelineOptions.ChunkResultsTable);
     public TableClient RowErrors => Tables.GetTableClient(PipelineOptions.RowErrorsTable);
@@ -110,7 +114,9 @@ public sealed class StorageClients
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { Mines, MineChanges, MineHistory, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+        await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        foreach (var table in new[] { Mines, MineChanges, MineHistory, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
     }

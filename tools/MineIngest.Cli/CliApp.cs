@@ -193,8 +193,8 @@ public static class CliApp
         var store = new ProvinceKeyStore(storage, ReferenceData.Default, TimeProvider.System);
         if (settings.Province is null)
             return requireProvince ? (store, settings.RequireProvince()) : (store, null);
-        var folder = store.Folder(settings.Province)
-                     ?? throw new CliException($"\"{settings.Province}\" is not a province of Iran (or national).");
+        var folder = store.Scope(settings.Province)
+                     ?? throw new CliException($"\"{settings.Province}\" is not a province of Iran (or national, or office for the programme office's writer key).");
         return (store, folder);
     }
 }

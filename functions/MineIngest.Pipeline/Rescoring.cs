@@ -85,7 +85,10 @@ public sealed class Rescoring(
 
         if (!done.HasValue)
         {
-            var result = new TableEntity(message.Run, resultKey) { ["Mines"] = page.Count, ["Rescored"] = rescored, ["NextQueued"] = false };
+            var result = new TableEntity(message.Run, resultKey)
+            {
+                ["Mines"] = page.Count, ["Rescored"] = rescored, ["NextQueued"] = false, ["Last"] = page.Count > 0 ? page[^1].RowKey : message.After,
+            };
             try { await storage.RescorePages.AddEntityAsync(result, ct); }
             catch (RequestFailedException ex) when (ex.Status == 409) { /* a twin delivery counted it */ }
         }
@@ -131,6 +134,41 @@ public sealed class Rescoring(
         if (written > 0)
             await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), "rescore", 0, written), cancellationToken: ct);
         return written;
+    }
+
+    /// <summary>
+    /// For a run that made no progress for <paramref name="after"/> (a host died holding its messages): queues again the
+    /// first page of each province whose chain of pages has no result yet. A page done twice is counted once.
+    /// </summary>
+    public async Task<int> RecoverStalledAsync(TimeSpan after, CancellationToken ct)
+    {
+        var status = await storage.SurveyTable.GetEntityIfExistsAsync<TableEntity>(StatusPartition, StatusRow, cancellationToken: ct);
+        if (!status.HasValue || status.Value is not { } s || (s.GetInt32("Mines") ?? 0) == 0) return 0;
+        var run = s.GetString("Run") ?? "";
+        var pages = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var newest = s.GetDateTimeOffset("StartedAt") ?? DateTimeOffset.MinValue;
+        var done = 0;
+        await foreach (var page in storage.RescorePages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run}"), cancellationToken: ct))
+        {
+            pages[page.RowKey] = page;
+            done += page.GetInt32("Mines") ?? 0;
+            if (page.Timestamp > newest) newest = page.Timestamp.Value;
+        }
+        if (done >= (s.GetInt32("Mines") ?? 0) || time.GetUtcNow() - newest < after) return 0;
+
+        var requeued = 0;
+        var provinces = (await view.LoadedAsync(ct)).Ranked.Select(m => m.PartitionKey).Distinct().Order(StringComparer.Ordinal);
+        foreach (var province in provinces)
+        {
+            // Follow the province's pages from the first; the first page without a result is where its chain stopped.
+            var after2 = "";
+            while (pages.TryGetValue($"{province}|{after2}", out var page) && (page.GetInt32("Mines") ?? 0) == PageSize) after2 = page.GetString("Last") ?? "";
+            if (pages.ContainsKey($"{province}|{after2}")) continue; // the last page is done: this province is complete
+            await storage.RescoreQueue.SendMessageAsync(new RescoreMessage(run, province, after2).ToJson(), ct);
+            requeued++;
+        }
+        if (requeued > 0) logger.LogWarning("Re-scoring run {Run} made no progress for {Seconds} s: {Pages} pages queued again", run, after.TotalSeconds, requeued);
+        return requeued;
     }
 
     /// <summary>The newest run, with its progress (pages counted once), or null if none ever started.</summary>

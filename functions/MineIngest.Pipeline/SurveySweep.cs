@@ -18,8 +18,8 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// id, so sweeps on several instances at once, or racing the blob trigger, do no harm.
 /// </summary>
 public sealed class SurveySweep(
-    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, IOptions<PipelineOptions> options, TimeProvider time,
-    ILogger<SurveySweep> logger)
+    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, IOptions<PipelineOptions> options,
+    TimeProvider time, ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
     private const string StatusRow = "last";
@@ -71,6 +71,7 @@ public sealed class SurveySweep(
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)
         {
             requeued = await ingestor.RecoverStalledAsync(recoverAfter, ct);
+            await rescoring.RecoverStalledAsync(recoverAfter, ct);
             _stalledCheckedAt = time.GetUtcNow();
         }
 

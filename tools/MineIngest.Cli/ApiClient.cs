@@ -48,6 +48,14 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         }
     }
 
+    /// <summary>Starts re-scoring every mine (the programme office's writer key).</summary>
+    public Task<RescoreDto> StartRescoreAsync(string writerKey, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/rescore");
+        request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
+        return SendAsync<RescoreDto>(request, ct);
+    }
+
     /// <summary>A survey's rows to fix, as xlsx or csv (the function-key route).</summary>
     public Task<byte[]> GetRowsToFixAsync(string id, string format, CancellationToken ct) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/errors.{format}"),

@@ -80,6 +80,18 @@ public static class CliApp
             return exit;
         }));
 
+        var writerKeyOption = new Option<string?>("--writer-key") { Description = "The programme office's writer key (env MINEINGEST_WRITER_KEY)" };
+        var rescore = new Command("rescore", "Score every mine again with the app's current scoring settings (programme office)") { writerKeyOption };
+        rescore.SetAction((r, token) => Run(console, async () =>
+        {
+            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY")
+                ?? throw new CliException("Re-scoring needs the programme office's writer key: --writer-key or MINEINGEST_WRITER_KEY.");
+            using var http = NewHttp();
+            var run = await new ApiClient(http, Settings(r)).StartRescoreAsync(writerKey, token);
+            console.MarkupLineInterpolated($"Re-scoring run {run.Run} started: {run.Mines} mines with settings {run.Fingerprint}. Progress: /api/health (backlog.rescore).");
+            return ExitCodes.AllWentThrough;
+        }));
+
         var templateOut = new Option<FileInfo>("--out", "-o")
         {
             Description = "Where to write the template", DefaultValueFactory = _ => new FileInfo(Domain.Writing.SurveyTemplate.FileName),
@@ -144,7 +156,7 @@ public static class CliApp
 
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
-            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, keys,
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, rescore, keys,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -61,7 +61,7 @@ public static class InvestorList
             var bold = book.AddStyle(new Style { Font = { Bold = true } });
             var options = new WorksheetOptions { FrozenRows = 1 };
             for (var i = 1; i <= Headers.Count; i++) options.Column(i).Width = i is 4 or 9 or 11 ? 30 : 18;
-            await book.StartWorksheetAsync("فهرست سرمایه‌گذاری - Investor list", options, ct);
+            await book.StartWorksheetAsync("سرمایه‌گذاری - Investor list", options, ct);
             await book.AddRowAsync(Headers.Select(h => new StyledCell(h, bold)).ToArray(), ct);
             foreach (var row in rows)
             {

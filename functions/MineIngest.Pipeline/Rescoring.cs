@@ -191,7 +191,7 @@ public sealed class Rescoring(
 }
 
 /// <summary>At start-up: settings whose fingerprint differs from the last run's start a re-scoring run (once storage answers).</summary>
-public sealed class RescoreOnStart(Rescoring rescoring, ILogger<RescoreOnStart> logger) : BackgroundService
+public sealed class RescoreOnStart(StorageClients storage, Rescoring rescoring, ILogger<RescoreOnStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -199,12 +199,14 @@ public sealed class RescoreOnStart(Rescoring rescoring, ILogger<RescoreOnStart> 
         {
             try
             {
+                await storage.EnsureCreatedAsync(ct);
                 await rescoring.StartAsync(force: false, ct);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && PipelineHealth.IsStorageFault(ex))
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                logger.LogWarning("Re-scoring check waits for storage: {Reason}", ex.Message);
+                // Never stop the host over this: try again later (storage may be starting, or down).
+                logger.LogWarning("Re-scoring check failed, trying again in {Delay}: {Reason}", delay, ex.Message);
             }
             await Task.Delay(delay, ct);
         }

@@ -32,6 +32,7 @@ await build({
     PROVINCES: JSON.stringify(csv('provinces.csv')),
     MINERALS: JSON.stringify(csv('minerals.csv')),
     STATUSES: JSON.stringify(csv('statuses.csv')),
+    PROBLEMS: JSON.stringify(csv('problems.csv')),
   },
 });
 console.log(`dashboard: ${outfile} written (the app embeds dist/dashboard.js with src/index.html and src/dashboard.css)`);

@@ -2,7 +2,7 @@
 import { geoMercator, geoPath } from 'd3-geo';
 import { toGregorian, toJalaali, jalaaliMonthLength } from 'jalaali-js';
 
-/* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES */
+/* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES, PROBLEMS */
 const apiBase = location.pathname.replace(/dashboard\/?$/, '');
 // In Azure the read routes need a function key: the page is opened with ?code=KEY and passes it on.
 const functionKey = new URLSearchParams(location.search).get('code');
@@ -12,7 +12,10 @@ const text = {
     title: 'Mine revival programme', uploadLink: 'Upload a survey', language: 'Language', mines: 'Mines', provinces: 'Provinces', tierA: 'Tier A', tierB: 'Tier B',
     tierC: 'Tier C', idle: 'Idle', reviving: 'Reviving', revived: 'Revived', active: 'Active', jobsPotential: 'Potential jobs',
     period: 'Period', year: 'Year', span: 'Span', revivedInPeriod: 'Mines revived', jobsInPeriod: 'Jobs created',
-    byProvince: 'Mines by province', byMineral: 'Mines by mineral', map: 'Map', ranking: 'Ranking', province: 'Province',
+    byProvince: 'Mines by province', byMineral: 'Mines by mineral', byProblem: 'Mines by main problem', unspecified: 'Not given',
+    investmentNeeded: 'Investment needed (bn IRR)', history: 'Surveys of this mine', statusChanges: 'Status changes', solution: 'Solution',
+    noSolution: 'No solution recorded yet.', target: 'target', by: 'by', rescoring: (d, n) => `Re-scoring: ${d} of ${n} mines`,
+    changeOn: (a, b, d) => `${a} → ${b} on ${d}`, map: 'Map', ranking: 'Ranking', province: 'Province',
     mineral: 'Mineral', tier: 'Tier', status: 'Status', downloadCsv: 'Download CSV', mine: 'Mine', name: 'Name', score: 'Score',
     surveyDate: 'Survey date', prev: 'Previous', next: 'Next', surveys: 'Recent surveys', file: 'File', received: 'Received',
     rows: 'Rows', accepted: 'Accepted', rejected: 'Rejected', failed: 'Failed', all: 'All', wholeYear: 'Whole year',
@@ -26,7 +29,10 @@ const text = {
     title: 'برنامه احیای معادن کوچک', uploadLink: 'بارگذاری بررسی', language: 'زبان', mines: 'معادن', provinces: 'استان‌ها', tierA: 'رده الف', tierB: 'رده ب',
     tierC: 'رده ج', idle: 'راکد', reviving: 'در حال احیا', revived: 'احیاشده', active: 'فعال', jobsPotential: 'اشتغال بالقوه',
     period: 'دوره', year: 'سال', span: 'بازه', revivedInPeriod: 'معادن احیاشده', jobsInPeriod: 'اشتغال ایجادشده',
-    byProvince: 'معادن به تفکیک استان', byMineral: 'معادن به تفکیک ماده معدنی', map: 'نقشه', ranking: 'رتبه‌بندی', province: 'استان',
+    byProvince: 'معادن به تفکیک استان', byMineral: 'معادن به تفکیک ماده معدنی', byProblem: 'معادن به تفکیک مشکل اصلی', unspecified: 'نامشخص',
+    investmentNeeded: 'سرمایه مورد نیاز (میلیارد ریال)', history: 'بررسی‌های این معدن', statusChanges: 'تغییرهای وضعیت', solution: 'راه‌حل',
+    noSolution: 'هنوز راه‌حلی ثبت نشده است.', target: 'موعد', by: 'مسئول', rescoring: (d, n) => `امتیازدهی دوباره: ${d} از ${n} معدن`,
+    changeOn: (a, b, d) => `${a} ← ${b} در ${d}`, map: 'نقشه', ranking: 'رتبه‌بندی', province: 'استان',
     mineral: 'ماده معدنی', tier: 'رده', status: 'وضعیت', downloadCsv: 'دریافت CSV', mine: 'معدن', name: 'نام', score: 'امتیاز',
     surveyDate: 'تاریخ بازدید', prev: 'قبلی', next: 'بعدی', surveys: 'گزارش‌های اخیر', file: 'فایل', received: 'دریافت',
     rows: 'ردیف‌ها', accepted: 'پذیرفته', rejected: 'ردشده', failed: 'ناموفق', all: 'همه', wholeYear: 'کل سال',
@@ -84,6 +90,18 @@ function renderFigures() {
   $('#asof').textContent = s.asOf ? t('asOf', bothDates(s.asOf)) : '';
   renderBars('#bars-province', s.byProvince.map((g) => ({ label: named(PROVINCES, g.province), ...g })));
   renderBars('#bars-mineral', s.byMineral.map((g) => ({ label: named(MINERALS, g.mineral), ...g })));
+  renderProblemBars(s.byProblem);
+}
+
+const problemName = (slug) => (slug === 'unspecified' ? t('unspecified') : named(PROBLEMS, slug));
+/** Mines by main problem, with the investment they need: what the committees are about. */
+function renderProblemBars(groups) {
+  const max = Math.max(1, ...groups.map((g) => g.mines));
+  $('#bars-problem').replaceChildren(...[...groups].sort((a, b) => b.mines - a.mines).map((g) => el('div', { class: 'bar', 'data-testid': 'problem-bar', 'data-problem': g.problem },
+    el('span', {}, problemName(g.problem)),
+    el('div', { class: 'track', title: `${t('investmentNeeded')}: ${number(g.investmentBnRial)}` }, el('div', { class: 'seg B', style: `width:${(100 * g.mines) / max}%` })),
+    el('span', { class: 'n' }, number(g.mines)))));
+  $('#investment-needed').textContent = `${t('investmentNeeded')}: ${number(summary.investmentNeededBnRial)}`;
 }
 
 function renderBars(selector, groups) {
@@ -171,10 +189,11 @@ function renderMap(mines) {
 
 // ---- ranking with filters and paging ----------------------------------------------------------------------
 const ranking = { pages: [undefined], index: 0, items: [] };
-const filters = () => ({ province: $('#f-province').value, mineral: $('#f-mineral').value, tier: $('#f-tier').value, status: $('#f-status').value });
+const filters = () => ({ province: $('#f-province').value, mineral: $('#f-mineral').value, tier: $('#f-tier').value, status: $('#f-status').value, problem: $('#f-problem').value });
 function fillFilters() {
   const options = (list) => [el('option', { value: '' }, t('all')), ...list.map((x) => el('option', { value: x.slug }, lang === 'fa' ? x.persian : x.english))];
-  for (const [id, list] of [['#f-province', PROVINCES], ['#f-mineral', MINERALS], ['#f-status', STATUSES]]) {
+  const problems = [...PROBLEMS, { slug: 'unspecified', english: text.en.unspecified, persian: text.fa.unspecified }];
+  for (const [id, list] of [['#f-province', PROVINCES], ['#f-mineral', MINERALS], ['#f-status', STATUSES], ['#f-problem', problems]]) {
     const select = $(id);
     const chosen = select.value;
     select.replaceChildren(...options(list));
@@ -192,7 +211,7 @@ async function loadRanking(index = 0) {
 }
 function renderRanking() {
   const offset = ranking.index * 25;
-  $('#ranking tbody').replaceChildren(...ranking.items.map((m, i) => el('tr', { 'data-testid': 'ranking-row', onclick: () => showBreakdown(m) },
+  $('#ranking tbody').replaceChildren(...ranking.items.map((m, i) => el('tr', { 'data-testid': 'ranking-row', onclick: () => guarded(() => showBreakdown(m)) },
     el('td', { class: 'num' }, number(offset + i + 1)), el('td', {}, m.mineId), el('td', {}, m.name),
     el('td', {}, named(PROVINCES, m.province)), el('td', {}, named(MINERALS, m.mineral)), el('td', {}, named(STATUSES, m.status)),
     el('td', { class: 'num' }, m.score.toFixed(1)), el('td', { class: `tier ${m.tier}` }, m.tier), el('td', {}, bothDates(m.surveyDate)))));
@@ -200,7 +219,7 @@ function renderRanking() {
   $('#prev').disabled = ranking.index === 0;
   $('#next').disabled = !ranking.pages[ranking.index + 1];
 }
-function showBreakdown(m) {
+async function showBreakdown(m) {
   const keys = ['resource', 'grade', 'access', 'jobs', 'cost', 'solvability'];
   const box = $('#breakdown');
   box.hidden = false;
@@ -208,6 +227,54 @@ function showBreakdown(m) {
     ...keys.map((k) => el('div', { class: 'component', 'data-testid': 'component' },
       el('span', {}, t(k)), el('div', { class: 'track' }, el('div', { class: 'fill', style: `width:${Math.round(m.components[k] * 100)}%` })),
       el('span', { class: 'n' }, m.components[k].toFixed(2)))));
+  const path = `mines/${encodeURIComponent(m.province)}/${encodeURIComponent(m.mineId)}`;
+  const [history, solution] = await Promise.all([api(`${path}/history`), api(`${path}/solution`)]);
+  box.append(el('h4', {}, t('history')), timeline(history.versions), el('h4', {}, t('statusChanges')),
+    el('ul', {}, ...history.statusChanges.map((c) => el('li', { 'data-testid': 'status-change' }, t('changeOn', named(STATUSES, c.from), named(STATUSES, c.to), bothDates(c.on))))),
+    el('h4', {}, t('solution')),
+    solution.current
+      ? el('p', { 'data-testid': 'solution' }, `${solution.current.state}: ${solution.current.text}`,
+        solution.current.responsibleBody ? ` · ${t('by')} ${solution.current.responsibleBody}` : '',
+        solution.current.targetDate ? ` · ${t('target')} ${bothDates(solution.current.targetDate)}` : '')
+      : el('p', { class: 'muted' }, t('noSolution')));
+}
+
+/** Score over the mine's surveys, a point per version coloured by its status. */
+function timeline(versions) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 600 160');
+  svg.setAttribute('class', 'timeline');
+  svg.dataset.testid = 'timeline';
+  const x = (i) => (versions.length === 1 ? 300 : 40 + (520 * i) / (versions.length - 1));
+  const y = (score) => 140 - score * 1.2;
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', versions.map((v, i) => `${x(i).toFixed(1)},${y(v.score).toFixed(1)}`).join(' '));
+  line.setAttribute('class', 'trend');
+  svg.append(line);
+  versions.forEach((v, i) => {
+    const c = document.createElementNS(ns, 'circle');
+    c.setAttribute('cx', x(i).toFixed(1)); c.setAttribute('cy', y(v.score).toFixed(1)); c.setAttribute('r', '5');
+    c.setAttribute('class', `status-${v.status}`);
+    c.setAttribute('data-testid', 'timeline-point');
+    const title = document.createElementNS(ns, 'title');
+    title.textContent = `${bothDates(v.surveyDate)}: ${named(STATUSES, v.status)}, ${v.score.toFixed(1)} (${v.tier})`;
+    c.append(title);
+    const label = document.createElementNS(ns, 'text');
+    label.setAttribute('x', x(i).toFixed(1)); label.setAttribute('y', '156'); label.setAttribute('text-anchor', 'middle');
+    label.textContent = bothDates(v.surveyDate).split(' ')[0];
+    svg.append(c, label);
+  });
+  return svg;
+}
+
+/** A re-scoring run in progress, from /api/health (no key needed). */
+async function showRescoring() {
+  try {
+    const health = await (await fetch(new URL(apiBase + 'health', location.origin))).json();
+    const run = health.backlog?.rescore;
+    $('#rescoring').textContent = run && run.status !== 'completed' ? t('rescoring', number(run.done), number(run.mines)) : '';
+  } catch { $('#rescoring').textContent = ''; }
 }
 
 /** The ranking of the filters as CSV: UTF-8 with a byte order mark, so that Excel shows Persian names intact. */
@@ -271,14 +338,14 @@ async function start() {
   });
   $('#period-year').addEventListener('change', () => guarded(loadPeriod));
   $('#period-span').addEventListener('change', () => guarded(loadPeriod));
-  for (const id of ['#f-province', '#f-mineral', '#f-tier', '#f-status']) $(id).addEventListener('change', () => guarded(() => loadRanking(0)));
+  for (const id of ['#f-province', '#f-mineral', '#f-tier', '#f-status', '#f-problem']) $(id).addEventListener('change', () => guarded(() => loadRanking(0)));
   $('#prev').addEventListener('click', () => guarded(() => loadRanking(ranking.index - 1)));
   $('#next').addEventListener('click', () => guarded(() => loadRanking(ranking.index + 1)));
   $('#download-csv').addEventListener('click', () => guarded(downloadCsv));
   await guarded(async () => {
     summary = await api('summary');
     renderFigures();
-    await Promise.all([loadPeriod(), loadRanking(0), loadSurveys(), everyMine({}, 200000).then(renderMap)]);
+    await Promise.all([loadPeriod(), loadRanking(0), loadSurveys(), everyMine({}, 200000).then(renderMap), showRescoring()]);
   });
   document.body.dataset.ready = 'true';
 }

@@ -18,6 +18,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public string Url { get; private set; } = "";
+    public string AzuriteConnectionString => _azurite.ConnectionString;
 
     public async Task InitializeAsync()
     {
@@ -171,6 +172,51 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await page.GetByTestId("survey-row").First.ClickAsync();
         await page.WaitForSelectorAsync("#survey-errors:not([hidden])");
     }
+    [Fact]
+    public async Task The_problem_chart_counts_as_the_summary_the_filter_narrows_and_a_mine_shows_its_timeline()
+    {
+        // A later survey of one sample mine, all else as it was: the mine gets a second version, the figures stay.
+        var mine = (await fixture.Http.GetFromJsonAsync<JsonElement>("/api/mines?province=kerman&top=1")).GetProperty("items")[0];
+        string? Text(string name) => mine.GetProperty(name).ValueKind == JsonValueKind.Null ? null : mine.GetProperty(name).ToString();
+        var row = new TestData.RowBuilder();
+        foreach (var (key, name) in new[] { ("mine_id", "mineId"), ("mine_name", "name"), ("province", "province"), ("county", "county"), ("mineral", "mineral"),
+                     ("status", "status"), ("latitude", "latitude"), ("longitude", "longitude"), ("reserve_tonnes", "reserveTonnes"), ("grade_pct", "gradePct"),
+                     ("road_km", "roadKm"), ("power_km", "powerKm"), ("jobs_potential", "jobsPotential"), ("jobs_created", "jobsCreated"),
+                     ("investment_bn_rial", "investmentBnRial"), ("idle_since", "idleSince"), ("problem", "problem"), ("revived_on", "revivedOn") })
+            row.Set(key, Text(name));
+        row.Set("survey_date", "2025-01-05");
+        var surveys = new Azure.Storage.Blobs.BlobContainerClient(fixture.AzuriteConnectionString, PipelineOptions.SurveysContainer);
+        await surveys.GetBlobClient("kerman/later.csv").UploadAsync(BinaryData.FromBytes(new TestData.SurveyBuilder().Add(row).ToCsv()), overwrite: true);
+        var report = await PipelineFixture.WaitForSurveyAsync(fixture.Http, "kerman/later.csv");
+        Assert.Equal(1, report.GetProperty("accepted").GetInt32());
+
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 2600 } });
+        var page = await OpenAsync(context);
+        var summary = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/summary");
+        var groups = summary.GetProperty("byProblem").EnumerateArray().ToList();
+        Assert.Equal(groups.Count, await page.GetByTestId("problem-bar").CountAsync());
+        foreach (var g in groups)
+        {
+            var bar = page.Locator($"[data-testid=problem-bar][data-problem='{g.GetProperty("problem").GetString()}'] .n");
+            Assert.Equal(g.GetProperty("mines").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), await bar.TextContentAsync());
+        }
+
+        var problem = groups.OrderByDescending(g => g.GetProperty("mines").GetInt32()).First().GetProperty("problem").GetString()!;
+        var expected = (await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/mines?problem={problem}&top=25")).GetProperty("items").GetArrayLength();
+        await page.SelectOptionAsync("#f-problem", problem);
+        await page.WaitForFunctionAsync("n => document.querySelectorAll('[data-testid=ranking-row]').length === n", expected);
+
+        await page.SelectOptionAsync("#f-problem", "");
+        await page.SelectOptionAsync("#f-province", "kerman");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=ranking-row]')].every(r => r.textContent.includes('کرمان') || r.textContent.includes('Kerman'))");
+        await page.GetByTestId("ranking-row").Filter(new() { HasText = mine.GetProperty("mineId").GetString() }).First.ClickAsync();
+        await page.GetByTestId("timeline-point").Nth(1).WaitForAsync();
+        Assert.Equal(2, await page.GetByTestId("timeline-point").CountAsync());
+        Assert.Equal(2, (await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/mines/kerman/{mine.GetProperty("mineId").GetString()}/history"))
+            .GetProperty("versions").GetArrayLength());
+        Directory.CreateDirectory(ArtefactFolder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtefactFolder, "dashboard-detail.png"), FullPage = true });
+    }
 }
 
 /// <summary>The committed bundle is what the sources build to (npm packages as pinned in package-lock.json).</summary>
@@ -206,4 +252,5 @@ public sealed class DashboardBundleTests
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)} failed: {output.Result}{error}");
     }
+
 }

@@ -20,7 +20,14 @@ public sealed record Summary(
     long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTime? AsOf,
     IReadOnlyList<ProblemGroup> ByProblem, double InvestmentNeededBnRial, int? CommitteeMeetings = null, int? MinesWithAgreement = null);
 
-public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability);
+public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability)
+{
+    /// <summary>The components as the API shows them, to four decimals.</summary>
+    public static Components Rounded(double resource, double grade, double access, double jobs, double cost, double solvability) =>
+        new(R(resource), R(grade), R(access), R(jobs), R(cost), R(solvability));
+
+    private static double R(double component) => Math.Round(component, 4, MidpointRounding.AwayFromZero);
+}
 
 public sealed record MineDto(
     string Province, string MineId, string Name, string? County, string Mineral, string Status, double Latitude, double Longitude,
@@ -32,10 +39,8 @@ public sealed record MineDto(
         m.PartitionKey, m.MineId, m.Name, m.County, m.Mineral, m.Status, m.Latitude, m.Longitude, m.ReserveTonnes, m.GradePct,
         m.RoadKm, m.PowerKm, m.JobsPotential, m.JobsCreated, m.InvestmentBnRial, m.IdleSince, m.Problem, m.SurveyDate, m.RevivedOn,
         m.Score, m.Tier,
-        new Components(R(m.Resource), R(m.Grade), R(m.Access), R(m.Jobs), R(m.Cost), R(m.Solvability)),
+        Components.Rounded(m.Resource, m.Grade, m.Access, m.Jobs, m.Cost, m.Solvability),
         JsonSerializer.Deserialize<string[]>(m.Warnings) ?? [], m.SurveyId, m.Row);
-
-    private static double R(double component) => Math.Round(component, 4, MidpointRounding.AwayFromZero);
 }
 
 public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation);

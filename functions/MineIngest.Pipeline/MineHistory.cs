@@ -72,7 +72,7 @@ public static class MineHistory
     {
         var dtos = versions.Select(v => new MineVersionDto(v.SurveyId, v.SurveyDate, Jalali(v.SurveyDate), v.SurveyReceivedAt, v.Row, v.Status,
             v.RevivedOn, v.Score, v.Tier, v.JobsPotential, v.JobsCreated, v.Problem, v.InvestmentBnRial,
-            new Components(R(v.Resource), R(v.Grade), R(v.Access), R(v.Jobs), R(v.Cost), R(v.Solvability)))).ToList();
+            Components.Rounded(v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability))).ToList();
         var changes = new List<StatusChangeDto>();
         for (var i = 1; i < versions.Count; i++)
         {
@@ -84,5 +84,4 @@ public static class MineHistory
     }
 
     private static string Jalali(string iso) => SurveyValues.TryParseDate(iso, out var d) ? SurveyValues.ToJalali(d) : iso;
-    private static double R(double component) => Math.Round(component, 4, MidpointRounding.AwayFromZero);
 }

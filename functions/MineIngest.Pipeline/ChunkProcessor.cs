@@ -72,8 +72,6 @@ public sealed class ChunkProcessor(
         // After the mines, so that a view that sees this entry finds them.
         if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count), cancellationToken: ct);
         await WriteBatchesAsync(storage.RowErrors, errors, ct);
-        // Every accepted row is a version of its mine, whether or not it is the newest (keyed by version: idempotent).
-        await WriteBatchesAsync(storage.MineHistory, mines.Select(MineVersionEntity.From).ToList(), ct);
         await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
         {
             Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
@@ -195,22 +193,36 @@ public sealed class ChunkProcessor(
         }
     }
 
-    /// <summary>Adds the mines with no version given, replaces (on its ETag) each whose version is older, skips the rest.</summary>
+    /// <summary>
+    /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, skips the rest. Every
+    /// row is kept as a version of its mine (issue 14): the current record is the newest version, and the history table
+    /// gets each version that stops being, or never was, the newest: the one a newer row replaces, and a row older than
+    /// the one on record. Written before the mines, so that a crash in between leaves a version twice, never none.
+    /// </summary>
     private async Task SubmitNewerAsync(List<MineEntity> batch, Func<(string, string), MineEntity?> onRecord, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction>();
+        var superseded = new List<MineVersionEntity>();
         foreach (var mine in batch)
         {
             if (onRecord((mine.PartitionKey, mine.RowKey)) is not { } current)
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, mine));
+                continue;
             }
-            else if (MineEntity.CompareVersions(mine.SurveyDate, mine.SurveyReceivedAt, mine.SurveyId,
-                         current.SurveyDate, current.SurveyReceivedAt, current.SurveyId) > 0)
+            var order = MineEntity.CompareVersions(mine.SurveyDate, mine.SurveyReceivedAt, mine.SurveyId,
+                current.SurveyDate, current.SurveyReceivedAt, current.SurveyId);
+            if (order > 0)
             {
+                superseded.Add(MineVersionEntity.From(current));
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, current.ETag));
             }
+            else if (order < 0)
+            {
+                superseded.Add(MineVersionEntity.From(mine));
+            }
         }
+        await WriteVersionsAsync(superseded, ct);
         if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
     }
 
@@ -218,13 +230,32 @@ public sealed class ChunkProcessor(
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
         var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
-        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter,
-                           select: ["PartitionKey", "RowKey", "SurveyDate", "SurveyReceivedAt", "SurveyId"], cancellationToken: ct))
+        // Whole entities: one that a newer row replaces goes to the history as it was.
+        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter, cancellationToken: ct))
         {
             onRecord[existing.RowKey] = existing;
         }
 
         await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
+    }
+
+    /// <summary>Versions are inserted as new; a batch that meets versions already written (a re-delivered chunk) is upserted.</summary>
+    private async Task WriteVersionsAsync(List<MineVersionEntity> versions, CancellationToken ct)
+    {
+        foreach (var partition in versions.GroupBy(v => v.PartitionKey))
+        {
+            foreach (var batch in partition.DistinctBy(v => v.RowKey).Chunk(BatchSize))
+            {
+                try
+                {
+                    await storage.MineHistory.SubmitTransactionAsync(batch.Select(v => new TableTransactionAction(TableTransactionActionType.Add, v)), ct);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 409)
+                {
+                    await storage.MineHistory.SubmitTransactionAsync(batch.Select(v => new TableTransactionAction(TableTransactionActionType.UpsertReplace, v)), ct);
+                }
+            }
+        }
     }
 
     private static async Task WriteBatchesAsync<T>(TableClient table, List<T> entities, CancellationToken ct) where T : ITableEntity

@@ -60,12 +60,22 @@ public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyLis
 
 public static class MineHistory
 {
+    /// <summary>
+    /// Every version of a mine, oldest first: the current record (the newest) and the history table's range of the mine
+    /// (the versions that were replaced or arrived late). A version in both (a crash between the two writes) counts once.
+    /// </summary>
     public static async Task<List<MineVersionEntity>> VersionsAsync(StorageClients storage, string province, string mineKey, CancellationToken ct)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {mineKey + "|"} and RowKey lt {mineKey + "}"}");
-        var versions = new List<MineVersionEntity>();
-        await foreach (var v in storage.MineHistory.QueryAsync<MineVersionEntity>(filter, cancellationToken: ct)) versions.Add(v);
-        return versions; // RowKey order is version order
+        var versions = new Dictionary<string, MineVersionEntity>(StringComparer.Ordinal);
+        var current = storage.Mines.GetEntityIfExistsAsync<MineEntity>(province, mineKey, cancellationToken: ct);
+        await foreach (var v in storage.MineHistory.QueryAsync<MineVersionEntity>(filter, cancellationToken: ct)) versions[v.RowKey] = v;
+        if ((await current) is { HasValue: true } mine)
+        {
+            var newest = MineVersionEntity.From(mine.Value!);
+            versions[newest.RowKey] = newest;
+        }
+        return versions.Values.OrderBy(v => v.RowKey, StringComparer.Ordinal).ToList(); // RowKey order is version order
     }
 
     public static MineHistoryDto ToDto(string province, string mineId, IReadOnlyList<MineVersionEntity> versions)

@@ -35,7 +35,7 @@ var tags = { 'azd-env-name': environmentName }
 // Names the code fixes (functions/MineIngest.Pipeline/PipelineOptions.cs); a test checks they agree.
 var containers = ['surveys', 'survey-chunks']
 var queues = ['survey-chunks', 'survey-chunks-poison', 'rescore', 'rescore-poison']
-var tables = ['mines', 'minechanges', 'minehistory', 'solutions', 'committees', 'rescorepages', 'surveys', 'surveychunks', 'surveyerrors', 'provincekeys']
+var tables = ['mines', 'minechanges', 'solutions', 'committees', 'rescorepages', 'surveys', 'surveychunks', 'surveyerrors', 'provincekeys']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-mineingest-${environmentName}'

@@ -194,15 +194,13 @@ public sealed class ChunkProcessor(
     }
 
     /// <summary>
-    /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, skips the rest. Every
-    /// row is kept as a version of its mine (issue 14): the current record is the newest version, and the history table
-    /// gets each version that stops being, or never was, the newest: the one a newer row replaces, and a row older than
-    /// the one on record. Written before the mines, so that a crash in between leaves a version twice, never none.
+    /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, and keeps every row as a
+    /// version of its mine (issue 14): a replaced version goes into the new entity's <see cref="MineEntity.Earlier"/>,
+    /// and a row older than the one on record is merged into that one's list (on its ETag). One transaction for all.
     /// </summary>
     private async Task SubmitNewerAsync(List<MineEntity> batch, Func<(string, string), MineEntity?> onRecord, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction>();
-        var superseded = new List<MineVersionEntity>();
         foreach (var mine in batch)
         {
             if (onRecord((mine.PartitionKey, mine.RowKey)) is not { } current)
@@ -214,15 +212,18 @@ public sealed class ChunkProcessor(
                 current.SurveyDate, current.SurveyReceivedAt, current.SurveyId);
             if (order > 0)
             {
-                superseded.Add(MineVersionEntity.From(current));
+                mine.Earlier = MineHistory.WithVersion(current.Earlier, MineVersion.Of(current));
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, current.ETag));
             }
-            else if (order < 0)
+            else if (order < 0 && !MineHistory.Earlier(current.Earlier).Any(v => v.Key == MineVersion.Of(mine).Key))
             {
-                superseded.Add(MineVersionEntity.From(mine));
+                var late = new TableEntity(current.PartitionKey, current.RowKey)
+                {
+                    [nameof(MineEntity.Earlier)] = MineHistory.WithVersion(current.Earlier, MineVersion.Of(mine)),
+                };
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, late, current.ETag));
             }
         }
-        await WriteVersionsAsync(superseded, ct);
         if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
     }
 
@@ -230,32 +231,13 @@ public sealed class ChunkProcessor(
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
         var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
-        // Whole entities: one that a newer row replaces goes to the history as it was.
+        // Whole entities: a replaced one's version goes into its successor's history.
         await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter, cancellationToken: ct))
         {
             onRecord[existing.RowKey] = existing;
         }
 
         await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
-    }
-
-    /// <summary>Versions are inserted as new; a batch that meets versions already written (a re-delivered chunk) is upserted.</summary>
-    private async Task WriteVersionsAsync(List<MineVersionEntity> versions, CancellationToken ct)
-    {
-        foreach (var partition in versions.GroupBy(v => v.PartitionKey))
-        {
-            foreach (var batch in partition.DistinctBy(v => v.RowKey).Chunk(BatchSize))
-            {
-                try
-                {
-                    await storage.MineHistory.SubmitTransactionAsync(batch.Select(v => new TableTransactionAction(TableTransactionActionType.Add, v)), ct);
-                }
-                catch (TableTransactionFailedException ex) when (ex.Status == 409)
-                {
-                    await storage.MineHistory.SubmitTransactionAsync(batch.Select(v => new TableTransactionAction(TableTransactionActionType.UpsertReplace, v)), ct);
-                }
-            }
-        }
     }
 
     private static async Task WriteBatchesAsync<T>(TableClient table, List<T> entities, CancellationToken ct) where T : ITableEntity

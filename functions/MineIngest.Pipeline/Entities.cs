@@ -47,6 +47,8 @@ public sealed class MineEntity : ITableEntity
     public int Row { get; set; }
     /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
     public DateTimeOffset SurveyReceivedAt { get; set; }
+    /// <summary>JSON list of the mine's other versions (<see cref="MineHistory"/>): the rows this one replaced and the older ones that came later.</summary>
+    public string? Earlier { get; set; }
     /// <summary>The scoring settings' fingerprint the score was made with (<see cref="ScoringOptions.Fingerprint"/>).</summary>
     public string? ScoredWith { get; set; }
 

@@ -133,9 +133,8 @@ public sealed class MineApi(
     {
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return NotFound($"There is no province \"{province}\".");
-        var versions = await MineHistory.VersionsAsync(storage, slug, MineEntity.KeyFor(mineId), ct);
-        if (versions.Count == 0) return NotFound($"There is no mine \"{mineId}\" in {slug}.");
-        return Results.Json(MineHistory.ToDto(slug, versions[^1].MineId, versions), Json);
+        var mine = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
+        return mine.HasValue ? Results.Json(MineHistory.ToDto(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
     });
 
     public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>

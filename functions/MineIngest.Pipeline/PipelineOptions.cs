@@ -18,8 +18,6 @@ public sealed class PipelineOptions
     public const string MinesTable = "mines";
     /// <summary>One small entity per chunk whose mines were written: what the API's view reads to learn that anything changed.</summary>
     public const string MineChangesTable = "minechanges";
-    /// <summary>Every accepted row as a version of its mine, never overwritten (issue 14).</summary>
-    public const string MineHistoryTable = "minehistory";
     /// <summary>The programme office's solution per mine, with its history of changes.</summary>
     public const string SolutionsTable = "solutions";
     /// <summary>Joint technical committee meetings with investors.</summary>

@@ -75,7 +75,6 @@ public sealed class StorageClients
     public QueueClient ChunkQueue => Queues.GetQueueClient(PipelineOptions.ChunkQueue);
     public TableClient Mines => Tables.GetTableClient(PipelineOptions.MinesTable);
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
-    public TableClient MineHistory => Tables.GetTableClient(PipelineOptions.MineHistoryTable);
     public TableClient RescorePages => Tables.GetTableClient(PipelineOptions.RescorePagesTable);
     public QueueClient RescoreQueue => Queues.GetQueueClient(PipelineOptions.RescoreQueue);
     public TableClient Solutions => Tables.GetTableClient(PipelineOptions.SolutionsTable);
@@ -116,7 +115,7 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { Mines, MineChanges, MineHistory, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        foreach (var table in new[] { Mines, MineChanges, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
     }

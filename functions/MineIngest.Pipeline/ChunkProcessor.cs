@@ -55,9 +55,7 @@ public sealed class ChunkProcessor(
             }
             try
             {
-                var entity = ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), chunk, row.R);
-                entity.ScoredWith = scoredWith.Fingerprint;
-                mines.Add(entity);
+                mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), scoredWith.Fingerprint, chunk, row.R));
             }
             catch (Exception ex) when (lastTry)
             {
@@ -111,7 +109,7 @@ public sealed class ChunkProcessor(
         PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message.English, MessageFa = message.Persian,
     };
 
-    private static MineEntity ToEntity(Mine mine, Score score, ChunkDocument chunk, int row) => new()
+    private static MineEntity ToEntity(Mine mine, Score score, string scoredWith, ChunkDocument chunk, int row) => new()
     {
         PartitionKey = mine.Province, RowKey = MineEntity.KeyFor(mine.MineId), MineId = mine.MineId, Name = mine.Name,
         County = mine.County, Mineral = mine.Mineral, Status = mine.Status, Latitude = mine.Latitude, Longitude = mine.Longitude,
@@ -122,7 +120,7 @@ public sealed class ChunkProcessor(
         Score = score.Value, Tier = score.Tier, Resource = score.Components.Resource, Grade = score.Components.Grade,
         Access = score.Components.Access, Jobs = score.Components.Jobs, Cost = score.Components.Cost,
         Solvability = score.Components.Solvability, Warnings = JsonSerializer.Serialize(mine.Warnings),
-        SurveyId = chunk.SurveyId, Row = row, SurveyReceivedAt = chunk.ReceivedAt,
+        SurveyId = chunk.SurveyId, Row = row, SurveyReceivedAt = chunk.ReceivedAt, ScoredWith = scoredWith,
     };
 
     /// <summary>
@@ -215,13 +213,10 @@ public sealed class ChunkProcessor(
                 mine.Earlier = MineHistory.WithVersion(current.Earlier, MineVersion.Of(current));
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, current.ETag));
             }
-            else if (order < 0 && !MineHistory.Earlier(current.Earlier).Any(v => v.Key == MineVersion.Of(mine).Key))
+            else if (order < 0 && MineVersion.Of(mine) is var late && MineHistory.Earlier(current.Earlier).All(v => v.Key != late.Key))
             {
-                var late = new TableEntity(current.PartitionKey, current.RowKey)
-                {
-                    [nameof(MineEntity.Earlier)] = MineHistory.WithVersion(current.Earlier, MineVersion.Of(mine)),
-                };
-                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, late, current.ETag));
+                var merge = new TableEntity(current.PartitionKey, current.RowKey) { [nameof(MineEntity.Earlier)] = MineHistory.WithVersion(current.Earlier, late) };
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
             }
         }
         if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
@@ -240,7 +235,7 @@ public sealed class ChunkProcessor(
         await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
     }
 
-    private static async Task WriteBatchesAsync<T>(TableClient table, List<T> entities, CancellationToken ct) where T : ITableEntity
+    private static async Task WriteBatchesAsync(TableClient table, List<RowErrorEntity> entities, CancellationToken ct)
     {
         foreach (var partition in entities.GroupBy(e => e.PartitionKey))
         {

@@ -20,6 +20,28 @@ public sealed class MineApi(
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A request body as <typeparamref name="T"/>, or null when it is not such JSON.</summary>
+    internal static async Task<T?> ReadJsonAsync<T>(Stream body, CancellationToken ct) where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(body, Json, ct);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A date field in either calendar as ISO yyyy-mm-dd; a bad (or missing but required) one is added to <paramref name="errors"/>.</summary>
+    internal static string? DateField(string name, string? text, Dictionary<string, string[]> errors, bool required = false)
+    {
+        if (string.IsNullOrWhiteSpace(text) && !required) return null;
+        if (SurveyValues.TryParseDate(text, out var date)) return SurveyValues.Iso(date);
+        errors[name] = [$"\"{text}\" is not a date: write year-month-day, Jalali (1399-02-21) or Gregorian (2020-05-10)."];
+        return null;
+    }
+
     public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
     {
         var errors = new Dictionary<string, string[]>();
@@ -158,12 +180,17 @@ public sealed class MineApi(
     public Task<IResult> SurveyAsync(string id, CancellationToken ct) => Guard(async () =>
     {
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
-        if (!survey.HasValue) return NotFound($"There is no survey \"{id}\".");
-        var errors = new List<SurveyErrorDto>();
-        await foreach (var e in storage.RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken: ct))
-            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
-        return Results.Json(SurveyDto.From(survey.Value!, errors), Json);
+        return survey.HasValue ? await ReportAsync(storage, survey.Value!, ct) : NotFound($"There is no survey \"{id}\".");
     });
+
+    /// <summary>A survey's report with every row error: what /api/surveys/{id} and the province's report route answer.</summary>
+    internal static async Task<IResult> ReportAsync(StorageClients storage, SurveyEntity survey, CancellationToken ct)
+    {
+        var errors = new List<SurveyErrorDto>();
+        await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
+            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
+        return Results.Json(SurveyDto.From(survey, errors), Json);
+    }
 
     /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>
     public Task<IResult> RowsToFixAsync(string id, string format, CancellationToken ct) => Guard(async () =>
@@ -234,7 +261,7 @@ public sealed class MineApi(
     private static IResult BadQuery(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some query values are not valid.");
 
-    private static IResult NotFound(string detail) =>
+    internal static IResult NotFound(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 
     private string? ProvinceParam(IQueryCollection query, Dictionary<string, string[]> errors)
@@ -255,15 +282,8 @@ public sealed class MineApi(
 
     private static (string? From, string? To) Period(IQueryCollection query, Dictionary<string, string[]> errors)
     {
-        string? Date(string name)
-        {
-            if (query[name].ToString() is not { Length: > 0 } text) return null;
-            if (SurveyValues.TryParseDate(text, out var date)) return SurveyValues.Iso(date);
-            errors[name] = [$"\"{text}\" is not a date: write year-month-day, Jalali (1399-02-21) or Gregorian (2020-05-10)."];
-            return null;
-        }
-        var from = Date("from");
-        var to = Date("to");
+        var from = DateField("from", query["from"].ToString(), errors);
+        var to = DateField("to", query["to"].ToString(), errors);
         if (from is not null && to is not null && string.CompareOrdinal(from, to) > 0)
             errors["from"] = [$"from ({from}) is after to ({to})."];
         return (from, to);

@@ -29,20 +29,15 @@ public sealed class OfficeApi(
         var slug = reference.FindProvince(province)?.Slug;
         var mineKey = MineEntity.KeyFor(mineId);
         if (slug is null || !(await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, mineKey, ["RowKey"], ct)).HasValue)
-            return NotFound($"There is no mine \"{mineId}\" in {province}.");
+            return MineApi.NotFound($"There is no mine \"{mineId}\" in {province}.");
 
-        var request = await ReadAsync<SolutionRequest>(body, ct);
+        var request = await MineApi.ReadJsonAsync<SolutionRequest>(body, ct);
         var errors = new Dictionary<string, string[]>();
         if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"text\", \"responsibleBody\", \"targetDate\", \"state\"}."] });
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > 4000) errors["text"] = ["text is needed, at most 4,000 characters."];
         var state = request.State?.Trim().ToLowerInvariant().Replace(' ', '-');
         if (state is null || !SolutionStates.Contains(state)) errors["state"] = [$"state must be one of {string.Join(", ", SolutionStates)}."];
-        string? target = null;
-        if (!string.IsNullOrWhiteSpace(request.TargetDate))
-        {
-            if (SurveyValues.TryParseDate(request.TargetDate, out var d)) target = SurveyValues.Iso(d);
-            else errors["targetDate"] = [$"\"{request.TargetDate}\" is not a date: write year-month-day, Jalali or Gregorian."];
-        }
+        var target = MineApi.DateField("targetDate", request.TargetDate, errors);
         if (errors.Count > 0) return BadBody(errors);
 
         var now = time.GetUtcNow();
@@ -66,7 +61,7 @@ public sealed class OfficeApi(
     public Task<IResult> GetSolutionAsync(string province, string mineId, CancellationToken ct) => MineApi.Guard(logger, async () =>
     {
         var slug = reference.FindProvince(province)?.Slug;
-        if (slug is null) return NotFound($"There is no province \"{province}\".");
+        if (slug is null) return MineApi.NotFound($"There is no province \"{province}\".");
         return Results.Json(await SolutionOfAsync(slug, MineEntity.KeyFor(mineId), mineId.Trim(), ct), MineApi.Json);
     });
 
@@ -88,12 +83,10 @@ public sealed class OfficeApi(
     {
         var (writer, refused) = await CheckWriterAsync(writerKey, ct);
         if (refused is not null) return refused;
-        var request = await ReadAsync<CommitteeRequest>(body, ct);
+        var request = await MineApi.ReadJsonAsync<CommitteeRequest>(body, ct);
         if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"date\", \"province\", \"investors\", \"mines\": [{\"province\", \"mineId\", \"outcome\"}]}."] });
         var errors = new Dictionary<string, string[]>();
-        string? date = null;
-        if (SurveyValues.TryParseDate(request.Date, out var d)) date = SurveyValues.Iso(d);
-        else errors["date"] = [$"\"{request.Date}\" is not a date: write year-month-day, Jalali (1403-02-20) or Gregorian (2024-05-09)."];
+        var date = MineApi.DateField("date", request.Date, errors, required: true);
         var province = request.Province?.Trim().ToLowerInvariant() == SurveyIngestor.NationalFolder ? SurveyIngestor.NationalFolder : reference.FindProvince(request.Province)?.Slug;
         if (province is null) errors["province"] = [$"\"{request.Province}\" is not a province of Iran, nor national."];
         var investors = (request.Investors ?? []).Select(i => i?.Trim()).Where(i => !string.IsNullOrEmpty(i)).Select(i => i!).ToList();
@@ -127,14 +120,7 @@ public sealed class OfficeApi(
     public Task<IResult> CommitteesAsync(string? from, string? to, string? province, CancellationToken ct) => MineApi.Guard(logger, async () =>
     {
         var errors = new Dictionary<string, string[]>();
-        string? Date(string name, string? text)
-        {
-            if (string.IsNullOrWhiteSpace(text)) return null;
-            if (SurveyValues.TryParseDate(text, out var d)) return SurveyValues.Iso(d);
-            errors[name] = [$"\"{text}\" is not a date: write year-month-day, Jalali or Gregorian."];
-            return null;
-        }
-        var (f, t) = (Date("from", from), Date("to", to));
+        var (f, t) = (MineApi.DateField("from", from, errors), MineApi.DateField("to", to, errors));
         string? slug = null;
         if (!string.IsNullOrWhiteSpace(province) && (slug = reference.FindProvince(province)?.Slug) is null) errors["province"] = [$"\"{province}\" is not a province of Iran."];
         if (errors.Count > 0) return BadBody(errors);
@@ -164,20 +150,6 @@ public sealed class OfficeApi(
         };
     }
 
-    private static async Task<T?> ReadAsync<T>(Stream body, CancellationToken ct) where T : class
-    {
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<T>(body, MineApi.Json, ct);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     private static IResult BadBody(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "The request is not valid.");
-
-    private static IResult NotFound(string detail) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 }

@@ -20,15 +20,7 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
         var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
         if (refused is not null) return refused;
 
-        UploadRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync<UploadRequest>(body, MineApi.Json, ct);
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
+        var request = await MineApi.ReadJsonAsync<UploadRequest>(body, ct);
         if (request is null) return BadBody(ClerkMessages.UploadBodyNotJson());
         if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem!);
 
@@ -51,12 +43,9 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
             if (survey is null || s.ReceivedAt > survey.ReceivedAt) survey = s;
         if (survey is null)
         {
-            return ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
+            return MineApi.ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
         }
-        var errors = new List<SurveyErrorDto>();
-        await foreach (var e in storage.RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), cancellationToken: ct))
-            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
-        return Results.Json(SurveyDto.From(survey, errors), MineApi.Json);
+        return await MineApi.ReportAsync(storage, survey, ct);
     });
 
     /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>
@@ -76,18 +65,16 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
         var check = await keys.CheckAsync(folder, presentedKey, ct);
         return check.Result switch
         {
-            KeyCheck.Unknown => (null, ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader))),
-            KeyCheck.OtherProvince => (null, ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province",
+            KeyCheck.Unknown => (null, MineApi.ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader))),
+            KeyCheck.OtherProvince => (null, MineApi.ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province",
                 ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, province))),
             _ => (folder, null),
         };
     }
 
-    private static IResult NotYours(ClerkText detail) => ClerkProblem(StatusCodes.Status404NotFound, "Not found", detail);
+    private static IResult NotYours(ClerkText detail) => MineApi.ClerkProblem(StatusCodes.Status404NotFound, "Not found", detail);
 
     private static IResult BadBody(ClerkText detail) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail.English] }, detail: detail.English,
             title: "The upload request is not valid.", extensions: new Dictionary<string, object?> { [MineApi.DetailFa] = detail.Persian });
-
-    private static IResult ClerkProblem(int status, string title, ClerkText detail) => MineApi.ClerkProblem(status, title, detail);
 }

@@ -43,7 +43,7 @@ public sealed class RowsToFixSource(StorageClients storage)
         var rows = new List<RowToFix>();
         if (survey.Stage == SurveyStage.Rejected) return rows;
         var errors = new Dictionary<int, List<RowError>>();
-        await foreach (var e in storage.RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), cancellationToken: ct))
+        await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
         {
             if (!errors.TryGetValue(e.Row, out var list)) errors[e.Row] = list = [];
             list.Add(new RowError(e.Field, e.Message, e.MessageFa));

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
@@ -90,6 +91,10 @@ public sealed class StorageClients
         return content.Value.Content.ToObjectFromJson<ChunkDocument>(PipelineJson.Options)
                ?? throw new InvalidDataException($"Chunk {chunk} of survey {surveyId} is empty.");
     }
+
+    /// <summary>The row errors of one survey (one partition), in row order.</summary>
+    public AsyncPageable<RowErrorEntity> RowErrorsOf(string surveyId, CancellationToken ct) =>
+        RowErrors.QueryAsync<RowErrorEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {surveyId}"), cancellationToken: ct);
 
     /// <summary>A chunk whose result exists is done: that is what makes a re-delivered message count once.</summary>
     public async Task<bool> IsChunkDoneAsync(string surveyId, int chunk, CancellationToken ct) =>

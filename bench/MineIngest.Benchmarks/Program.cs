@@ -3,6 +3,7 @@
 // baseline library, and for xlsx the limit: inflating and scanning the sheet XML with nothing else done.
 // Usage: dotnet bench/MineIngest.Benchmarks/bin/Release/net10.0/MineIngest.Benchmarks.dll [--filter *Xlsx*]
 //        ... MineIngest.Benchmarks.dll bomb     (a 1 GiB zip bomb: time and memory to reject it)
+//        ... MineIngest.Benchmarks.dll loop csv|xlsx|xls [N]   (N full reads in a row, for a profiler such as dotnet-trace)
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
@@ -29,6 +30,18 @@ if (args is ["bomb", ..])
     catch (SurveyRejectedException ex)
     {
         Console.WriteLine($"rejected in {watch.Elapsed.TotalSeconds:0.00} s, {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:0.0} MB allocated: {ex.Message}");
+    }
+    return;
+}
+if (args is ["loop", var extension, ..])
+{
+    var path = SurveyFiles.Get(extension);
+    var times = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
+    for (var i = 0; i < times; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        var accepted = SurveyFiles.ReadAndValidate(path);
+        Console.WriteLine($"{extension} read + validate: {accepted} accepted in {watch.Elapsed.TotalMilliseconds:0} ms");
     }
     return;
 }

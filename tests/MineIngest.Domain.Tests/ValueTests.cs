@@ -40,6 +40,56 @@ public class ValueTests
         Assert.Equal(new DateOnly(y, m, d), date);
     }
 
+    /// <summary>The fast path for plain decimals must give the very double the general parser gives, bit for bit.</summary>
+    [Fact]
+    public void Plain_decimals_parse_to_the_same_double_as_the_general_parser()
+    {
+        var random = new Random(7);
+        var texts = new List<string> { "0", "-0", "1", "0.1", "0.30000000000000004", "9007199254740992", "9007199254740993",
+            "123456789012345678", "0.0000000000000000000001", "0.00000000000000000000001", "29.1234", "-45.5", "5000000", "1.", ".5", "1.2.3", "--1", "" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            var value = Math.Round((random.NextDouble() - 0.2) * Math.Pow(10, random.Next(-6, 16)), random.Next(0, 12));
+            texts.Add(value.ToString("R", CultureInfo.InvariantCulture));
+            texts.Add(value.ToString("F" + random.Next(0, 8), CultureInfo.InvariantCulture));
+        }
+        foreach (var text in texts)
+        {
+            var general = double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var expected);
+            if (!SurveyValues.TryParsePlainDecimal(text, out var fast)) continue;
+            Assert.True(general, text);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(fast));
+        }
+        Assert.True(SurveyValues.TryParsePlainDecimal("29.1234", out _));
+        Assert.False(SurveyValues.TryParsePlainDecimal("1E5", out _));
+    }
+
+    /// <summary>A stored number text is kept as survey text only when formatting its double would write the same text.</summary>
+    [Fact]
+    public void Round_trip_form_is_exactly_what_formatting_writes()
+    {
+        var random = new Random(11);
+        var texts = new List<string> { "0", "-0", "0.0001", "0.00001", "1E-05", "100", "100.0", "007", "0.5", "-0.5", "999999999999999",
+            "1000000000000000", "0.1234567890123456", "12345678901234.5", "1.10", "29.1234" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            var value = (random.NextDouble() - 0.3) * Math.Pow(10, random.Next(-8, 18));
+            texts.Add(value.ToString("R", CultureInfo.InvariantCulture));
+            texts.Add(Math.Round(value, random.Next(0, 10)).ToString("R", CultureInfo.InvariantCulture));
+            texts.Add(value.ToString("F" + random.Next(0, 6), CultureInfo.InvariantCulture));
+        }
+        var kept = 0;
+        foreach (var text in texts)
+        {
+            if (!SurveyValues.IsRoundTripForm(text)) continue;
+            kept++;
+            Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture), text);
+        }
+        Assert.True(kept > texts.Count / 4, $"only {kept} of {texts.Count} kept");
+        Assert.True(SurveyValues.IsRoundTripForm("29.1234"));
+        Assert.False(SurveyValues.IsRoundTripForm("29.10"));
+    }
+
     [Theory]
     [InlineData("1299-01-01")]   // before the Jalali range
     [InlineData("1500-01-01")]   // between the ranges
@@ -49,6 +99,10 @@ public class ValueTests
     [InlineData("2021-02-29")]
     [InlineData("1400/12/30")]   // 1400 is not a leap year
     [InlineData("10/05/2020")]
+    [InlineData("2020-05-10-01")]
+    [InlineData("2020-5")]
+    [InlineData("2020-123-1")]
+    [InlineData("2020/05-10")]
     [InlineData("yesterday")]
     public void Invalid_dates(string text) => Assert.False(SurveyValues.TryParseDate(text, out _));
 

@@ -2,7 +2,10 @@ namespace MineIngest.Domain.Reading;
 
 public enum CellKind : byte { Empty, Text, Number, Percent, Date }
 
-/// <summary>One spreadsheet cell as the file holds it, before the survey's rules read it.</summary>
+/// <summary>
+/// One spreadsheet cell as the file holds it, before the survey's rules read it. A number cell may carry its stored
+/// text when that is exactly its round-trip form (<see cref="SurveyValues.IsRoundTripForm"/>).
+/// </summary>
 public readonly record struct Cell(CellKind Kind, string? Text, double Number)
 {
     public static Cell Empty => default;
@@ -15,7 +18,7 @@ public readonly record struct Cell(CellKind Kind, string? Text, double Number)
     public string? ToSurveyText() => Kind switch
     {
         CellKind.Text => Text!.Trim(),
-        CellKind.Number => Number.ToString("R", CultureInfo.InvariantCulture),
+        CellKind.Number => Text ?? Number.ToString("R", CultureInfo.InvariantCulture),
         CellKind.Percent => Math.Round(Number * 100, 9).ToString("R", CultureInfo.InvariantCulture),
         CellKind.Date => ExcelDates.FromSerial(Number)?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
                          ?? Number.ToString("R", CultureInfo.InvariantCulture),

@@ -91,29 +91,56 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == rowDepth) return;
             if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "c") continue;
 
-            var column = ColumnIndex(reader.GetAttribute("r")) ?? nextColumn;
+            // One pass over the attributes instead of a search per name (this runs for every cell of the sheet).
+            string? reference = null, type = null, styleText = null;
+            while (reader.MoveToNextAttribute())
+            {
+                switch (reader.LocalName)
+                {
+                    case "r": reference = reader.Value; break;
+                    case "t": type = reader.Value; break;
+                    case "s": styleText = reader.Value; break;
+                }
+            }
+            reader.MoveToElement();
+            var column = ColumnIndex(reference) ?? nextColumn;
             nextColumn = column + 1;
-            var type = reader.GetAttribute("t");
-            var style = int.TryParse(reader.GetAttribute("s"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+            var style = int.TryParse(styleText, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
             string? value = null;
             if (!reader.IsEmptyElement)
             {
                 var cellDepth = reader.Depth;
-                // ReadElementContentAsString leaves the reader on the next node, so only read on when nothing was consumed.
-                var positioned = false;
-                while (positioned || reader.Read())
+                while (reader.Read())
                 {
-                    positioned = false;
                     if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == cellDepth) break;
                     if (reader.NodeType != XmlNodeType.Element) continue;
-                    if (reader.LocalName == "v") { value = reader.ReadElementContentAsString(); positioned = true; }
-                    else if (reader.LocalName == "is") { value = ReadRichText(reader); }
+                    if (reader.LocalName == "v") value = ReadText(reader);
+                    else if (reader.LocalName == "is") value = ReadRichText(reader);
                 }
             }
             if (value is null || column > 16_383) continue;
             while (cells.Count <= column) cells.Add(Cell.Empty);
             cells[column] = ToCell(type, style, value);
         }
+    }
+
+    /// <summary>
+    /// The text of a &lt;v&gt; element, leaving the reader on its end tag: reading the text nodes directly is faster
+    /// than ReadElementContentAsString, which a cell's value does not need.
+    /// </summary>
+    private static string ReadText(XmlReader reader)
+    {
+        if (reader.IsEmptyElement) return string.Empty;
+        var depth = reader.Depth;
+        string? single = null;
+        System.Text.StringBuilder? many = null;
+        while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+        {
+            if (reader.NodeType is not (XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace)) continue;
+            if (single is null) single = reader.Value;
+            else (many ??= new System.Text.StringBuilder(single)).Append(reader.Value);
+        }
+        return many?.ToString() ?? single ?? string.Empty;
     }
 
     private Cell ToCell(string? type, int style, string value)
@@ -131,10 +158,12 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             case "d":
                 return Cell.FromText(value.Length >= 10 ? value[..10] : value);
             default:
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)) return Cell.FromText(value);
+                if (!SurveyValues.TryParsePlainDecimal(value, out var number)
+                    && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number)) return Cell.FromText(value);
                 var kinds = _styleKinds ??= ReadStyles();
                 var kind = style < kinds.Length ? kinds[style] : CellKind.Number;
-                return new Cell(kind, null, number);
+                // A plain number keeps its stored text when that is already its survey text (saves formatting it again).
+                return new Cell(kind, kind == CellKind.Number && SurveyValues.IsRoundTripForm(value) ? value : null, number);
         }
     }
 

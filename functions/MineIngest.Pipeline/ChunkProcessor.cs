@@ -68,7 +68,7 @@ public sealed class ChunkProcessor(
 
         await WriteMinesAsync(mines, ct);
         // After the mines, so that a view that sees this entry finds them.
-        if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count), cancellationToken: ct);
+        if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey)), cancellationToken: ct);
         await WriteBatchesAsync(storage.RowErrors, errors, ct);
         await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
         {
@@ -166,7 +166,7 @@ public sealed class ChunkProcessor(
     {
         try
         {
-            await storage.Mines.SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.Add, m)), ct);
+            await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.Add, m)), ct);
             return true;
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
@@ -219,7 +219,7 @@ public sealed class ChunkProcessor(
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
             }
         }
-        if (actions.Count > 0) await storage.Mines.SubmitTransactionAsync(actions, ct);
+        if (actions.Count > 0) await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(actions, ct);
     }
 
     private async Task WriteNewerAsync(string province, List<MineEntity> batch, CancellationToken ct)
@@ -227,7 +227,7 @@ public sealed class ChunkProcessor(
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
         var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
         // Whole entities: a replaced one's version goes into its successor's history.
-        await foreach (var existing in storage.Mines.QueryAsync<MineEntity>(filter, cancellationToken: ct))
+        await foreach (var existing in storage.MinesOf(province).QueryAsync<MineEntity>(filter, cancellationToken: ct))
         {
             onRecord[existing.RowKey] = existing;
         }

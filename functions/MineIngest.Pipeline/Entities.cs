@@ -147,8 +147,14 @@ public static class MineChangeLog
 {
     public const string Partition = "changes";
 
-    public static TableEntity Entry(DateTimeOffset at, string surveyId, int chunk, int mines) =>
-        new(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}")) { ["Mines"] = mines };
+    /// <summary>Property naming the provinces whose mines tables the entry's writes touched, comma-separated.</summary>
+    public const string Provinces = "Provinces";
+
+    public static TableEntity Entry(DateTimeOffset at, string surveyId, int chunk, int mines, IEnumerable<string> provinces) =>
+        new(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}"))
+        {
+            ["Mines"] = mines, [Provinces] = string.Join(",", provinces.Distinct().Order(StringComparer.Ordinal)),
+        };
 
     /// <summary>Entries written at or after this time sort at or after this key.</summary>
     public static string KeyAt(DateTimeOffset at) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);

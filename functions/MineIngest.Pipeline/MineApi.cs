@@ -146,7 +146,7 @@ public sealed class MineApi(
     {
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return NotFound($"There is no province \"{province}\".");
-        var mine = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
+        var mine = await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
         return mine.HasValue ? Results.Json(MineDto.From(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
     });
 
@@ -155,7 +155,7 @@ public sealed class MineApi(
     {
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return NotFound($"There is no province \"{province}\".");
-        var mine = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
+        var mine = await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
         return mine.HasValue ? Results.Json(MineHistory.ToDto(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
     });
 

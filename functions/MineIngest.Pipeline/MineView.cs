@@ -17,8 +17,8 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf)
 /// <summary>
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
 /// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
-/// entry this view has not seen does it ask the mines table for mines changed since it last looked (by their
-/// Timestamp, with a few seconds' overlap for writes that committed out of order). Not more often than
+/// entry this view has not seen does it ask the mines tables of the provinces the entries name for mines changed since
+/// it last looked at each (by their Timestamp, with a few seconds' overlap for writes that committed out of order). Not more often than
 /// MineViewRefreshSeconds, so an API polled with no uploads costs storage one small query per refresh.
 /// Once loaded, a stale view is served while one background refresh runs, so no request waits on storage
 /// (with MineViewRefreshSeconds 0, every request reads what is on record first).
@@ -35,7 +35,8 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string, string), MineEntity> _mines = new();
-    private DateTimeOffset? _highWater;
+    /// <summary>The newest Timestamp seen in each province's mines table.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
     private bool _loaded;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
@@ -85,27 +86,34 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
         {
             var now = time.GetUtcNow();
             if (now - _checkedAt < TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds)) return _snapshot;
-            // The log first: whatever it lists was written before, so the mines query below finds it.
-            if (!await ChangedSinceLastLookAsync(ct) && _loaded)
+            // The log first: whatever it lists was written before, so the mines queries below find it.
+            var changedProvinces = await ChangedSinceLastLookAsync(ct);
+            if (changedProvinces is null && _loaded)
             {
                 _checkedAt = now;
                 return _snapshot;
             }
-            var filter = _highWater is { } since ? TableClient.CreateQueryFilter($"Timestamp ge {since - Overlap}") : null;
             var changed = false;
-            await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: ct))
+            foreach (var (province, table) in storage.AllMines)
             {
-                var key = (mine.PartitionKey, mine.RowKey);
-                if (_mines.TryGetValue(key, out var known) && known.ETag == mine.ETag) continue;
-                _mines[key] = mine;
-                changed = true;
-                if (mine.Timestamp > _highWater || _highWater is null) _highWater = mine.Timestamp;
+                if (_loaded && changedProvinces is not null && !changedProvinces.Contains(province)) continue;
+                // Per table: a province's writes are found however late the log entry that names them comes.
+                var since = _highWater.TryGetValue(province, out var seen) ? seen - Overlap : (DateTimeOffset?)null;
+                var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
+                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: ct))
+                {
+                    if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(province, out var high) || stamp > high)) _highWater[province] = stamp;
+                    var key = (mine.PartitionKey, mine.RowKey);
+                    if (_mines.TryGetValue(key, out var known) && known.ETag == mine.ETag) continue;
+                    _mines[key] = mine;
+                    changed = true;
+                }
             }
             if (changed)
             {
                 var ranked = _mines.Values.ToArray();
                 Array.Sort(ranked, MineEntity.Ranking);
-                _snapshot = new MineSnapshot(ranked, _highWater);
+                _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null);
             }
             _checkedAt = now;
             _loaded = true;
@@ -117,21 +125,28 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
         }
     }
 
-    /// <summary>Whether the change log holds an entry this view has not seen, reading it from a little before the last look.</summary>
-    private async Task<bool> ChangedSinceLastLookAsync(CancellationToken ct)
+    /// <summary>
+    /// The provinces named by change-log entries this view has not seen (reading the log from a little before the last
+    /// look), or null when there are none. An entry that names no provinces stands for all of them.
+    /// </summary>
+    private async Task<HashSet<string>?> ChangedSinceLastLookAsync(CancellationToken ct)
     {
         // Before the first load, only recent entries matter (the load reads every mine anyway).
         var from = MineChangeLog.KeyAt((_loaded ? _checkedAt : time.GetUtcNow()) - ChangeLogOverlap);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var changed = false;
+        HashSet<string>? provinces = null;
         await foreach (var entry in storage.MineChanges.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
-                           select: ["RowKey"], cancellationToken: ct))
+                           select: ["RowKey", MineChangeLog.Provinces], cancellationToken: ct))
         {
             seen.Add(entry.RowKey);
-            changed |= !_seenChanges.Contains(entry.RowKey);
+            if (_seenChanges.Contains(entry.RowKey)) continue;
+            provinces ??= new HashSet<string>(StringComparer.Ordinal);
+            var named = entry.GetString(MineChangeLog.Provinces);
+            if (string.IsNullOrEmpty(named)) provinces.UnionWith(storage.AllMines.Select(m => m.Province));
+            else provinces.UnionWith(named.Split(','));
         }
         _seenChanges = seen;
-        return changed;
+        return provinces;
     }
 }

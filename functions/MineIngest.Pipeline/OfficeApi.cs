@@ -28,7 +28,7 @@ public sealed class OfficeApi(
         if (refused is not null) return refused;
         var slug = reference.FindProvince(province)?.Slug;
         var mineKey = MineEntity.KeyFor(mineId);
-        if (slug is null || !(await storage.Mines.GetEntityIfExistsAsync<MineEntity>(slug, mineKey, ["RowKey"], ct)).HasValue)
+        if (slug is null || !(await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, mineKey, ["RowKey"], ct)).HasValue)
             return MineApi.NotFound($"There is no mine \"{mineId}\" in {province}.");
 
         var request = await MineApi.ReadJsonAsync<SolutionRequest>(body, ct);
@@ -98,7 +98,7 @@ public sealed class OfficeApi(
             var outcome = m.Outcome?.Trim().ToLowerInvariant().Replace(' ', '-');
             if (mineProvince is null || string.IsNullOrWhiteSpace(m.MineId)) { errors[$"mines[{i}]"] = ["Each mine needs its province and mineId."]; continue; }
             if (outcome is null || !CommitteeOutcomes.All.Contains(outcome)) { errors[$"mines[{i}].outcome"] = [$"outcome must be one of {string.Join(", ", CommitteeOutcomes.All)}."]; continue; }
-            var found = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(mineProvince, MineEntity.KeyFor(m.MineId), ["MineId"], ct);
+            var found = await storage.MinesOf(mineProvince).GetEntityIfExistsAsync<MineEntity>(mineProvince, MineEntity.KeyFor(m.MineId), ["MineId"], ct);
             if (!found.HasValue) { errors[$"mines[{i}]"] = [$"There is no mine \"{m.MineId}\" in {mineProvince}."]; continue; }
             mines.Add(new CommitteeMine(mineProvince, found.Value!.MineId, outcome));
         }

@@ -15,7 +15,14 @@ public sealed class PipelineOptions
     public const string ChunkQueue = "survey-chunks";
     /// <summary>Where the Functions runtime moves a chunk message after <see cref="MaxDequeueCount"/> failed tries.</summary>
     public const string ChunkPoisonQueue = ChunkQueue + "-poison";
-    public const string MinesTable = "mines";
+    /// <summary>
+    /// Mines live in one table per province, named this prefix and the province's slug without hyphens ("minestehran");
+    /// the PartitionKey is still the province. Azurite keeps a table as one array whose replace, merge and delete cost
+    /// grows with the table (docs/BENCHMARKS.md, section 9): a table per province keeps that cost at a province's size. In Azure it changes nothing.
+    /// </summary>
+    public const string MinesTablePrefix = "mines";
+
+    public static string MinesTableOf(string province) => MinesTablePrefix + province.Replace("-", "", StringComparison.Ordinal);
     /// <summary>One small entity per chunk whose mines were written: what the API's view reads to learn that anything changed.</summary>
     public const string MineChangesTable = "minechanges";
     /// <summary>The programme office's solution per mine, with its history of changes.</summary>

@@ -76,7 +76,7 @@ public sealed class Rescoring(
 
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {message.Province} and RowKey gt {message.After}");
         var page = new List<MineEntity>(PageSize);
-        await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(filter, maxPerPage: PageSize, cancellationToken: ct))
+        await foreach (var mine in storage.MinesOf(message.Province).QueryAsync<MineEntity>(filter, maxPerPage: PageSize, cancellationToken: ct))
         {
             page.Add(mine);
             if (page.Count == PageSize) break;
@@ -109,19 +109,19 @@ public sealed class Rescoring(
             foreach (var mine in batch) mine.Apply(scorer.Score(mine.ToMine()), current.Fingerprint);
             try
             {
-                await storage.Mines.SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.UpdateReplace, m, m.ETag)), ct);
+                await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.UpdateReplace, m, m.ETag)), ct);
                 written += batch.Length;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
             {
                 foreach (var mine in batch)
                 {
-                    var now = await storage.Mines.GetEntityIfExistsAsync<MineEntity>(mine.PartitionKey, mine.RowKey, cancellationToken: ct);
+                    var now = await storage.MinesOf(mine.PartitionKey).GetEntityIfExistsAsync<MineEntity>(mine.PartitionKey, mine.RowKey, cancellationToken: ct);
                     if (!now.HasValue || now.Value!.ScoredWith == current.Fingerprint) continue; // gone, or a survey scored it with these settings
                     now.Value.Apply(scorer.Score(now.Value.ToMine()), current.Fingerprint);
                     try
                     {
-                        await storage.Mines.UpdateEntityAsync(now.Value, now.Value.ETag, TableUpdateMode.Replace, ct);
+                        await storage.MinesOf(mine.PartitionKey).UpdateEntityAsync(now.Value, now.Value.ETag, TableUpdateMode.Replace, ct);
                         written++;
                     }
                     catch (RequestFailedException again) when (again.Status == 412)
@@ -132,7 +132,7 @@ public sealed class Rescoring(
             }
         }
         if (written > 0)
-            await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), "rescore", 0, written), cancellationToken: ct);
+            await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), "rescore", 0, written, page.Select(m => m.PartitionKey)), cancellationToken: ct);
         return written;
     }
 

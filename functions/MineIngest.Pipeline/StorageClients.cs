@@ -5,6 +5,7 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using MineIngest.Domain;
 
 namespace MineIngest.Pipeline;
 
@@ -74,7 +75,13 @@ public sealed class StorageClients
     public BlobContainerClient Surveys => Blobs.GetBlobContainerClient(PipelineOptions.SurveysContainer);
     public BlobContainerClient Chunks => Blobs.GetBlobContainerClient(PipelineOptions.ChunksContainer);
     public QueueClient ChunkQueue => Queues.GetQueueClient(PipelineOptions.ChunkQueue);
-    public TableClient Mines => Tables.GetTableClient(PipelineOptions.MinesTable);
+    /// <summary>The mines table of one province (<see cref="PipelineOptions.MinesTablePrefix"/>).</summary>
+    public TableClient MinesOf(string province) => Tables.GetTableClient(PipelineOptions.MinesTableOf(province));
+
+    /// <summary>Every province's mines table, in slug order.</summary>
+    public IEnumerable<(string Province, TableClient Table)> AllMines =>
+        ReferenceData.Default.Provinces.Select(p => p.Slug).Order(StringComparer.Ordinal).Select(p => (p, MinesOf(p)));
+
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
     public TableClient RescorePages => Tables.GetTableClient(PipelineOptions.RescorePagesTable);
     public QueueClient RescoreQueue => Queues.GetQueueClient(PipelineOptions.RescoreQueue);
@@ -120,7 +127,8 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { Mines, MineChanges, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }) await table.CreateIfNotExistsAsync(ct);
+        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }
+                     .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
     }

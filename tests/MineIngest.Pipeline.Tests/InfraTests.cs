@@ -139,10 +139,15 @@ public sealed class InfraTests
         var codeTables = typeof(PipelineOptions).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.Name.EndsWith("Table", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!);
         Assert.Equal(codeTables.Order(), Strings(variables["tables"]).Order());
+        // The mines tables, one per province: the Bicep's slug list is the reference data's, named as MinesTableOf names them.
+        Assert.Equal(MineIngest.Domain.ReferenceData.Default.Provinces.Select(p => p.Slug).Order(), Strings(variables["provinceSlugs"]).Order());
+        var naming = (string)variables["mineTables"]!;
+        Assert.Contains($"format('{PipelineOptions.MinesTablePrefix}{{0}}', replace(lambdaVariables('slug'), '-', ''))", naming, StringComparison.Ordinal);
+        Assert.Equal("minessistanandbaluchestan", PipelineOptions.MinesTableOf("sistan-and-baluchestan"));
         var storage = Compiled.Value["resources"]!.AsArray().Single(r => (string?)r!["name"] == "storage")!["properties"]!["parameters"]!;
         Assert.Equal("[variables('containers')]", (string?)storage["containers"]!["value"]);
         Assert.Equal("[variables('queues')]", (string?)storage["queues"]!["value"]);
-        Assert.Equal("[variables('tables')]", (string?)storage["tables"]!["value"]);
+        Assert.Equal("[concat(variables('tables'), variables('mineTables'))]", (string?)storage["tables"]!["value"]);
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class MineViewTests : IDisposable
         await ScoreAllAsync(chunk => surveyOf[chunk.SurveyId] == "kerman/2020.csv" ? hostA : hostB);
 
         var onRecord = new List<MineEntity>();
-        await foreach (var mine in storage.Mines.QueryAsync<MineEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {"kerman"}"))) onRecord.Add(mine);
+        await foreach (var mine in storage.MinesOf("kerman").QueryAsync<MineEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {"kerman"}"))) onRecord.Add(mine);
         Assert.Equal(240, onRecord.Count);
         Assert.All(onRecord, m => Assert.Equal(("2021-03-01", 21), (m.SurveyDate, m.JobsPotential)));
         foreach (var id in surveyOf.Keys)

@@ -24,12 +24,14 @@ public sealed class RescoreTests(ITestOutputHelper output) : IDisposable
     private LocalHostProcess StartHost(string url, params string[] settings) => LocalHostProcess.Start(_azurite, url,
         ["--Pipeline:RecoverAfterSeconds=6", "--LocalHost:SweepSeconds=0.5", "--extensions:queues:maxPollingInterval=00:00:00.500", .. settings]);
 
-    private TableClient Mines => new(_azurite.ConnectionString, PipelineOptions.MinesTable);
-
     private async Task<Dictionary<string, MineEntity>> ReadMinesAsync()
     {
         var mines = new Dictionary<string, MineEntity>();
-        await foreach (var m in Mines.QueryAsync<MineEntity>()) mines[$"{m.PartitionKey}/{m.RowKey}"] = m;
+        var tables = new TableServiceClient(_azurite.ConnectionString);
+        foreach (var province in ReferenceData.Default.Provinces)
+        {
+            await foreach (var m in tables.GetTableClient(PipelineOptions.MinesTableOf(province.Slug)).QueryAsync<MineEntity>()) mines[$"{m.PartitionKey}/{m.RowKey}"] = m;
+        }
         return mines;
     }
 
@@ -154,21 +156,21 @@ public sealed class RescoreTests(ITestOutputHelper output) : IDisposable
             e.Apply(old.Score(e.ToMine()), new ScoringOptions().Fingerprint());
             return e;
         }
-        await storage.Mines.AddEntityAsync(Entity("YZ-1", "2020-05-10", 20));
-        await storage.Mines.AddEntityAsync(Entity("YZ-2", "2020-05-10", 20));
+        await storage.MinesOf("yazd").AddEntityAsync(Entity("YZ-1", "2020-05-10", 20));
+        await storage.MinesOf("yazd").AddEntityAsync(Entity("YZ-2", "2020-05-10", 20));
         var stalePage = new List<MineEntity>();
-        await foreach (var m in storage.Mines.QueryAsync<MineEntity>(e => e.PartitionKey == "yazd")) stalePage.Add(m);
+        await foreach (var m in storage.MinesOf("yazd").QueryAsync<MineEntity>(e => e.PartitionKey == "yazd")) stalePage.Add(m);
 
         // A newer survey (scored by an instance still on the old settings) writes YZ-1 after the page was read.
         var newer = Entity("YZ-1", "2023-01-01", 61);
-        await storage.Mines.UpdateEntityAsync(newer, Azure.ETag.All, TableUpdateMode.Replace);
+        await storage.MinesOf("yazd").UpdateEntityAsync(newer, Azure.ETag.All, TableUpdateMode.Replace);
 
         Assert.Equal(2, await rescoring.RescoreAsync(stalePage, CancellationToken.None));
-        var yz1 = (await storage.Mines.GetEntityAsync<MineEntity>("yazd", "YZ-1")).Value;
+        var yz1 = (await storage.MinesOf("yazd").GetEntityAsync<MineEntity>("yazd", "YZ-1")).Value;
         Assert.Equal(("2023-01-01", 61), (yz1.SurveyDate, yz1.JobsPotential)); // the newer row stands, scored with the new settings
         Assert.Equal(new ScoringOptions { Resource = 0.35, Grade = 0.10 }.Fingerprint(), yz1.ScoredWith);
         var fresh = new List<MineEntity>();
-        await foreach (var m in storage.Mines.QueryAsync<MineEntity>(e => e.PartitionKey == "yazd")) fresh.Add(m);
+        await foreach (var m in storage.MinesOf("yazd").QueryAsync<MineEntity>(e => e.PartitionKey == "yazd")) fresh.Add(m);
         Assert.Equal(0, await rescoring.RescoreAsync(fresh, CancellationToken.None)); // a page read again writes nothing twice
     }
 

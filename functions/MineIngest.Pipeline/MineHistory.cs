@@ -1,9 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MineIngest.Domain;
 
 namespace MineIngest.Pipeline;
 
-/// <summary>One accepted row of a mine as its history shows it: the survey, the mine's state then and the score it got.</summary>
+/// <summary>
+/// One accepted row of a mine as its history shows it: the survey, the mine's state then and the score it got.
+/// Stored in <see cref="MineEntity.Earlier"/> as a JSON array of its values in this order (<see cref="MineVersionConverter"/>).
+/// </summary>
+[JsonConverter(typeof(MineVersionConverter))]
 public sealed record MineVersion(
     string SurveyId, string SurveyDate, DateTimeOffset SurveyReceivedAt, int Row, string Status, string? RevivedOn, double Score, string Tier,
     int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial,
@@ -60,4 +65,49 @@ public static class MineHistory
     }
 
     private static string Jalali(string iso) => SurveyValues.TryParseDate(iso, out var d) ? SurveyValues.ToJalali(d) : iso;
+}
+
+/// <summary>A <see cref="MineVersion"/> as an array of its values (no property names): a mine's history is stored in its entity, and bytes there cost (see <see cref="MineEntity"/>).</summary>
+public sealed class MineVersionConverter : JsonConverter<MineVersion>
+{
+    public override MineVersion Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("A mine version is stored as an array.");
+        var version = new MineVersion(
+            Text(ref reader)!, Text(ref reader)!, new DateTimeOffset(Next(ref reader).GetInt64(), TimeSpan.Zero), Next(ref reader).GetInt32(),
+            Text(ref reader)!, Text(ref reader), Next(ref reader).GetDouble(), Text(ref reader)!, Next(ref reader).GetInt32(),
+            Next(ref reader).TokenType == JsonTokenType.Null ? null : reader.GetInt32(), Text(ref reader),
+            Next(ref reader).TokenType == JsonTokenType.Null ? null : reader.GetDouble(),
+            Next(ref reader).GetDouble(), Next(ref reader).GetDouble(), Next(ref reader).GetDouble(), Next(ref reader).GetDouble(),
+            Next(ref reader).GetDouble(), Next(ref reader).GetDouble());
+        if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray) throw new JsonException("A mine version has 18 values.");
+        return version;
+    }
+
+    public override void Write(Utf8JsonWriter writer, MineVersion v, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        writer.WriteStringValue(v.SurveyId);
+        writer.WriteStringValue(v.SurveyDate);
+        writer.WriteNumberValue(v.SurveyReceivedAt.UtcTicks);
+        writer.WriteNumberValue(v.Row);
+        writer.WriteStringValue(v.Status);
+        if (v.RevivedOn is null) writer.WriteNullValue(); else writer.WriteStringValue(v.RevivedOn);
+        writer.WriteNumberValue(v.Score);
+        writer.WriteStringValue(v.Tier);
+        writer.WriteNumberValue(v.JobsPotential);
+        if (v.JobsCreated is { } created) writer.WriteNumberValue(created); else writer.WriteNullValue();
+        if (v.Problem is null) writer.WriteNullValue(); else writer.WriteStringValue(v.Problem);
+        if (v.InvestmentBnRial is { } investment) writer.WriteNumberValue(investment); else writer.WriteNullValue();
+        foreach (var component in (ReadOnlySpan<double>)[v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability]) writer.WriteNumberValue(component);
+        writer.WriteEndArray();
+    }
+
+    private static ref Utf8JsonReader Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray) throw new JsonException("A mine version has 18 values.");
+        return ref reader;
+    }
+
+    private static string? Text(ref Utf8JsonReader reader) => Next(ref reader).TokenType == JsonTokenType.Null ? null : reader.GetString();
 }

@@ -30,7 +30,9 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
     /// <summary>Every column the API answers with; not the free-text notes, which would double the view's memory.</summary>
     private static readonly string[] Columns = typeof(MineEntity).GetProperties()
-        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag))).Select(p => p.Name).ToArray();
+        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag))
+                    && !p.IsDefined(typeof(System.Runtime.Serialization.IgnoreDataMemberAttribute), inherit: false))
+        .Select(p => p.Name).ToArray();
     private int _refreshing;
 
     private readonly SemaphoreSlim _gate = new(1, 1);

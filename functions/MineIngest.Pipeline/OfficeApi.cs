@@ -98,7 +98,7 @@ public sealed class OfficeApi(
             var outcome = m.Outcome?.Trim().ToLowerInvariant().Replace(' ', '-');
             if (mineProvince is null || string.IsNullOrWhiteSpace(m.MineId)) { errors[$"mines[{i}]"] = ["Each mine needs its province and mineId."]; continue; }
             if (outcome is null || !CommitteeOutcomes.All.Contains(outcome)) { errors[$"mines[{i}].outcome"] = [$"outcome must be one of {string.Join(", ", CommitteeOutcomes.All)}."]; continue; }
-            var found = await storage.MinesOf(mineProvince).GetEntityIfExistsAsync<MineEntity>(mineProvince, MineEntity.KeyFor(m.MineId), ["MineId"], ct);
+            var found = await storage.MinesOf(mineProvince).GetEntityIfExistsAsync<MineEntity>(mineProvince, MineEntity.KeyFor(m.MineId), [nameof(MineEntity.Data)], ct);
             if (!found.HasValue) { errors[$"mines[{i}]"] = [$"There is no mine \"{m.MineId}\" in {mineProvince}."]; continue; }
             mines.Add(new CommitteeMine(mineProvince, found.Value!.MineId, outcome));
         }

@@ -101,6 +101,47 @@ public sealed class MineViewTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A mine is stored as one compact array (plus notes and history): every field comes back as written, through a real
+    /// table, by a whole read and by the view's column selection (which leaves the notes out).
+    /// </summary>
+    [Fact]
+    public async Task A_mine_and_its_history_come_back_from_storage_exactly_as_written()
+    {
+        await using var services = _azurite.PipelineServices([("Pipeline:MineViewRefreshSeconds", "0")]);
+        var storage = services.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var received = new DateTimeOffset(2026, 11, 27, 5, 6, 7, 891, TimeSpan.Zero).AddTicks(1234);
+        MineEntity Mine(string id, bool optional) => new()
+        {
+            PartitionKey = "sistan-and-baluchestan", RowKey = MineEntity.KeyFor(id), MineId = id, Name = "معدن \"کرومیت\" " + id, County = optional ? "Zahedan" : null,
+            Mineral = "chromite", Status = "revived", Latitude = 29.123456789012, Longitude = -0.1, ReserveTonnes = 5e6,
+            GradePct = optional ? 32.75 : null, RoadKm = optional ? 0 : null, PowerKm = optional ? 1e-7 : null, JobsPotential = 20,
+            JobsCreated = optional ? 7 : null, InvestmentBnRial = optional ? 123.4 : null, IdleSince = optional ? 1395 : null,
+            Problem = optional ? "financial" : null, SurveyDate = "2020-05-10", RevivedOn = optional ? "2021-01-02" : null,
+            Notes = optional ? "line 1\nline 2" : null, Score = 63.25, Tier = "B", Resource = 1, Grade = 0.5, Access = 0.123456789,
+            Jobs = 0.25, Cost = 0, Solvability = 1, Warnings = optional ? "[\"Grade 12% is below the cut-off.\"]" : "[]",
+            SurveyId = "abc123", Row = 42, SurveyReceivedAt = received, ScoredWith = optional ? "e4d6d2007530f297" : null,
+            Earlier = optional ? MineHistory.WithVersion(null, new MineVersion("old", "2019-01-01", received.AddDays(-400), 3, "idle", null, 41.5, "C",
+                10, null, "market", null, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)) : null,
+        };
+        var table = storage.MinesOf("sistan-and-baluchestan");
+        foreach (var optional in new[] { true, false })
+        {
+            var written = Mine(optional ? "SB-1" : "SB/2", optional);
+            await table.AddEntityAsync(written);
+            var read = (await table.GetEntityAsync<MineEntity>(written.PartitionKey, written.RowKey)).Value;
+            foreach (var property in typeof(MineEntity).GetProperties().Where(p => p.Name is not (nameof(MineEntity.Timestamp) or nameof(MineEntity.ETag))))
+                Assert.Equal(property.GetValue(written), property.GetValue(read));
+            Assert.Equal(written.Earlier is null ? 1 : 2, MineHistory.VersionsOf(read).Count);
+        }
+        var viewed = (await services.GetRequiredService<MineView>().GetAsync(CancellationToken.None)).Ranked;
+        Assert.Equal(2, viewed.Length);
+        Assert.All(viewed, m => Assert.Null(m.Notes));
+        Assert.Equal(29.123456789012, viewed.Single(m => m.MineId == "SB-1").Latitude);
+        Assert.Equal(received, viewed.Single(m => m.MineId == "SB-1").SurveyReceivedAt);
+    }
+
     private static long Total(StorageRequestCounter counter) => counter.Snapshot().Values.Sum();
 
     public void Dispose() => _azurite.Dispose();

@@ -1,7 +1,7 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view]
 //        ... --reliability URL CONNECTION STOP-COMMAND START-COMMAND (bench/reliability.sh)
 using System.Diagnostics;
 using System.Globalization;
@@ -22,38 +22,52 @@ var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") ? []
     : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
+// --csv: national CSVs of valid mines (issue 12's case); else an xlsx with every twentieth row rejected.
+var csvOnly = args.Contains("--csv");
+var format = csvOnly ? "csv" : "xlsx";
 foreach (var rows in sizes)
 {
-    var file = Generated.Survey(rows, "national").ToXlsx();
+    var survey = Generated.Survey(rows, "national", allValid: csvOnly);
+    var file = csvOnly ? survey.ToCsv() : survey.ToXlsx();
+    var mines = csvOnly ? rows : rows - rows / 20;
     var samples = new List<Run>();
+    var nextRounds = new List<Run>();
     for (var run = 0; run < runs; run++)
     {
         await using var stack = await Stack.StartAsync(root);
-        var result = await stack.IngestAsync($"national/bench-{rows}.xlsx", file, rows - rows / 20);
+        var result = await stack.IngestAsync($"national/bench-{rows}.{format}", file, mines);
         Console.Error.WriteLine($"{rows:N0} rows, run {run + 1}: {result.Seconds:0.0} s, peak {result.PeakMb:0} MB ingesting, {result.PeakWithViewMb:0} MB with the API view, {result.Requests:N0} app storage requests");
         samples.Add(result);
-        if (run == 0 && rows == 10_000 && !args.Contains("--no-wrk"))
+        if (run == 0 && !args.Contains("--no-wrk"))
         {
             foreach (var (name, path) in new[] { ("no-op route (same host)", "/diagnostics/noop"), ("/api/summary", "/api/summary"), ("/api/mines?top=50", "/api/mines?top=50") })
             {
                 var w = Wrk(stack.Url + path);
-                results.Add([$"API, 10,000 mines, wrk 32 connections 10 s: {name}", $"{w.Rps:N0} req/s, p50 {w.P50}, p99 {w.P99}", path == "/api/summary" ? "p99 < 20 ms" : ""]);
+                results.Add([$"API, {mines:N0} mines, wrk 32 connections 10 s: {name}", $"{w.Rps:N0} req/s, p50 {w.P50}, p99 {w.P99}",
+                    path == "/api/summary" ? "p99 < 10 ms" : path.StartsWith("/api/mines", StringComparison.Ordinal) ? "p99 < 20 ms" : ""]);
             }
         }
         if (run == 0) Console.Error.WriteLine("  requests by operation: " + string.Join(", ", result.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
-        if (run == 0 && (rows <= 10_000 || args.Contains("--next-round")))
+        if ((run == 0 && rows <= 10_000) || args.Contains("--next-round"))
         {
             // The next round: the same mines surveyed again (uploaded later, so it wins): every mine is on record.
-            var again = await stack.IngestAsync($"national/bench-{rows}-next-round.xlsx", file, rows - rows / 20);
+            var again = await stack.IngestAsync($"national/bench-{rows}-next-round.{format}", file, mines);
             Console.Error.WriteLine($"  same {rows:N0} mines again: {again.Seconds:0.0} s, {again.Requests:N0} requests: " +
                                     string.Join(", ", again.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
-            results.Add([$"App storage requests per mine, {rows:N0} mines already on record (next round)", $"{again.Requests / (double)(rows - rows / 20):0.000} ({again.Requests:N0} requests, {again.Seconds:0.0} s)", ""]);
+            nextRounds.Add(again);
         }
     }
     var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
-    results.Add([$"End to end, {rows:N0}-row xlsx ({file.Length / 1e6:0.0} MB), upload to /api/summary (median of {runs})",
+    results.Add([$"End to end, {rows:N0}-row {format} ({file.Length / 1e6:0.0} MB, {mines:N0} mines), upload to /api/summary (median of {runs})",
         $"{median.Seconds:0.0} s ({rows / median.Seconds:N0} rows/s); runs {string.Join(", ", samples.Select(s => s.Seconds.ToString("0.0")))}",
-        rows == 100_000 ? "<= 60 s" : ""]);
+        rows == 100_000 ? "<= 30 s" : ""]);
+    if (nextRounds.Count > 0)
+    {
+        var next = nextRounds.OrderBy(s => s.Seconds).ElementAt(nextRounds.Count / 2);
+        results.Add([$"Next round: the same {mines:N0} mines surveyed again, upload to complete (median of {nextRounds.Count})",
+            $"{next.Seconds:0.0} s, {next.Requests / (double)mines:0.000} app storage requests per mine ({next.Requests:N0}); runs {string.Join(", ", nextRounds.Select(s => s.Seconds.ToString("0.0")))}",
+            rows == 100_000 ? "<= 60 s" : ""]);
+    }
     results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx: ingesting / then loading every mine into the API view", $"{samples.Max(s => s.PeakMb):0} MB / {samples.Max(s => s.PeakWithViewMb):0} MB", ""]);
     results.Add([$"App storage requests per mine, {rows:N0} rows", $"{median.Requests / (double)(rows - rows / 20):0.000} ({median.Requests:N0} requests)", "as low as it goes"]);
 }
@@ -66,7 +80,7 @@ if (args.Contains("--idle-view"))
     for (var run = 0; run < runs; run++)
     {
         await using var stack = await Stack.StartAsync(root);
-        await stack.IngestAsync($"national/idle-{rows}.csv", Generated.Survey(rows, "national").ToCsv(), rows - rows / 20);
+        await stack.IngestAsync($"national/idle-{rows}.csv", Generated.Survey(rows, "national", allValid: true).ToCsv(), rows);
         var idle = await stack.IdleViewAsync(TimeSpan.FromMinutes(1));
         Console.Error.WriteLine($"idle view, {rows - rows / 20:N0} mines, run {run + 1}: Azurite {idle.AzuriteCpuSecondsPerMinute:0.0} CPU s/min, {idle.RequestsPerMinute:0} requests/min");
         samples.Add((idle.AzuriteCpuSecondsPerMinute, idle.RequestsPerMinute));
@@ -188,7 +202,10 @@ sealed class Stack : IAsyncDisposable
                 if (ingestPeak is null) Console.Error.WriteLine($"  {blobName}: survey completed after {watch.Elapsed.TotalSeconds:0.0} s");
                 ingestPeak ??= PeakMb();
                 var summary = await _http.GetFromJsonAsync<JsonElement>("/api/summary");
-                if (summary.GetProperty("mines").GetInt32() >= expectedMines) break;
+                // Queryable: every mine counted, and the ranking shows this survey's rows (in a next round, the new ones).
+                var top = (await _http.GetFromJsonAsync<JsonElement>("/api/mines?top=1")).GetProperty("items");
+                if (summary.GetProperty("mines").GetInt32() >= expectedMines && top.GetArrayLength() > 0
+                    && top[0].GetProperty("surveyId").GetString() == items[0].GetProperty("id").GetString()) break;
             }
             if (watch.Elapsed > TimeSpan.FromMinutes(15)) throw new TimeoutException(blobName);
             await Task.Delay(500); // not faster: each look is a table query that Azurite must serve beside the work

@@ -52,15 +52,13 @@ public sealed class MineApi(
 
         var snapshot = await view.GetAsync(ct);
         var meetings = await committees.AllAsync(ct);
-        // Many readers ask the same question of the same snapshot: answer each once, as bytes.
-        var cache = _summaries;
-        if (!ReferenceEquals(cache.Snapshot, snapshot) || cache.Answers.Count > 500) _summaries = cache = (snapshot, new());
-        var answer = cache.Answers.GetOrAdd($"{province}|{mineral}|{from}|{to}|{committees.Version}",
-            _ => JsonSerializer.SerializeToUtf8Bytes(BuildSummary(snapshot, meetings, province, mineral, from, to), Json));
+        var answer = _summaries.Get(snapshot, $"{province}|{mineral}|{from}|{to}|{committees.Version}",
+            () => BuildSummary(snapshot, meetings, province, mineral, from, to));
         return Results.Bytes(answer, "application/json; charset=utf-8");
     });
 
-    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _summaries = (new([], null), new());
+    private readonly SnapshotAnswers _summaries = new();
+    private readonly SnapshotAnswers _minePages = new();
 
     private static Summary BuildSummary(MineSnapshot snapshot, IReadOnlyList<CommitteeDto> meetings, string? province, string? mineral, string? from, string? to)
     {
@@ -126,20 +124,24 @@ public sealed class MineApi(
         if (errors.Count > 0) return BadQuery(errors);
 
         var snapshot = await view.GetAsync(ct);
-        IEnumerable<MineEntity> ranked = snapshot.Ranked;
-        if (after is not null)
+        var answer = _minePages.Get(snapshot, $"{province}|{mineral}|{tier}|{status}|{problem}|{top}|{query["continuation"]}", () =>
         {
-            // The first mine ranked after the last one of the previous page; stable while mines change.
-            var start = Array.BinarySearch(snapshot.Ranked, after, MineEntity.Ranking);
-            ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
-        }
-        var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
-                                     && (tier is null || m.Tier == tier) && (status is null || m.Status == status)
-                                     && (problem is null || (m.Problem ?? UnspecifiedProblem) == problem))
-            .Take(top + 1).ToList();
-        var more = page.Count > top;
-        if (more) page.RemoveAt(top);
-        return Results.Json(new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null), Json);
+            IEnumerable<MineEntity> ranked = snapshot.Ranked;
+            if (after is not null)
+            {
+                // The first mine ranked after the last one of the previous page; stable while mines change.
+                var start = Array.BinarySearch(snapshot.Ranked, after, MineEntity.Ranking);
+                ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
+            }
+            var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
+                                         && (tier is null || m.Tier == tier) && (status is null || m.Status == status)
+                                         && (problem is null || (m.Problem ?? UnspecifiedProblem) == problem))
+                .Take(top + 1).ToList();
+            var more = page.Count > top;
+            if (more) page.RemoveAt(top);
+            return new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null);
+        });
+        return Results.Bytes(answer, "application/json; charset=utf-8");
     });
 
     public Task<IResult> MineAsync(string province, string mineId, CancellationToken ct) => Guard(async () =>
@@ -311,4 +313,20 @@ public sealed class MineApi(
 
     private static TierCounts Tiers(IReadOnlyCollection<MineEntity> mines) =>
         new(mines.Count(m => m.Tier == "A"), mines.Count(m => m.Tier == "B"), mines.Count(m => m.Tier == "C"));
+}
+
+/// <summary>
+/// Answers of one view snapshot, as JSON bytes: many readers ask the same question of the same snapshot (a dashboard, a
+/// ranking page), so each is built and serialised once. A new snapshot starts afresh; at most 500 answers are kept.
+/// </summary>
+internal sealed class SnapshotAnswers
+{
+    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _current = (new([], null), new());
+
+    public byte[] Get<T>(MineSnapshot snapshot, string question, Func<T> build)
+    {
+        var cache = _current;
+        if (!ReferenceEquals(cache.Snapshot, snapshot) || cache.Answers.Count > 500) _current = cache = (snapshot, new());
+        return cache.Answers.GetOrAdd(question, _ => JsonSerializer.SerializeToUtf8Bytes(build(), MineApi.Json));
+    }
 }

@@ -7,8 +7,11 @@ public static class Generated
 {
     private static readonly string[] Minerals = ["chromite", "manganese", "hematite", "iron-ore", "copper", "dolomite", "construction-stone", "limestone"];
 
-    /// <summary>A varied survey of <paramref name="rows"/> mines across every province, every twentieth row (i % 20 == 19) rejected for a latitude outside Iran.</summary>
-    public static SurveyBuilder Survey(int rows, string folder)
+    /// <summary>
+    /// A varied survey of <paramref name="rows"/> mines across every province, every twentieth row (i % 20 == 19) rejected
+    /// for a latitude outside Iran, unless <paramref name="allValid"/>.
+    /// </summary>
+    public static SurveyBuilder Survey(int rows, string folder, bool allValid = false)
     {
         var random = new Random(1399);
         var provinces = ReferenceData.Default.Provinces;
@@ -21,7 +24,7 @@ public static class Generated
                 .Set("jobs_potential", random.Next(0, 80)).Set("road_km", random.Next(0, 100)).Set("power_km", random.Next(0, 100))
                 .Set("survey_date", new DateOnly(2020, 1, 1).AddDays(random.Next(0, 1500)));
             if (i % 7 == 0) row.Set("status", "revived").Set("revived_on", new DateOnly(2020, 6, 1).AddDays(random.Next(0, 900))).Set("jobs_created", random.Next(0, 60));
-            if (i % 20 == 19) row.Set("latitude", 45.5);
+            if (i % 20 == 19 && !allValid) row.Set("latitude", 45.5);
             return row;
         });
     }

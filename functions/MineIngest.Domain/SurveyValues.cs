@@ -125,5 +125,6 @@ public static class SurveyValues
         return string.Create(CultureInfo.InvariantCulture, $"{Jalali.GetYear(dt):0000}/{Jalali.GetMonth(dt):00}/{Jalali.GetDayOfMonth(dt):00}");
     }
 
-    public static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    /// <summary>yyyy-mm-dd ("O" is that form for a DateOnly, and formats without parsing a pattern).</summary>
+    public static string Iso(DateOnly date) => date.ToString("O", CultureInfo.InvariantCulture);
 }

@@ -20,7 +20,7 @@ public readonly record struct Cell(CellKind Kind, string? Text, double Number)
         CellKind.Text => Text!.Trim(),
         CellKind.Number => Text ?? Number.ToString("R", CultureInfo.InvariantCulture),
         CellKind.Percent => Math.Round(Number * 100, 9).ToString("R", CultureInfo.InvariantCulture),
-        CellKind.Date => ExcelDates.FromSerial(Number)?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+        CellKind.Date => ExcelDates.FromSerial(Number)?.ToString("O", CultureInfo.InvariantCulture) // yyyy-mm-dd, the fast way
                          ?? Number.ToString("R", CultureInfo.InvariantCulture),
         _ => null,
     };

@@ -95,16 +95,24 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
                 _checkedAt = now;
                 return _snapshot;
             }
-            var changed = false;
-            foreach (var (province, table) in storage.AllMines)
+            var tables = storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
+            var read = new List<MineEntity>[tables.Count];
+            // A few tables at a time: this host turns one page into mines while storage serves the next.
+            await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
             {
-                if (_loaded && changedProvinces is not null && !changedProvinces.Contains(province)) continue;
+                var (province, table) = tables[i];
                 // Per table: a province's writes are found however late the log entry that names them comes.
                 var since = _highWater.TryGetValue(province, out var seen) ? seen - Overlap : (DateTimeOffset?)null;
                 var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
-                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: ct))
+                var mines = read[i] = [];
+                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: token)) mines.Add(mine);
+            });
+            var changed = false;
+            for (var i = 0; i < tables.Count; i++)
+            {
+                foreach (var mine in read[i])
                 {
-                    if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(province, out var high) || stamp > high)) _highWater[province] = stamp;
+                    if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
                     var key = (mine.PartitionKey, mine.RowKey);
                     if (_mines.TryGetValue(key, out var known) && known.ETag == mine.ETag) continue;
                     _mines[key] = mine;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using MineIngest.Domain;
 
 namespace MineIngest.Pipeline;
@@ -91,18 +92,45 @@ public static class CommitteeOutcomes
 /// The committee meetings, held in memory for the summary (tens a year): read again at most every few seconds, and at once
 /// after this instance records one, so that polling the summary costs storage nothing more than the mines' view does.
 /// </summary>
-public sealed class CommitteeStore(StorageClients storage, TimeProvider time)
+public sealed class CommitteeStore(StorageClients storage, TimeProvider time, ILogger<CommitteeStore> logger)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
     private (DateTimeOffset At, IReadOnlyList<CommitteeDto> Items)? _cache;
     private long _version;
+    private int _refreshing;
 
     /// <summary>Changes whenever the cached list does: part of the summary's cache key.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>
+    /// The meetings. Once loaded, an older list is answered at once while one background read refreshes it: the summary
+    /// is read by many at a time, and none of them should wait on storage (or all ask it at once) every 5 seconds.
+    /// </summary>
     public async Task<IReadOnlyList<CommitteeDto>> AllAsync(CancellationToken ct)
     {
-        if (_cache is { } c && time.GetUtcNow() - c.At < Fresh) return c.Items;
+        if (_cache is not { } cached) return await LoadAsync(ct);
+        if (time.GetUtcNow() - cached.At >= Fresh && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0) _ = RefreshInBackgroundAsync();
+        return cached.Items;
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await LoadAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Committee meetings could not be read again; the summary counts those read before");
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    private async Task<IReadOnlyList<CommitteeDto>> LoadAsync(CancellationToken ct)
+    {
         var items = new List<CommitteeDto>();
         await foreach (var e in storage.Committees.QueryAsync<CommitteeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CommitteeEntity.Partition}"), cancellationToken: ct))
             items.Add(CommitteeDto.From(e));

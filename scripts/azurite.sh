@@ -2,6 +2,7 @@
 # Installs the pinned Azurite (npm) into .tools/ if missing, and starts it with its data in the folder given.
 # Usage: scripts/azurite.sh DATA_DIR [BLOB_PORT] ; prints the PID on stdout.
 # AZURITE_IN_MEMORY=1 keeps the data in memory only (no periodic save of the whole store to DATA_DIR).
+# AZURITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" runs Azurite under node with those flags (profiling; docs/BENCHMARKS.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=3.37.0
@@ -16,7 +17,9 @@ fi
 mkdir -p "$data"
 store=(--location "$data")
 [[ "${AZURITE_IN_MEMORY:-}" == "1" ]] && store=(--inMemoryPersistence)
-"$bin" "${store[@]}" --silent --skipApiVersionCheck \
+node_args=()
+[[ -n "${AZURITE_NODE_ARGS:-}" ]] && read -r -a node_args <<<"$AZURITE_NODE_ARGS"
+node "${node_args[@]}" "$root/.tools/node_modules/azurite/dist/src/azurite.js" "${store[@]}" --silent --skipApiVersionCheck \
   --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort $((blob + 1)) \
   --tableHost 127.0.0.1 --tablePort $((blob + 2)) >"$data/azurite.log" 2>&1 &
 pid=$!

@@ -52,7 +52,7 @@ foreach (var rows in sizes)
         {
             // The next round: the same mines surveyed again (uploaded later, so it wins): every mine is on record.
             var again = await stack.IngestAsync($"national/bench-{rows}-next-round.{format}", file, mines);
-            Console.Error.WriteLine($"  same {rows:N0} mines again: {again.Seconds:0.0} s, {again.Requests:N0} requests: " +
+            Console.Error.WriteLine($"  same {rows:N0} mines again: {again.Seconds:0.0} s, peak {again.PeakMb:0} MB ingesting while the view held the first round's mines, {again.Requests:N0} requests: " +
                                     string.Join(", ", again.ByOperation.Select(kv => $"{kv.Key} {kv.Value}")));
             nextRounds.Add(again);
         }
@@ -67,8 +67,9 @@ foreach (var rows in sizes)
         results.Add([$"Next round: the same {mines:N0} mines surveyed again, upload to complete (median of {nextRounds.Count})",
             $"{next.Seconds:0.0} s, {next.Requests / (double)mines:0.000} app storage requests per mine ({next.Requests:N0}); runs {string.Join(", ", nextRounds.Select(s => s.Seconds.ToString("0.0")))}",
             rows == 100_000 ? "<= 60 s" : ""]);
+        results.Add([$"Host peak memory (VmHWM) in the next round, ingesting {mines:N0} mines while the view holds {mines:N0}", $"{nextRounds.Max(s => s.PeakMb):0} MB (runs {string.Join(", ", nextRounds.Select(s => s.PeakMb.ToString("0")))})", "<= 400 MB"]);
     }
-    results.Add([$"Host peak memory (VmHWM), {rows:N0}-row xlsx: ingesting / then loading every mine into the API view", $"{samples.Max(s => s.PeakMb):0} MB / {samples.Max(s => s.PeakWithViewMb):0} MB", ""]);
+    results.Add([$"Host peak memory (VmHWM), {rows:N0}-row {format}: ingesting / then loading every mine into the API view", $"{samples.Max(s => s.PeakMb):0} MB / {samples.Max(s => s.PeakWithViewMb):0} MB", ""]);
     results.Add([$"App storage requests per mine, {rows:N0} rows", $"{median.Requests / (double)(rows - rows / 20):0.000} ({median.Requests:N0} requests)", "as low as it goes"]);
 }
 

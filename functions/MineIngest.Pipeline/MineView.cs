@@ -62,17 +62,6 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     /// </summary>
     public async Task<MineSnapshot> LoadedAsync(CancellationToken ct) => _loaded ? _snapshot : await RefreshAsync(ct);
 
-    /// <summary>
-    /// Starts a background refresh if the view is loaded and none is running: the scorer calls it after each chunk, so
-    /// a view in use follows the writes of its own instance chunk by chunk instead of reading a whole survey's mines
-    /// at the next look after the survey completes. A view never loaded stays unloaded (nobody asked for it).
-    /// </summary>
-    public void RefreshSoon()
-    {
-        // With MineViewRefreshSeconds 0 every request reads what is on record anyway.
-        if (_loaded && options.Value.MineViewRefreshSeconds > 0 && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0) _ = RefreshInBackgroundAsync();
-    }
-
     /// <summary>The view if it was ever loaded, without loading it.</summary>
     public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
 

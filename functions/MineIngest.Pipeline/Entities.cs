@@ -17,7 +17,9 @@ namespace MineIngest.Pipeline;
 /// </summary>
 public sealed class MineEntity : ITableEntity
 {
-    public string PartitionKey { get; set; } = "";
+    private string _partitionKey = "";
+
+    public string PartitionKey { get => _partitionKey; set => _partitionKey = MineRecord.Share(value); }
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
@@ -174,9 +176,9 @@ public static class MineRecord
             throw new FormatException($"Mine {m.PartitionKey}/{m.RowKey}: stored data of an unknown format.");
         m.MineId = a[1].GetString()!;
         m.Name = a[2].GetString()!;
-        m.County = a[3].GetString();
-        m.Mineral = a[4].GetString()!;
-        m.Status = a[5].GetString()!;
+        m.County = Shared(a[3]);
+        m.Mineral = Shared(a[4])!;
+        m.Status = Shared(a[5])!;
         m.Latitude = a[6].GetDouble();
         m.Longitude = a[7].GetDouble();
         m.ReserveTonnes = a[8].GetDouble();
@@ -187,11 +189,11 @@ public static class MineRecord
         m.JobsCreated = NullableInt(a[13]);
         m.InvestmentBnRial = NullableDouble(a[14]);
         m.IdleSince = NullableInt(a[15]);
-        m.Problem = a[16].GetString();
-        m.SurveyDate = a[17].GetString()!;
-        m.RevivedOn = a[18].GetString();
+        m.Problem = Shared(a[16]);
+        m.SurveyDate = Shared(a[17])!;
+        m.RevivedOn = Shared(a[18]);
         m.Score = a[19].GetDouble();
-        m.Tier = a[20].GetString()!;
+        m.Tier = Shared(a[20])!;
         m.Resource = a[21].GetDouble();
         m.Grade = a[22].GetDouble();
         m.Access = a[23].GetDouble();
@@ -199,11 +201,22 @@ public static class MineRecord
         m.Cost = a[25].GetDouble();
         m.Solvability = a[26].GetDouble();
         m.Warnings = a[27].GetArrayLength() == 0 ? "[]" : a[27].GetRawText();
-        m.SurveyId = a[28].GetString()!;
+        m.SurveyId = Shared(a[28])!;
         m.Row = a[29].GetInt32();
         m.SurveyReceivedAt = new DateTimeOffset(a[30].GetInt64(), TimeSpan.Zero);
-        m.ScoredWith = a[31].GetString();
+        m.ScoredWith = Shared(a[31]);
     }
+
+    /// <summary>
+    /// Values that 100,000 mines share (province, mineral, status, tier, problem, county, dates, survey and settings
+    /// ids): one string each instead of one per mine, for the API's view, which holds every mine. Bounded by what
+    /// surveys contain (names of the reference lists, dates, surveys).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
+
+    internal static string Share(string value) => Pool.Count < 200_000 ? Pool.GetOrAdd(value, value) : value;
+
+    private static string? Shared(JsonElement e) => e.GetString() is { } text ? Share(text) : null;
 
     private static void Text(Utf8JsonWriter w, string? value)
     {

@@ -214,7 +214,16 @@ public static class MineRecord
     /// </summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
 
-    internal static string Share(string value) => Pool.Count < 200_000 ? Pool.GetOrAdd(value, value) : value;
+    private static int _pooled;
+
+    // Counted by hand: ConcurrentDictionary.Count takes every lock of the dictionary.
+    internal static string Share(string value)
+    {
+        if (Volatile.Read(ref _pooled) >= 200_000) return value;
+        var shared = Pool.GetOrAdd(value, value);
+        if (ReferenceEquals(shared, value)) Interlocked.Increment(ref _pooled);
+        return shared;
+    }
 
     private static string? Shared(JsonElement e) => e.GetString() is { } text ? Share(text) : null;
 

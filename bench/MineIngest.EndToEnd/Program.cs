@@ -284,7 +284,7 @@ sealed class Stack : IAsyncDisposable
         try { _host.Kill(entireProcessTree: true); await _host.WaitForExitAsync(); } catch (InvalidOperationException) { }
         try
         {
-            // SIGTERM first: Azurite closes cleanly, and a CPU profile asked for with NODE_OPTIONS=--cpu-prof gets written.
+            // SIGTERM first: Azurite closes cleanly, and a CPU profile asked for with AZURITE_NODE_ARGS=--cpu-prof gets written.
             using var azurite = Process.GetProcessById(_azuritePid);
             Process.Start("kill", ["-TERM", _azuritePid.ToString(CultureInfo.InvariantCulture)]).WaitForExit();
             using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -321,7 +321,7 @@ public sealed class MineApi(
 /// </summary>
 internal sealed class SnapshotAnswers
 {
-    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _current = (new([], null), new());
+    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _current = (MineSnapshot.Empty, new());
 
     public byte[] Get<T>(MineSnapshot snapshot, string question, Func<T> build)
     {

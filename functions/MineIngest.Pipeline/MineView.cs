@@ -4,14 +4,16 @@ using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline;
 
-/// <summary>The mines on record at one moment, in ranking order, and when the newest of them was written.</summary>
-public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf)
+/// <summary>
+/// The mines on record at one moment, in ranking order, and when the newest of them was written. <see cref="ByKey"/>
+/// is the view's live index, shared by every snapshot: it may already hold newer versions than <see cref="Ranked"/>
+/// (its users, the scorer and the committee count, want the newest they can get; the scorer writes on ETags anyway).
+/// One index instead of one per snapshot: a view refreshed every second while a survey is scored would otherwise
+/// build a 100,000-entry dictionary each second (issue 12's memory).
+/// </summary>
+public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey)
 {
-    private Dictionary<(string, string), MineEntity>? _byKey;
-
-    /// <summary>The same mines by (PartitionKey, RowKey), built on first use (the scorer's, not the API's).</summary>
-    public IReadOnlyDictionary<(string, string), MineEntity> ByKey =>
-        _byKey ??= Ranked.ToDictionary(m => (m.PartitionKey, m.RowKey));
+    public static readonly MineSnapshot Empty = new([], null, new Dictionary<(string, string), MineEntity>());
 }
 
 /// <summary>
@@ -36,13 +38,14 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     private int _refreshing;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<(string, string), MineEntity> _mines = new();
+    /// <summary>Every mine the view has seen, by key; written only under the gate, read by anyone at any time.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MineEntity> _mines = new();
     /// <summary>The newest Timestamp seen in each province's mines table.</summary>
     private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
     private bool _loaded;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
-    private MineSnapshot _snapshot = new([], null);
+    private MineSnapshot _snapshot = MineSnapshot.Empty;
 
     public async Task<MineSnapshot> GetAsync(CancellationToken ct)
     {
@@ -123,7 +126,7 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
             {
                 var ranked = _mines.Values.ToArray();
                 Array.Sort(ranked, MineEntity.Ranking);
-                _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null);
+                _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines);
             }
             _checkedAt = now;
             _loaded = true;

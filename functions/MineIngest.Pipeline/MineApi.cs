@@ -321,12 +321,23 @@ public sealed class MineApi(
 /// </summary>
 internal sealed class SnapshotAnswers
 {
-    private (MineSnapshot Snapshot, ConcurrentDictionary<string, byte[]> Answers) _current = (MineSnapshot.Empty, new());
+    private sealed class Answers(MineSnapshot snapshot)
+    {
+        public MineSnapshot Snapshot { get; } = snapshot;
+        public ConcurrentDictionary<string, byte[]> Bytes { get; } = new(StringComparer.Ordinal);
+        // Counted by hand: ConcurrentDictionary.Count takes every lock, and this is asked on every request.
+        public int Count;
+    }
+
+    private Answers _current = new(MineSnapshot.Empty);
 
     public byte[] Get<T>(MineSnapshot snapshot, string question, Func<T> build)
     {
         var cache = _current;
-        if (!ReferenceEquals(cache.Snapshot, snapshot) || cache.Answers.Count > 500) _current = cache = (snapshot, new());
-        return cache.Answers.GetOrAdd(question, _ => JsonSerializer.SerializeToUtf8Bytes(build(), MineApi.Json));
+        if (!ReferenceEquals(cache.Snapshot, snapshot) || Volatile.Read(ref cache.Count) > 500) _current = cache = new Answers(snapshot);
+        if (cache.Bytes.TryGetValue(question, out var answer)) return answer;
+        answer = cache.Bytes.GetOrAdd(question, _ => JsonSerializer.SerializeToUtf8Bytes(build(), MineApi.Json));
+        Interlocked.Increment(ref cache.Count);
+        return answer;
     }
 }

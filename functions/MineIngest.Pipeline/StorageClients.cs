@@ -76,11 +76,18 @@ public sealed class StorageClients
     public BlobContainerClient Chunks => Blobs.GetBlobContainerClient(PipelineOptions.ChunksContainer);
     public QueueClient ChunkQueue => Queues.GetQueueClient(PipelineOptions.ChunkQueue);
     /// <summary>The mines table of one province (<see cref="PipelineOptions.MinesTablePrefix"/>).</summary>
-    public TableClient MinesOf(string province) => Tables.GetTableClient(PipelineOptions.MinesTableOf(province));
+    public TableClient MinesOf(string province) =>
+        MineTables.TryGetValue(province, out var table) ? table : Tables.GetTableClient(PipelineOptions.MinesTableOf(province));
 
     /// <summary>Every province's mines table, in slug order.</summary>
-    public IEnumerable<(string Province, TableClient Table)> AllMines =>
-        ReferenceData.Default.Provinces.Select(p => p.Slug).Order(StringComparer.Ordinal).Select(p => (p, MinesOf(p)));
+    public IReadOnlyList<(string Province, TableClient Table)> AllMines => _allMines ??=
+        ReferenceData.Default.Provinces.Select(p => p.Slug).Order(StringComparer.Ordinal)
+            .Select(p => (p, Tables.GetTableClient(PipelineOptions.MinesTableOf(p)))).ToList();
+
+    // Made once: the scorer asks for a province's table per batch, the view for all of them per refresh.
+    private IReadOnlyList<(string Province, TableClient Table)>? _allMines;
+    private Dictionary<string, TableClient>? _mineTables;
+    private Dictionary<string, TableClient> MineTables => _mineTables ??= AllMines.ToDictionary(m => m.Province, m => m.Table, StringComparer.Ordinal);
 
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
     public TableClient RescorePages => Tables.GetTableClient(PipelineOptions.RescorePagesTable);

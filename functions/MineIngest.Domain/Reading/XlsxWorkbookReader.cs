@@ -1,12 +1,14 @@
 using System.IO.Compression;
+using System.Text;
 using System.Xml;
 
 namespace MineIngest.Domain.Reading;
 
 /// <summary>
-/// Streams an .xlsx workbook's sheet XML with <see cref="XmlReader"/>: the fastest reader measured here
-/// (docs/READERS.md), and one whose every inflated byte is counted against the limits. DTDs are
-/// refused, so entity expansion cannot happen.
+/// Streams an .xlsx workbook: the sheets and shared strings with <see cref="XmlByteScanner"/> (on the bytes, twice
+/// as fast as XmlReader, docs/BENCHMARKS.md section 9), the small parts that say where the sheets are and how cells
+/// are formatted with <see cref="XmlReader"/>. Every inflated byte is counted against the limits, and DTDs are
+/// refused by both, so entity expansion cannot happen.
 /// </summary>
 internal sealed class XlsxWorkbookReader : IWorkbookReader
 {
@@ -32,7 +34,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
     private string[]? _sharedStrings;
     private CellKind[]? _styleKinds;
     private int _sheetIndex = -1;
-    private XmlReader? _sheet;
+    private XmlByteScanner? _sheet;
     private int _lastRow;
 
     public XlsxWorkbookReader(Stream stream, SurveyLimits limits)
@@ -60,7 +62,12 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
         if (++_sheetIndex >= _sheetPaths.Count) return false;
         var entry = _zip.GetEntry(_sheetPaths[_sheetIndex]);
         if (entry is null) return NextSheet();
-        _sheet = Open(entry);
+        try
+        {
+            _sheet = OpenScanner(entry);
+        }
+        catch (XmlException ex) { throw NotAWorkbook(ex); }
+        catch (InvalidDataException ex) { throw NotAWorkbook(ex); }
         return true;
     }
 
@@ -71,110 +78,180 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
         if (_sheet is null) return false;
         try
         {
-            var reader = _sheet;
-            while (reader.Read())
+            var sheet = _sheet;
+            while (true)
             {
-                if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "row") continue;
-                rowNumber = int.TryParse(reader.GetAttribute("r"), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : _lastRow + 1;
+                var token = sheet.Read();
+                if (token == XmlByteScanner.Token.EndOfDocument) return false;
+                if (token != XmlByteScanner.Token.StartElement || !sheet.IsNamed("row"u8)) continue;
+                rowNumber = sheet.TryGetAttribute("r"u8, out var r) && XmlByteScanner.ParseInt(r) is { } number ? number : _lastRow + 1;
                 _lastRow = rowNumber;
-                if (!reader.IsEmptyElement) ReadCells(reader, cells);
+                if (!sheet.IsEmptyElement) ReadCells(sheet, cells);
                 return true;
             }
-            return false;
         }
         catch (XmlException ex) { throw NotAWorkbook(ex); }
         catch (InvalidDataException ex) { throw NotAWorkbook(ex); }
     }
 
-    private void ReadCells(XmlReader reader, List<Cell> cells)
+    /// <summary>The kinds of the c element's t attribute that reading tells apart.</summary>
+    private enum CellType : byte { Number, Shared, Text, Boolean, Date }
+
+    private static CellType TypeOf(ReadOnlySpan<byte> type) =>
+        type.SequenceEqual("s"u8) ? CellType.Shared
+        : type.SequenceEqual("inlineStr"u8) || type.SequenceEqual("str"u8) || type.SequenceEqual("e"u8) ? CellType.Text
+        : type.SequenceEqual("b"u8) ? CellType.Boolean
+        : type.SequenceEqual("d"u8) ? CellType.Date
+        : CellType.Number;
+
+    private void ReadCells(XmlByteScanner sheet, List<Cell> cells)
     {
-        var rowDepth = reader.Depth;
         var nextColumn = 0;
-        while (reader.Read())
+        while (true)
         {
-            if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == rowDepth) return;
-            if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "c") continue;
+            var token = sheet.Read();
+            if (token == XmlByteScanner.Token.EndOfDocument || (token == XmlByteScanner.Token.EndElement && sheet.IsNamed("row"u8))) return;
+            if (token != XmlByteScanner.Token.StartElement || !sheet.IsNamed("c"u8)) continue;
 
             // One pass over the attributes instead of a search per name (this runs for every cell of the sheet).
-            string? reference = null, type = null, styleText = null;
-            while (reader.MoveToNextAttribute())
+            int? column = null;
+            var type = CellType.Number;
+            var style = 0;
+            var attributes = sheet.Attributes;
+            while (XmlByteScanner.NextAttribute(ref attributes, out var name, out var value))
             {
-                switch (reader.LocalName)
+                if (name.Length != 1) continue;
+                switch (name[0])
                 {
-                    case "r": reference = reader.Value; break;
-                    case "t": type = reader.Value; break;
-                    case "s": styleText = reader.Value; break;
+                    case (byte)'r': column = ColumnIndex(value); break;
+                    case (byte)'t': type = TypeOf(value); break;
+                    case (byte)'s': style = XmlByteScanner.ParseInt(value) ?? 0; break;
                 }
             }
-            reader.MoveToElement();
-            var column = ColumnIndex(reference) ?? nextColumn;
-            nextColumn = column + 1;
-            var style = int.TryParse(styleText, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
-            string? value = null;
-            if (!reader.IsEmptyElement)
+            column ??= nextColumn;
+            nextColumn = column.Value + 1;
+            if (sheet.IsEmptyElement) continue;
+            var cell = (Cell?)null;
+            var plainValue = sheet.TryTakePlainElement("<v>"u8, "</v>"u8, out var plain);
+            if (plainValue || sheet.TryTakePlainElement("<is><t>"u8, "</t></is>"u8, out plain))
             {
-                var cellDepth = reader.Depth;
-                while (reader.Read())
+                cell = plainValue ? PlainValue(plain, type, style) : Cell.FromText(Encoding.UTF8.GetString(plain));
+                if (sheet.TryTake("</c>"u8))
                 {
-                    if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == cellDepth) break;
-                    if (reader.NodeType != XmlNodeType.Element) continue;
-                    if (reader.LocalName == "v") value = ReadText(reader);
-                    else if (reader.LocalName == "is") value = ReadRichText(reader);
+                    Place(cells, column.Value, cell.Value);
+                    continue;
                 }
             }
-            if (value is null || column > 16_383) continue;
-            while (cells.Count <= column) cells.Add(Cell.Empty);
-            cells[column] = ToCell(type, style, value);
+            while (true)
+            {
+                token = sheet.Read();
+                if (token == XmlByteScanner.Token.EndOfDocument || (token == XmlByteScanner.Token.EndElement && sheet.IsNamed("c"u8))) break;
+                if (token != XmlByteScanner.Token.StartElement || sheet.IsEmptyElement) continue;
+                if (sheet.IsNamed("v"u8)) cell = ReadValue(sheet, type, style);
+                else if (sheet.IsNamed("is"u8)) cell = Cell.FromText(ReadRichText(sheet));
+                else sheet.SkipElement(); // a formula: its result is in v
+            }
+            if (cell is { } read) Place(cells, column.Value, read);
         }
     }
 
-    /// <summary>
-    /// The text of a &lt;v&gt; element, leaving the reader on its end tag: reading the text nodes directly is faster
-    /// than ReadElementContentAsString, which a cell's value does not need.
-    /// </summary>
-    private static string ReadText(XmlReader reader)
+    private static void Place(List<Cell> cells, int column, Cell cell)
     {
-        if (reader.IsEmptyElement) return string.Empty;
-        var depth = reader.Depth;
-        string? single = null;
-        System.Text.StringBuilder? many = null;
-        while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+        if (column > 16_383) return;
+        while (cells.Count <= column) cells.Add(Cell.Empty);
+        cells[column] = cell;
+    }
+
+    /// <summary>The cell a &lt;v&gt; element holds, leaving the scanner after its end tag.</summary>
+    private Cell ReadValue(XmlByteScanner sheet, CellType type, int style)
+    {
+        var token = sheet.Read();
+        if (token == XmlByteScanner.Token.EndElement) return ToCell(type, style, string.Empty);
+        if (token == XmlByteScanner.Token.Text && sheet.TextIsVerbatim && sheet.NextIsEndTag)
         {
-            if (reader.NodeType is not (XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace)) continue;
-            if (single is null) single = reader.Value;
-            else (many ??= new System.Text.StringBuilder(single)).Append(reader.Value);
+            var cell = PlainValue(sheet.TextBytes, type, style);
+            sheet.Read();
+            return cell;
+        }
+        return ToCell(type, style, ReadText(sheet, token));
+    }
+
+    /// <summary>The cell for a value's text with no references in it, read from the bytes where that saves a string.</summary>
+    private Cell PlainValue(ReadOnlySpan<byte> text, CellType type, int style)
+    {
+        if (type == CellType.Shared)
+        {
+            var strings = _sharedStrings ??= ReadSharedStrings();
+            return XmlByteScanner.ParseInt(text) is { } index && index < strings.Length ? Cell.FromText(strings[index]) : Cell.Empty;
+        }
+        if (type == CellType.Number && text.Length <= 64) return ToNumberCell(text, style);
+        return ToCell(type, style, Encoding.UTF8.GetString(text));
+    }
+
+    /// <summary>The text of an element from its first token on (runs split by CDATA or comments joined), leaving the scanner after its end tag.</summary>
+    private static string ReadText(XmlByteScanner scanner, XmlByteScanner.Token token)
+    {
+        string? single = null;
+        StringBuilder? many = null;
+        for (; token is not (XmlByteScanner.Token.EndElement or XmlByteScanner.Token.EndOfDocument); token = scanner.Read())
+        {
+            if (token == XmlByteScanner.Token.StartElement)
+            {
+                if (!scanner.IsEmptyElement) scanner.SkipElement();
+                continue;
+            }
+            var text = scanner.Text();
+            if (single is null) single = text;
+            else (many ??= new StringBuilder(single)).Append(text);
         }
         return many?.ToString() ?? single ?? string.Empty;
     }
 
-    private Cell ToCell(string? type, int style, string value)
+    private Cell ToNumberCell(ReadOnlySpan<byte> ascii, int style)
+    {
+        Span<char> text = stackalloc char[ascii.Length];
+        for (var i = 0; i < ascii.Length; i++) text[i] = (char)ascii[i];
+        if (ascii.ContainsAnyExceptInRange((byte)0, (byte)127)
+            || (!SurveyValues.TryParsePlainDecimal(text, out var number)
+                && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number)))
+        {
+            return Cell.FromText(Encoding.UTF8.GetString(ascii));
+        }
+        return NumberCell(text, number, style);
+    }
+
+    private Cell NumberCell(ReadOnlySpan<char> text, double number, int style)
+    {
+        var kinds = _styleKinds ??= ReadStyles();
+        var kind = style < kinds.Length ? kinds[style] : CellKind.Number;
+        // A plain number keeps its stored text when that is already its survey text (saves formatting it again).
+        return new Cell(kind, kind == CellKind.Number && SurveyValues.IsRoundTripForm(text) ? text.ToString() : null, number);
+    }
+
+    private Cell ToCell(CellType type, int style, string value)
     {
         switch (type)
         {
-            case "s":
+            case CellType.Shared:
                 var strings = _sharedStrings ??= ReadSharedStrings();
                 return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < strings.Length
                     ? Cell.FromText(strings[index]) : Cell.Empty;
-            case "inlineStr" or "str" or "e":
+            case CellType.Text:
                 return Cell.FromText(value);
-            case "b":
+            case CellType.Boolean:
                 return Cell.FromText(value == "1" ? "TRUE" : "FALSE");
-            case "d":
+            case CellType.Date:
                 return Cell.FromText(value.Length >= 10 ? value[..10] : value);
             default:
                 if (!SurveyValues.TryParsePlainDecimal(value, out var number)
                     && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number)) return Cell.FromText(value);
-                var kinds = _styleKinds ??= ReadStyles();
-                var kind = style < kinds.Length ? kinds[style] : CellKind.Number;
-                // A plain number keeps its stored text when that is already its survey text (saves formatting it again).
-                return new Cell(kind, kind == CellKind.Number && SurveyValues.IsRoundTripForm(value) ? value : null, number);
+                return NumberCell(value, number, style);
         }
     }
 
     /// <summary>"AB12" is column 27 (0-based).</summary>
-    internal static int? ColumnIndex(string? reference)
+    internal static int? ColumnIndex(ReadOnlySpan<byte> reference)
     {
-        if (string.IsNullOrEmpty(reference)) return null;
         var index = 0;
         var letters = 0;
         foreach (var c in reference)
@@ -182,13 +259,16 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             var upper = (char)(c & ~0x20);
             if (upper is < 'A' or > 'Z') break;
             index = index * 26 + (upper - 'A' + 1);
-            letters++;
+            // Past XFD (16,384 columns) is no column of a sheet; stop before the number overflows.
+            if (++letters > 3) return 16_384;
         }
         return letters == 0 ? null : index - 1;
     }
 
     private XmlReader Open(ZipArchiveEntry entry) =>
         XmlReader.Create(new LimitedStream(entry.Open(), _budget), XmlSettings);
+
+    private XmlByteScanner OpenScanner(ZipArchiveEntry entry) => XmlByteScanner.Open(new LimitedStream(entry.Open(), _budget));
 
     private XmlReader? OpenPart(string path)
     {
@@ -227,37 +307,52 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
     private string[] ReadSharedStrings()
     {
         var strings = new List<string>();
+        var entry = _zip.GetEntry("xl/sharedStrings.xml");
+        if (entry is null) return [];
         try
         {
-            using var reader = OpenPart("xl/sharedStrings.xml");
-            while (reader is not null && reader.Read())
+            using var scanner = OpenScanner(entry);
+            XmlByteScanner.Token token;
+            while ((token = scanner.Read()) != XmlByteScanner.Token.EndOfDocument)
             {
-                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "si")
-                    strings.Add(reader.IsEmptyElement ? string.Empty : ReadRichText(reader));
+                if (token == XmlByteScanner.Token.StartElement && scanner.IsNamed("si"u8))
+                    strings.Add(scanner.IsEmptyElement ? string.Empty : ReadRichText(scanner));
             }
         }
         catch (XmlException ex) { throw NotAWorkbook(ex); }
+        catch (InvalidDataException ex) { throw NotAWorkbook(ex); }
         return strings.ToArray();
     }
 
-    /// <summary>Concatenates the text runs of an &lt;si&gt; or &lt;is&gt; element, leaving out phonetic runs.</summary>
-    private static string ReadRichText(XmlReader reader)
+    /// <summary>
+    /// Concatenates the text runs (t) of an &lt;si&gt; or &lt;is&gt; element, leaving out phonetic runs (rPh);
+    /// leaves the scanner after the element's end tag.
+    /// </summary>
+    private static string ReadRichText(XmlByteScanner scanner)
     {
-        if (reader.IsEmptyElement) return string.Empty;
-        var depth = reader.Depth;
         string? single = null;
-        System.Text.StringBuilder? many = null;
-        var positioned = false;
-        while (positioned || reader.Read())
+        StringBuilder? many = null;
+        var depth = 1;
+        while (depth > 0)
         {
-            positioned = false;
-            if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth) break;
-            if (reader.NodeType != XmlNodeType.Element) continue;
-            if (reader.LocalName == "rPh") { reader.Skip(); positioned = true; continue; }
-            if (reader.LocalName != "t") continue;
-            var text = ReadText(reader);
-            if (single is null) single = text;
-            else (many ??= new System.Text.StringBuilder(single)).Append(text);
+            switch (scanner.Read())
+            {
+                case XmlByteScanner.Token.EndOfDocument:
+                    return many?.ToString() ?? single ?? string.Empty;
+                case XmlByteScanner.Token.EndElement:
+                    depth--;
+                    break;
+                case XmlByteScanner.Token.StartElement when !scanner.IsEmptyElement:
+                    if (scanner.IsNamed("rPh"u8)) scanner.SkipElement();
+                    else if (scanner.IsNamed("t"u8))
+                    {
+                        var text = ReadText(scanner, scanner.Read());
+                        if (single is null) single = text;
+                        else (many ??= new StringBuilder(single)).Append(text);
+                    }
+                    else depth++;
+                    break;
+            }
         }
         return many?.ToString() ?? single ?? string.Empty;
     }

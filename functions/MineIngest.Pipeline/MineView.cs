@@ -36,6 +36,10 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
                     && !p.IsDefined(typeof(System.Runtime.Serialization.IgnoreDataMemberAttribute), inherit: false))
         .Select(p => p.Name).ToArray();
     private int _refreshing;
+    private long _minesRead;
+
+    /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
+    public long MinesRead => Interlocked.Read(ref _minesRead);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     /// <summary>Every mine the view has seen, by key; written only under the gate, read by anyone at any time.</summary>
@@ -104,11 +108,19 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
             await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
             {
                 var (province, table) = tables[i];
-                // Per table: a province's writes are found however late the log entry that names them comes.
-                var since = _highWater.TryGetValue(province, out var seen) ? seen - Overlap : (DateTimeOffset?)null;
-                var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
                 var mines = read[i] = [];
+                // Per table: a province's writes are found however late the log entry that names them comes.
+                DateTimeOffset? since = null;
+                if (_highWater.TryGetValue(province, out var seen))
+                {
+                    // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
+                    // refresh was most of a polled view's garbage while a survey is scored (issue 12's memory).
+                    since = await OldestUnseenAsync(table, seen - Overlap, token);
+                    if (since is null) return;
+                }
+                var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
                 await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: token)) mines.Add(mine);
+                Interlocked.Add(ref _minesRead, mines.Count);
             });
             var changed = false;
             for (var i = 0; i < tables.Count; i++)
@@ -136,6 +148,23 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The Timestamp of the oldest mine written since <paramref name="from"/> that this view does not hold in the
+    /// version on record (by ETag), or null when it holds them all; reads keys and Timestamps only.
+    /// </summary>
+    private async Task<DateTimeOffset?> OldestUnseenAsync(TableClient table, DateTimeOffset from, CancellationToken ct)
+    {
+        DateTimeOffset? oldest = null;
+        await foreach (var key in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Timestamp ge {from}"), maxPerPage: 1000,
+                           select: [nameof(ITableEntity.PartitionKey), nameof(ITableEntity.RowKey), nameof(ITableEntity.Timestamp)], cancellationToken: ct))
+        {
+            if (_mines.TryGetValue((key.PartitionKey, key.RowKey), out var known) && known.ETag == key.ETag) continue;
+            if (key.Timestamp is { } stamp && (oldest is null || stamp < oldest)) oldest = stamp;
+            else if (key.Timestamp is null) return from;
+        }
+        return oldest;
     }
 
     /// <summary>

@@ -193,8 +193,9 @@ public sealed class ChunkProcessor(
 
     /// <summary>
     /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, and keeps every row as a
-    /// version of its mine (issue 14): a replaced version goes into the new entity's <see cref="MineEntity.Earlier"/>,
-    /// and a row older than the one on record is merged into that one's list (on its ETag). One transaction for all.
+    /// version of its mine (issue 14, <see cref="MineHistory"/>): a replace is a merge of the new row's fields and the
+    /// replaced version's property; a row older than the one on record is merged in as a version property (on its ETag).
+    /// Nothing of the stored history is needed, so the view that decides holds none. One transaction for all.
     /// </summary>
     private async Task SubmitNewerAsync(List<MineEntity> batch, Func<(string, string), MineEntity?> onRecord, CancellationToken ct)
     {
@@ -210,12 +211,19 @@ public sealed class ChunkProcessor(
                 current.SurveyDate, current.SurveyReceivedAt, current.SurveyId);
             if (order > 0)
             {
-                mine.Earlier = MineHistory.WithVersion(current.Earlier, MineVersion.Of(current));
-                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, current.ETag));
+                // A merge: the new row's fields, and the replaced version in a property of its own beside the others.
+                var merge = new TableEntity(mine.PartitionKey, mine.RowKey)
+                {
+                    [nameof(MineEntity.Data)] = mine.Data, [nameof(MineEntity.Notes)] = mine.Notes ?? "",
+                };
+                MineHistory.Store(merge, MineVersion.Of(current));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
             }
-            else if (order < 0 && MineVersion.Of(mine) is var late && MineHistory.Earlier(current.Earlier).All(v => v.Key != late.Key))
+            else if (order < 0)
             {
-                var merge = new TableEntity(current.PartitionKey, current.RowKey) { [nameof(MineEntity.Earlier)] = MineHistory.WithVersion(current.Earlier, late) };
+                // An older row than the one on record: one more version (written again, not twice, if it came before).
+                var merge = new TableEntity(current.PartitionKey, current.RowKey);
+                MineHistory.Store(merge, MineVersion.Of(mine));
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
             }
         }
@@ -226,7 +234,7 @@ public sealed class ChunkProcessor(
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
         var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
-        // Whole entities: a replaced one's version goes into its successor's history.
+        // The fields and ETags: a replaced one's version goes into its successor's history, read from its fields.
         await foreach (var existing in storage.MinesOf(province).QueryAsync<MineEntity>(filter, cancellationToken: ct))
         {
             onRecord[existing.RowKey] = existing;

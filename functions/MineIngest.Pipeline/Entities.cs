@@ -10,8 +10,8 @@ namespace MineIngest.Pipeline;
 
 /// <summary>
 /// A mine on record: PartitionKey province slug, RowKey the folded mine id. Holds its latest survey's row and score.
-/// Stored as three properties: <see cref="Data"/> (every field below, one compact JSON array), <see cref="Notes"/> and
-/// <see cref="Earlier"/>. Nothing filters on the fields in storage (the API answers from its view), and Azurite saves its
+/// Stored as <see cref="Data"/> (every field below, one compact JSON array), <see cref="Notes"/> and its earlier versions
+/// (<see cref="MineHistory"/>). Nothing filters on the fields in storage (the API answers from its view), and Azurite saves its
 /// whole table store every few seconds while anything is written, at a cost that follows the bytes it holds: one array
 /// instead of 35 named properties halves a mine's bytes there (docs/BENCHMARKS.md, section 9).
 /// </summary>
@@ -50,8 +50,8 @@ public sealed class MineEntity : ITableEntity
     /// <summary>ISO yyyy-mm-dd, so that string order is date order.</summary>
     [IgnoreDataMember] public string SurveyDate { get; set; } = "";
     [IgnoreDataMember] public string? RevivedOn { get; set; }
-    /// <summary>A property of its own: the API's view leaves the free text out.</summary>
-    public string? Notes { get; set; }
+    /// <summary>A property of its own: the API's view leaves the free text out. Empty is none (a merge writes "" to clear it).</summary>
+    public string? Notes { get; set => field = string.IsNullOrEmpty(value) ? null : value; }
     [IgnoreDataMember] public double Score { get; set; }
     [IgnoreDataMember] public string Tier { get; set; } = "";
     [IgnoreDataMember] public double Resource { get; set; }
@@ -66,10 +66,20 @@ public sealed class MineEntity : ITableEntity
     [IgnoreDataMember] public int Row { get; set; }
     /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
     [IgnoreDataMember] public DateTimeOffset SurveyReceivedAt { get; set; }
-    /// <summary>JSON list of the mine's other versions (<see cref="MineHistory"/>): the rows this one replaced and the older ones that came later. A property of its own: a late row merges it alone.</summary>
+    /// <summary>
+    /// JSON list of the mine's other versions as mines written before session 6 stored them; newer versions are
+    /// properties of their own (<see cref="MineHistory"/>), which this class does not map. Not in the API's view.
+    /// </summary>
     public string? Earlier { get; set; }
     /// <summary>The scoring settings' fingerprint the score was made with (<see cref="ScoringOptions.Fingerprint"/>).</summary>
     [IgnoreDataMember] public string? ScoredWith { get; set; }
+
+    /// <summary>The mine in a TableEntity read whole (for its version properties too).</summary>
+    public static MineEntity From(TableEntity stored) => new()
+    {
+        PartitionKey = stored.PartitionKey, RowKey = stored.RowKey, Timestamp = stored.Timestamp, ETag = stored.ETag,
+        Data = stored.GetString(nameof(Data)), Notes = stored.GetString(nameof(Notes)), Earlier = stored.GetString(nameof(Earlier)),
+    };
 
     /// <summary>The mine as its survey row described it, for scoring it again.</summary>
     public Domain.Mine ToMine() => new()

@@ -208,8 +208,9 @@ public sealed class MineApi(
     {
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return NotFound($"There is no province \"{province}\".");
-        var mine = await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
-        return mine.HasValue ? Results.Json(MineHistory.ToDto(mine.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
+        // As a TableEntity: the version properties are named by their versions.
+        var stored = await storage.MinesOf(slug).GetEntityIfExistsAsync<TableEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
+        return stored.HasValue ? Results.Json(MineHistory.ToDto(MineEntity.From(stored.Value!), stored.Value!), Json) : NotFound($"There is no mine \"{mineId}\" in {slug}.");
     });
 
     public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>

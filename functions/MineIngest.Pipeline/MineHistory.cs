@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MineIngest.Domain;
@@ -31,12 +33,19 @@ public sealed record StatusChangeDto(string From, string To, string On, string O
 public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyList<MineVersionDto> Versions, IReadOnlyList<StatusChangeDto> StatusChanges);
 
 /// <summary>
-/// A mine's history (issue 14): every accepted row is a version. The mine entity is the newest one and carries the
-/// others in <see cref="MineEntity.Earlier"/>, written in the same replace (or merge) that changes the mine, so keeping
-/// every version costs no extra entity and no extra request, and is as atomic as the mine itself.
+/// A mine's history (issue 14): every accepted row is a version. The mine entity is the newest one and carries each
+/// other one in a property of its own, named by the version (<see cref="PropertyOf"/>), written in the same merge that
+/// changes the mine: keeping every version costs no extra entity and no extra request, is as atomic as the mine
+/// itself, and needs nothing of the history already stored, so the scorer decides and writes from the API's view,
+/// which leaves the history out (issue 12's memory). An entity holds at most 252 properties: a mine keeps up to 246
+/// earlier versions. Mines written before session 6 keep theirs as one list in <see cref="MineEntity.Earlier"/>;
+/// both are read.
 /// </summary>
 public static class MineHistory
 {
+    /// <summary>Version properties are "V" and 16 hex digits.</summary>
+    private const int PropertyLength = 17;
+
     public static IReadOnlyList<MineVersion> Earlier(string? earlier) =>
         earlier is null ? [] : JsonSerializer.Deserialize<List<MineVersion>>(earlier, PipelineJson.Options) ?? [];
 
@@ -44,13 +53,27 @@ public static class MineHistory
     public static string WithVersion(string? earlier, MineVersion version) =>
         JsonSerializer.Serialize(Earlier(earlier).Append(version).DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal), PipelineJson.Options);
 
-    /// <summary>Every version of the mine, oldest first: the earlier ones and the current record.</summary>
-    public static List<MineVersion> VersionsOf(MineEntity mine) =>
-        Earlier(mine.Earlier).Append(MineVersion.Of(mine)).DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
+    /// <summary>The property a version is stored in: the same for the same version, so a re-delivered row writes it again, not twice.</summary>
+    public static string PropertyOf(MineVersion version) =>
+        "V" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(version.Key)), 0, 8);
 
-    public static MineHistoryDto ToDto(MineEntity mine)
+    /// <summary>Puts <paramref name="version"/> in its property of <paramref name="entity"/>, for a merge.</summary>
+    public static void Store(TableEntity entity, MineVersion version) =>
+        entity[PropertyOf(version)] = JsonSerializer.Serialize(version, PipelineJson.Options);
+
+    /// <summary>The versions stored in an entity's version properties (the mine itself and <see cref="MineEntity.Earlier"/> not included).</summary>
+    public static IEnumerable<MineVersion> StoredIn(IEnumerable<KeyValuePair<string, object>> properties) =>
+        properties.Where(p => p.Key.Length == PropertyLength && p.Key[0] == 'V' && p.Value is string && p.Key.Skip(1).All(char.IsAsciiHexDigitUpper))
+            .Select(p => JsonSerializer.Deserialize<MineVersion>((string)p.Value, PipelineJson.Options)!);
+
+    /// <summary>Every version of the mine, oldest first: the earlier ones (both ways of storing them) and the current record.</summary>
+    public static List<MineVersion> VersionsOf(MineEntity mine, IEnumerable<KeyValuePair<string, object>>? stored = null) =>
+        Earlier(mine.Earlier).Concat(StoredIn(stored ?? [])).Append(MineVersion.Of(mine))
+            .DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
+
+    public static MineHistoryDto ToDto(MineEntity mine, IEnumerable<KeyValuePair<string, object>> stored)
     {
-        var versions = VersionsOf(mine);
+        var versions = VersionsOf(mine, stored);
         var dtos = versions.Select(v => new MineVersionDto(v.SurveyId, v.SurveyDate, Jalali(v.SurveyDate), v.SurveyReceivedAt, v.Row, v.Status,
             v.RevivedOn, v.Score, v.Tier, v.JobsPotential, v.JobsCreated, v.Problem, v.InvestmentBnRial,
             Components.Rounded(v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability))).ToList();

@@ -30,9 +30,12 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
     /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
     private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
-    /// <summary>Every column the API answers with; not the free-text notes, which would double the view's memory.</summary>
+    /// <summary>
+    /// Every column the API answers with; not the free-text notes nor the history, which would double the view's memory
+    /// (and the scorer writes a mine's history without reading it, <see cref="MineHistory"/>).
+    /// </summary>
     private static readonly string[] Columns = typeof(MineEntity).GetProperties()
-        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag))
+        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag) or nameof(MineEntity.Earlier))
                     && !p.IsDefined(typeof(System.Runtime.Serialization.IgnoreDataMemberAttribute), inherit: false))
         .Select(p => p.Name).ToArray();
     private int _refreshing;

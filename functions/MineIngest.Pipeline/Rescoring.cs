@@ -97,6 +97,8 @@ public sealed class Rescoring(
         await storage.RescorePages.UpdateEntityAsync(new TableEntity(message.Run, resultKey) { ["NextQueued"] = true }, ETag.All, TableUpdateMode.Merge, ct);
     }
 
+    private static TableEntity FieldsOf(MineEntity mine) => new(mine.PartitionKey, mine.RowKey) { [nameof(MineEntity.Data)] = mine.Data };
+
     /// <summary>
     /// Scores again the mines of the page scored with other settings, in transactions on the ETags they were read with. A
     /// batch that fails (a survey wrote one of them meanwhile) is decided again from what is on record now. Returns how many were written.
@@ -109,7 +111,8 @@ public sealed class Rescoring(
             foreach (var mine in batch) mine.Apply(scorer.Score(mine.ToMine()), current.Fingerprint);
             try
             {
-                await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.UpdateReplace, m, m.ETag)), ct);
+                // Merges of the fields alone: the mine's history properties stay as they are.
+                await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.UpdateMerge, FieldsOf(m), m.ETag)), ct);
                 written += batch.Length;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
@@ -121,7 +124,7 @@ public sealed class Rescoring(
                     now.Value.Apply(scorer.Score(now.Value.ToMine()), current.Fingerprint);
                     try
                     {
-                        await storage.MinesOf(mine.PartitionKey).UpdateEntityAsync(now.Value, now.Value.ETag, TableUpdateMode.Replace, ct);
+                        await storage.MinesOf(mine.PartitionKey).UpdateEntityAsync(FieldsOf(now.Value), now.Value.ETag, TableUpdateMode.Merge, ct);
                         written++;
                     }
                     catch (RequestFailedException again) when (again.Status == 412)

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using MineIngest.TestData;
@@ -138,12 +139,69 @@ public sealed class MineViewTests : IDisposable
             foreach (var property in typeof(MineEntity).GetProperties().Where(p => p.Name is not (nameof(MineEntity.Timestamp) or nameof(MineEntity.ETag))))
                 Assert.Equal(property.GetValue(written), property.GetValue(read));
             Assert.Equal(written.Earlier is null ? 1 : 2, MineHistory.VersionsOf(read).Count);
+            var whole = (await table.GetEntityAsync<TableEntity>(written.PartitionKey, written.RowKey)).Value;
+            Assert.Equal(MineHistory.VersionsOf(read), MineHistory.VersionsOf(MineEntity.From(whole), whole));
         }
         var viewed = (await services.GetRequiredService<MineView>().GetAsync(CancellationToken.None)).Ranked;
         Assert.Equal(2, viewed.Length);
         Assert.All(viewed, m => Assert.Null(m.Notes));
         Assert.Equal(29.123456789012, viewed.Single(m => m.MineId == "SB-1").Latitude);
         Assert.Equal(received, viewed.Single(m => m.MineId == "SB-1").SurveyReceivedAt);
+    }
+
+    /// <summary>
+    /// A mine's history survives what writes it: a newer survey (a merge that adds the replaced version), an older one
+    /// arriving late (a merge that adds it), and re-scoring (a merge of the fields alone); a mine stored the old way (its
+    /// history in one list) keeps that list too. The API's view holds no history.
+    /// </summary>
+    [Fact]
+    public async Task History_survives_replacing_surveys_late_rows_and_rescoring()
+    {
+        await using var services = _azurite.PipelineServices([("Pipeline:MineViewRefreshSeconds", "0")]);
+        var storage = services.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var view = services.GetRequiredService<MineView>();
+        async Task ScoreAsync(string blob, string surveyDate, string status)
+        {
+            var bytes = new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"H-{i}", "yazd").Set("survey_date", surveyDate).Set("status", status)).ToCsv();
+            await storage.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(bytes));
+            await services.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+            while ((await storage.ChunkQueue.ReceiveMessageAsync()).Value is { } message)
+            {
+                await services.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
+                await storage.ChunkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+            await view.GetAsync(CancellationToken.None); // the scorer decides from the view, as in a host answering the API
+        }
+        var table = storage.MinesOf("yazd");
+        async Task<List<string>> HistoryAsync(int i)
+        {
+            var stored = (await table.GetEntityAsync<TableEntity>("yazd", MineEntity.KeyFor($"H-{i}"))).Value;
+            return MineHistory.VersionsOf(MineEntity.From(stored), stored).Select(v => v.SurveyDate + " " + v.Status).ToList();
+        }
+
+        await ScoreAsync("yazd/h-2021.csv", "2021-03-01", "idle");
+        // One of the three stored the way mines were before session 6: its history a list in Earlier.
+        var legacy = (await table.GetEntityAsync<MineEntity>("yazd", MineEntity.KeyFor("H-0"))).Value;
+        legacy.Earlier = MineHistory.WithVersion(null, MineVersion.Of(legacy) with { SurveyId = "older", SurveyDate = "2019-05-05", Status = "active" });
+        await table.UpdateEntityAsync(legacy, legacy.ETag, TableUpdateMode.Replace);
+        await ScoreAsync("yazd/h-2023.csv", "2023-04-01", "active");
+        await ScoreAsync("yazd/h-2022.csv", "2022-02-02", "reviving"); // late: older than the mine on record
+
+        string[] expected = ["2021-03-01 idle", "2022-02-02 reviving", "2023-04-01 active"];
+        Assert.Equal(["2019-05-05 active", .. expected], await HistoryAsync(0));
+        Assert.Equal(expected, await HistoryAsync(1));
+        Assert.All((await view.GetAsync(CancellationToken.None)).Ranked, m => Assert.Null(m.Earlier));
+        Assert.All((await view.GetAsync(CancellationToken.None)).Ranked, m => Assert.Equal("2023-04-01", m.SurveyDate));
+
+        // Re-scoring with other settings merges the fields alone: every version stays.
+        var page = new List<MineEntity>();
+        await foreach (var mine in table.QueryAsync<MineEntity>()) page.Add(mine);
+        page.ForEach(m => { m.ScoredWith = "other settings"; m.Score = -1; });
+        Assert.Equal(3, await services.GetRequiredService<Rescoring>().RescoreAsync(page, CancellationToken.None));
+        Assert.Equal(["2019-05-05 active", .. expected], await HistoryAsync(0));
+        Assert.Equal(expected, await HistoryAsync(2));
+        Assert.All(await table.QueryAsync<MineEntity>().ToListAsync(), m => Assert.True(m.Score > 0));
     }
 
     private static long Total(StorageRequestCounter counter) => counter.Snapshot().Values.Sum();

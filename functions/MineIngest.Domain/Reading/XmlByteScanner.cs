@@ -30,7 +30,13 @@ internal sealed class XmlByteScanner : IDisposable
     private int _nameStart, _nameLength, _attributesStart, _attributesLength, _textStart, _textLength;
     private bool _textIsCData;
 
-    private XmlByteScanner(Stream stream) => _stream = stream;
+    private readonly Stream _part;
+
+    private XmlByteScanner(Stream part, Stream utf8)
+    {
+        _part = part;
+        _stream = utf8;
+    }
 
     /// <summary>True for a start tag that closes itself (&lt;c/&gt;).</summary>
     public bool IsEmptyElement { get; private set; }
@@ -48,7 +54,8 @@ internal sealed class XmlByteScanner : IDisposable
         int read;
         while (length < head.Length && (read = part.Read(head, length, head.Length - length)) > 0) length += read;
         var encoding = DetectEncoding(head.AsSpan(0, length), out var bomLength);
-        var scanner = new XmlByteScanner(encoding is null ? part : Encoding.CreateTranscodingStream(new PrefixedStream(head[bomLength..length], part), encoding, Encoding.UTF8));
+        var scanner = new XmlByteScanner(part, encoding is null ? part
+            : Encoding.CreateTranscodingStream(new PrefixedStream(head[bomLength..length], length - bomLength, part), encoding, Encoding.UTF8));
         if (encoding is null)
         {
             head.AsSpan(bomLength, length - bomLength).CopyTo(scanner._buffer);
@@ -377,36 +384,9 @@ internal sealed class XmlByteScanner : IDisposable
     public static int? ParseInt(ReadOnlySpan<byte> digits) =>
         Utf8Parser.TryParse(digits, out int value, out var used) && used == digits.Length && value >= 0 ? value : null;
 
-    public void Dispose() => _stream.Dispose();
-
-    /// <summary>The bytes read to find the encoding, then the rest of the part.</summary>
-    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+    public void Dispose()
     {
-        private int _prefixRead;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_prefixRead >= prefix.Length) return rest.Read(buffer);
-            var n = Math.Min(buffer.Length, prefix.Length - _prefixRead);
-            prefix.AsSpan(_prefixRead, n).CopyTo(buffer);
-            _prefixRead += n;
-            return n;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) rest.Dispose();
-            base.Dispose(disposing);
-        }
+        _stream.Dispose();
+        _part.Dispose();
     }
 }

@@ -2,7 +2,7 @@
 # Runs the measurements of docs/BENCHMARKS.md (section 9) and prints tables: end to end on the local stack (100,000
 # mines as csv, the next round of the same mines, and as xlsx), the host's peak memory (also for a 50 MB survey),
 # storage requests per mine, wrk against the API at 100,000 mines, and what an idle, polled API costs Azurite.
-# Installs wrk (Debian) and Azurite (npm) when missing. Takes about 20 minutes on 2 cores.
+# Installs wrk (Debian) and Azurite (npm) when missing. Takes about 35 minutes on 2 cores.
 # Usage: bench/run.sh [RUNS=3]        Reading benchmarks (BenchmarkDotNet): bench/run.sh --reading
 # AZURITE_IN_MEMORY=1 bench/run.sh runs Azurite without saving to disk (faster; ./run.sh saves to disk).
 set -euo pipefail
@@ -23,5 +23,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --csv --next-round
 # The xlsx case of issue 6 (100,000 rows, every twentieth rejected).
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --no-memory --no-wrk
+# The same rounds with the API watched (/api/summary asked every 0.5 s while a survey is processed): memory and speed.
+dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --csv --next-round --poll-view --no-wrk
 # The idle view: /api/summary polled once a second for a minute after 100,000 mines, no uploads.
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --idle-view --no-memory

@@ -235,7 +235,7 @@ public sealed class ChunkProcessor(
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
         var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
         // The fields and ETags: a replaced one's version goes into its successor's history, read from its fields.
-        await foreach (var existing in storage.MinesOf(province).QueryAsync<MineEntity>(filter, cancellationToken: ct))
+        await foreach (var existing in storage.MinesOf(province).QueryAsync<MineEntity>(filter, select: MineEntity.RecordColumns, cancellationToken: ct))
         {
             onRecord[existing.RowKey] = existing;
         }

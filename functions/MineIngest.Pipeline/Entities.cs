@@ -74,6 +74,12 @@ public sealed class MineEntity : ITableEntity
     /// <summary>The scoring settings' fingerprint the score was made with (<see cref="ScoringOptions.Fingerprint"/>).</summary>
     [IgnoreDataMember] public string? ScoredWith { get; set; }
 
+    /// <summary>
+    /// The columns that make the mine itself: not its free-text notes nor its history (both only grow a read). What
+    /// the API's view holds, and all the scorer needs to decide and to keep the replaced version.
+    /// </summary>
+    public static readonly string[] RecordColumns = [nameof(PartitionKey), nameof(RowKey), nameof(Timestamp), nameof(Data)];
+
     /// <summary>The mine in a TableEntity read whole (for its version properties too).</summary>
     public static MineEntity From(TableEntity stored) => new()
     {

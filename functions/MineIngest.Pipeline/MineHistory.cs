@@ -49,10 +49,6 @@ public static class MineHistory
     public static IReadOnlyList<MineVersion> Earlier(string? earlier) =>
         earlier is null ? [] : JsonSerializer.Deserialize<List<MineVersion>>(earlier, PipelineJson.Options) ?? [];
 
-    /// <summary>The list with one more version, in version order; a version already in it (a re-delivered row) is not added twice.</summary>
-    public static string WithVersion(string? earlier, MineVersion version) =>
-        JsonSerializer.Serialize(Earlier(earlier).Append(version).DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal), PipelineJson.Options);
-
     /// <summary>The property a version is stored in: the same for the same version, so a re-delivered row writes it again, not twice.</summary>
     public static string PropertyOf(MineVersion version) =>
         "V" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(version.Key)), 0, 8);

@@ -30,14 +30,6 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
     /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
     private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
-    /// <summary>
-    /// Every column the API answers with; not the free-text notes nor the history, which would double the view's memory
-    /// (and the scorer writes a mine's history without reading it, <see cref="MineHistory"/>).
-    /// </summary>
-    private static readonly string[] Columns = typeof(MineEntity).GetProperties()
-        .Where(p => p.CanWrite && p.Name is not (nameof(MineEntity.Notes) or nameof(MineEntity.ETag) or nameof(MineEntity.Earlier))
-                    && !p.IsDefined(typeof(System.Runtime.Serialization.IgnoreDataMemberAttribute), inherit: false))
-        .Select(p => p.Name).ToArray();
     private int _refreshing;
     /// <summary>A fifth of a national survey's mines: five background collections in a next round of 100,000.</summary>
     private const int ReplacedBeforeCollection = 20_000;
@@ -125,7 +117,7 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
                     if (since is null) return;
                 }
                 var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
-                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: token)) mines.Add(mine);
+                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
                 Interlocked.Add(ref _minesRead, mines.Count);
             });
             var changed = false;

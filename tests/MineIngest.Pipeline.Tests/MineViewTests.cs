@@ -127,7 +127,7 @@ public sealed class MineViewTests : IDisposable
             Notes = optional ? "line 1\nline 2" : null, Score = 63.25, Tier = "B", Resource = 1, Grade = 0.5, Access = 0.123456789,
             Jobs = 0.25, Cost = 0, Solvability = 1, Warnings = optional ? "[\"Grade 12% is below the cut-off.\"]" : "[]",
             SurveyId = "abc123", Row = 42, SurveyReceivedAt = received, ScoredWith = optional ? "e4d6d2007530f297" : null,
-            Earlier = optional ? MineHistory.WithVersion(null, new MineVersion("old", "2019-01-01", received.AddDays(-400), 3, "idle", null, 41.5, "C",
+            Earlier = optional ? LegacyEarlier(new MineVersion("old", "2019-01-01", received.AddDays(-400), 3, "idle", null, 41.5, "C",
                 10, null, "market", null, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)) : null,
         };
         var table = storage.MinesOf("sistan-and-baluchestan");
@@ -183,7 +183,7 @@ public sealed class MineViewTests : IDisposable
         await ScoreAsync("yazd/h-2021.csv", "2021-03-01", "idle");
         // One of the three stored the way mines were before session 6: its history a list in Earlier.
         var legacy = (await table.GetEntityAsync<MineEntity>("yazd", MineEntity.KeyFor("H-0"))).Value;
-        legacy.Earlier = MineHistory.WithVersion(null, MineVersion.Of(legacy) with { SurveyId = "older", SurveyDate = "2019-05-05", Status = "active" });
+        legacy.Earlier = LegacyEarlier(MineVersion.Of(legacy) with { SurveyId = "older", SurveyDate = "2019-05-05", Status = "active" });
         await table.UpdateEntityAsync(legacy, legacy.ETag, TableUpdateMode.Replace);
         await ScoreAsync("yazd/h-2023.csv", "2023-04-01", "active");
         await ScoreAsync("yazd/h-2022.csv", "2022-02-02", "reviving"); // late: older than the mine on record
@@ -203,6 +203,9 @@ public sealed class MineViewTests : IDisposable
         Assert.Equal(expected, await HistoryAsync(2));
         Assert.All(await table.QueryAsync<MineEntity>().ToListAsync(), m => Assert.True(m.Score > 0));
     }
+
+    /// <summary>A mine's history as mines written before session 6 stored it: one JSON list in Earlier.</summary>
+    private static string LegacyEarlier(MineVersion version) => System.Text.Json.JsonSerializer.Serialize(new[] { version }, PipelineJson.Options);
 
     private static long Total(StorageRequestCounter counter) => counter.Snapshot().Values.Sum();
 

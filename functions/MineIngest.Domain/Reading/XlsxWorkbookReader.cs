@@ -179,12 +179,14 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
     /// <summary>The cell for a value's text with no references in it, read from the bytes where that saves a string.</summary>
     private Cell PlainValue(ReadOnlySpan<byte> text, CellType type, int style)
     {
-        if (type == CellType.Shared)
+        if (type == CellType.Shared) return SharedString(XmlByteScanner.ParseInt(text));
+        if (type == CellType.Number && text.Length <= 64 && !text.ContainsAnyExceptInRange((byte)0, (byte)127))
         {
-            var strings = _sharedStrings ??= ReadSharedStrings();
-            return XmlByteScanner.ParseInt(text) is { } index && index < strings.Length ? Cell.FromText(strings[index]) : Cell.Empty;
+            // Digits are ASCII: widen them without decoding, and without a string unless the cell keeps it.
+            Span<char> chars = stackalloc char[text.Length];
+            for (var i = 0; i < text.Length; i++) chars[i] = (char)text[i];
+            return NumberCell(chars, style);
         }
-        if (type == CellType.Number && text.Length <= 64) return ToNumberCell(text, style);
         return ToCell(type, style, Encoding.UTF8.GetString(text));
     }
 
@@ -207,21 +209,17 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
         return many?.ToString() ?? single ?? string.Empty;
     }
 
-    private Cell ToNumberCell(ReadOnlySpan<byte> ascii, int style)
+    private Cell SharedString(int? index)
     {
-        Span<char> text = stackalloc char[ascii.Length];
-        for (var i = 0; i < ascii.Length; i++) text[i] = (char)ascii[i];
-        if (ascii.ContainsAnyExceptInRange((byte)0, (byte)127)
-            || (!SurveyValues.TryParsePlainDecimal(text, out var number)
-                && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number)))
-        {
-            return Cell.FromText(Encoding.UTF8.GetString(ascii));
-        }
-        return NumberCell(text, number, style);
+        var strings = _sharedStrings ??= ReadSharedStrings();
+        return index is { } i && i < strings.Length ? Cell.FromText(strings[i]) : Cell.Empty;
     }
 
-    private Cell NumberCell(ReadOnlySpan<char> text, double number, int style)
+    /// <summary>A number cell of the style's kind, or a text cell when the value is not a number.</summary>
+    private Cell NumberCell(ReadOnlySpan<char> text, int style)
     {
+        if (!SurveyValues.TryParsePlainDecimal(text, out var number)
+            && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number)) return Cell.FromText(text.ToString());
         var kinds = _styleKinds ??= ReadStyles();
         var kind = style < kinds.Length ? kinds[style] : CellKind.Number;
         // A plain number keeps its stored text when that is already its survey text (saves formatting it again).
@@ -233,9 +231,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
         switch (type)
         {
             case CellType.Shared:
-                var strings = _sharedStrings ??= ReadSharedStrings();
-                return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < strings.Length
-                    ? Cell.FromText(strings[index]) : Cell.Empty;
+                return SharedString(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null);
             case CellType.Text:
                 return Cell.FromText(value);
             case CellType.Boolean:
@@ -243,9 +239,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             case CellType.Date:
                 return Cell.FromText(value.Length >= 10 ? value[..10] : value);
             default:
-                if (!SurveyValues.TryParsePlainDecimal(value, out var number)
-                    && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number)) return Cell.FromText(value);
-                return NumberCell(value, number, style);
+                return NumberCell(value, style);
         }
     }
 

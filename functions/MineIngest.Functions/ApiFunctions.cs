@@ -10,11 +10,11 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi o
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.SummaryAsync(req.Query, ct));
+        new ResultAction(await api.SummaryAsync(req, ct));
 
     [Function("Mines")]
     public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.MinesAsync(req.Query, ct));
+        new ResultAction(await api.MinesAsync(req, ct));
 
     [Function("Mine")]
     public async Task<IActionResult> Mine(
@@ -77,12 +77,12 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi o
 
     [Function("Committees")]
     public async Task<IActionResult> Committees([HttpTrigger(AuthorizationLevel.Function, "get", Route = "committees")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await office.CommitteesAsync(req.Query["from"], req.Query["to"], req.Query["province"], ct));
+        new ResultAction(await office.CommitteesAsync(req, ct));
 
     [Function("InvestorList")]
     public async Task<IActionResult> InvestorList(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "investor-list.{format}")] HttpRequest req, string format, CancellationToken ct) =>
-        new ResultAction(await api.InvestorListAsync(format, req.Query, ct));
+        new ResultAction(await api.InvestorListAsync(format, req, ct));
 
     // The writing routes are anonymous to the Functions runtime: the programme office's writer key (x-writer-key) is their
     // credential, because function and host keys are what the dashboard's readers hold (docs/DESIGN.md, "Who may write").

@@ -38,8 +38,8 @@ public static class LocalHostApp
 
         var app = builder.Build();
         var api = app.MapGroup("/api");
-        api.MapGet("/summary", (HttpRequest r, MineApi a, CancellationToken ct) => a.SummaryAsync(r.Query, ct));
-        api.MapGet("/mines", (HttpRequest r, MineApi a, CancellationToken ct) => a.MinesAsync(r.Query, ct));
+        api.MapGet("/summary", (HttpRequest r, MineApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
+        api.MapGet("/mines", (HttpRequest r, MineApi a, CancellationToken ct) => a.MinesAsync(r, ct));
         api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
         api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
@@ -56,10 +56,10 @@ public static class LocalHostApp
         api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(province, mineId, ct));
         api.MapPut("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) =>
             o.PutSolutionAsync(province, mineId, r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
-        api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r.Query["from"], r.Query["to"], r.Query["province"], ct));
+        api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r, ct));
         api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
         api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r.Headers[OfficeApi.WriterKeyHeader], ct));
-        api.MapGet("/investor-list.{format}", (string format, HttpRequest r, MineApi a, CancellationToken ct) => a.InvestorListAsync(format, r.Query, ct));
+        api.MapGet("/investor-list.{format}", (string format, HttpRequest r, MineApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
         app.MapGet("/", () => Results.Redirect("/api/dashboard"));

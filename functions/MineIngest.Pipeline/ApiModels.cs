@@ -43,7 +43,8 @@ public sealed record MineDto(
         JsonSerializer.Deserialize<string[]>(m.Warnings) ?? [], m.SurveyId, m.Row);
 }
 
-public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation);
+/// <param name="AsOf">When the newest mine in the view was written (the summary's asOf).</param>
+public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation, DateTime? AsOf);
 
 public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message, string MessageFa);
 

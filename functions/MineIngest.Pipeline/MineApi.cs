@@ -7,6 +7,7 @@ using MineIngest.Domain;
 using MineIngest.Domain.Writing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline;
 
@@ -16,8 +17,34 @@ namespace MineIngest.Pipeline;
 /// </summary>
 public sealed class MineApi(
     StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, CommitteeStore committees, PipelineHealth health,
-    ILogger<MineApi> logger)
+    TimeProvider time, IOptions<PipelineOptions> options, ILogger<MineApi> logger)
 {
+    /// <summary>
+    /// Names this instance in ETags: snapshot versions are counted per instance, so another instance's ETag must never
+    /// match (behind a load balancer a client then gets a 200 instead of a wrong 304).
+    /// </summary>
+    internal static readonly string Instance = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>
+    /// The mine view and the committee meetings as fresh as the request asks, read side by side (so a storage that
+    /// does not answer costs one wait, not two), and how fresh the answer built from them is.
+    /// </summary>
+    private async Task<(MineSnapshot Mines, IReadOnlyList<CommitteeDto> Meetings, AnswerFreshness Freshness)> ReadViewsAsync(RequestFreshness request, CancellationToken ct)
+    {
+        var minesRead = view.ReadAsync(request.Since, ct);
+        var meetingsRead = committees.ReadAsync(request.Since, ct);
+        var (mines, meetings) = (await minesRead, await meetingsRead);
+        var checkedAt = mines.CheckedAt < meetings.CheckedAt ? mines.CheckedAt : meetings.CheckedAt;
+        return (mines.Value, meetings.Value, new AnswerFreshness(checkedAt, mines.Stale || meetings.Stale, time.GetUtcNow(),
+            $"W/\"{Instance}-{mines.Value.Version}-{committees.Version}\"", mines.Value.AsOf));
+    }
+
+    private async Task<(MineSnapshot Mines, AnswerFreshness Freshness)> ReadMinesAsync(RequestFreshness request, CancellationToken ct)
+    {
+        var mines = await view.ReadAsync(request.Since, ct);
+        return (mines.Value, new AnswerFreshness(mines.CheckedAt, mines.Stale, time.GetUtcNow(), $"W/\"{Instance}-{mines.Value.Version}\"", mines.Value.AsOf));
+    }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>A request body as <typeparamref name="T"/>, or null when it is not such JSON.</summary>
@@ -42,19 +69,19 @@ public sealed class MineApi(
         return null;
     }
 
-    public Task<IResult> SummaryAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    public Task<IResult> SummaryAsync(HttpRequest request, CancellationToken ct) => Guard(async () =>
     {
+        var query = request.Query;
+        var freshness = RequestFreshness.From(request, time, options.Value);
         var errors = new Dictionary<string, string[]>();
         var province = ProvinceParam(query, errors);
         var mineral = MineralParam(query, errors);
         var (from, to) = Period(query, errors);
         if (errors.Count > 0) return BadQuery(errors);
 
-        var snapshot = await view.GetAsync(ct);
-        var meetings = await committees.AllAsync(ct);
-        var answer = _summaries.Get(snapshot, $"{province}|{mineral}|{from}|{to}|{committees.Version}",
-            () => BuildSummary(snapshot, meetings, province, mineral, from, to));
-        return Results.Bytes(answer, "application/json; charset=utf-8");
+        var (snapshot, meetings, answer) = await ReadViewsAsync(freshness, ct);
+        return ViewResult.Json(freshness, answer, () => _summaries.Get(snapshot, $"{province}|{mineral}|{from}|{to}|{answer.ETag}",
+            () => BuildSummary(snapshot, meetings, province, mineral, from, to)));
     });
 
     private readonly SnapshotAnswers _summaries = new();
@@ -146,8 +173,10 @@ public sealed class MineApi(
     /// <summary>The problem group of mines whose survey named no main problem.</summary>
     public const string UnspecifiedProblem = "unspecified";
 
-    public Task<IResult> MinesAsync(IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    public Task<IResult> MinesAsync(HttpRequest request, CancellationToken ct) => Guard(async () =>
     {
+        var query = request.Query;
+        var freshness = RequestFreshness.From(request, time, options.Value);
         var errors = new Dictionary<string, string[]>();
         var province = ProvinceParam(query, errors);
         var mineral = MineralParam(query, errors);
@@ -174,8 +203,8 @@ public sealed class MineApi(
             errors["continuation"] = ["The continuation token is not one this API gave out."];
         if (errors.Count > 0) return BadQuery(errors);
 
-        var snapshot = await view.GetAsync(ct);
-        var answer = _minePages.Get(snapshot, $"{province}|{mineral}|{tier}|{status}|{problem}|{top}|{query["continuation"]}", () =>
+        var (snapshot, answer) = await ReadMinesAsync(freshness, ct);
+        return ViewResult.Json(freshness, answer, () => _minePages.Get(snapshot, $"{province}|{mineral}|{tier}|{status}|{problem}|{top}|{query["continuation"]}", () =>
         {
             IEnumerable<MineEntity> ranked = snapshot.Ranked;
             if (after is not null)
@@ -190,9 +219,8 @@ public sealed class MineApi(
                 .Take(top + 1).ToList();
             var more = page.Count > top;
             if (more) page.RemoveAt(top);
-            return new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null);
-        });
-        return Results.Bytes(answer, "application/json; charset=utf-8");
+            return new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null, snapshot.AsOf?.UtcDateTime);
+        }));
     });
 
     public Task<IResult> MineAsync(string province, string mineId, CancellationToken ct) => Guard(async () =>
@@ -254,8 +282,10 @@ public sealed class MineApi(
     });
 
     /// <summary>GET /api/investor-list.xlsx|csv?province=&amp;mineral=&amp;tier=: see <see cref="InvestorList"/>.</summary>
-    public Task<IResult> InvestorListAsync(string format, IQueryCollection query, CancellationToken ct) => Guard(async () =>
+    public Task<IResult> InvestorListAsync(string format, HttpRequest request, CancellationToken ct) => Guard(async () =>
     {
+        var query = request.Query;
+        var freshness = RequestFreshness.From(request, time, options.Value);
         if (format is not ("xlsx" or "csv")) return NotFound($"The investor list comes as .xlsx or .csv, not .{format}.");
         var errors = new Dictionary<string, string[]>();
         var province = ProvinceParam(query, errors);
@@ -264,11 +294,12 @@ public sealed class MineApi(
         var tier = tierText.Length > 0 ? tierText.Trim().ToUpperInvariant() : null;
         if (tier is not (null or "A" or "B")) errors["tier"] = [$"\"{tierText}\" is not a tier of the investor list: use A or B."];
         if (errors.Count > 0) return BadQuery(errors);
-        var rows = InvestorList.Select(await view.GetAsync(ct), await committees.AllAsync(ct), province, mineral, tier);
+        var (snapshot, meetings, answer) = await ReadViewsAsync(freshness, ct);
+        var rows = InvestorList.Select(snapshot, meetings, province, mineral, tier);
         var name = $"investor-list{(province is null ? "" : "-" + province)}.{format}";
-        return format == "xlsx"
+        return new ViewResult(format == "xlsx"
             ? Results.File(await InvestorList.XlsxAsync(rows, reference, ct), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
-            : Results.File(InvestorList.Csv(rows, reference), "text/csv; charset=utf-8", name);
+            : Results.File(InvestorList.Csv(rows, reference), "text/csv; charset=utf-8", name), answer);
     });
 
     /// <summary>GET /api/template.xlsx: the survey template; the same for everyone, so made once.</summary>

@@ -9,159 +9,157 @@ namespace MineIngest.Pipeline;
 /// is the view's live index, shared by every snapshot: it may already hold newer versions than <see cref="Ranked"/>
 /// (its users, the scorer and the committee count, want the newest they can get; the scorer writes on ETags anyway).
 /// One index instead of one per snapshot: a view refreshed every second while a survey is scored would otherwise
-/// build a 100,000-entry dictionary each second (issue 12's memory).
+/// build a 100,000-entry dictionary each second .
 /// </summary>
-public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey)
+/// <param name="Version">Counts the snapshots of this view: a new one whenever a mine changed.</param>
+public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey, long Version)
 {
-    public static readonly MineSnapshot Empty = new([], null, new Dictionary<(string, string), MineEntity>());
+    public static readonly MineSnapshot Empty = new([], null, new Dictionary<(string, string), MineEntity>(), 0);
 }
 
 /// <summary>
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
 /// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
 /// entry this view has not seen does it ask the mines tables of the provinces the entries name for mines changed since
-/// it last looked at each (by their Timestamp, with a few seconds' overlap for writes that committed out of order). Not more often than
-/// MineViewRefreshSeconds, so an API polled with no uploads costs storage one small query per refresh.
-/// Once loaded, a stale view is served while one background refresh runs, so no request waits on storage
-/// (with MineViewRefreshSeconds 0, every request reads what is on record first).
+/// it last looked at each (by their Timestamp, with a few seconds' overlap for writes that committed out of order).
+/// Freshness is the caller's to ask (<see cref="ReadAsync"/>): an answer comes from a view checked at or after the
+/// moment asked for, so an API polled with no uploads costs storage one small query per MineViewRefreshSeconds, and an
+/// answer after an idle hour is still as fresh as the first one after an upload.
 /// </summary>
-public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
+public sealed class MineView
 {
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
     /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
     private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
-    private int _refreshing;
     /// <summary>A fifth of a national survey's mines: five background collections in a next round of 100,000.</summary>
     private const int ReplacedBeforeCollection = 20_000;
     private int _replacedSinceCollection;
     private long _minesRead;
+    private long _version;
+
+    private readonly StorageClients _storage;
+    private readonly IOptions<PipelineOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MineView> _logger;
+    private readonly CoalescedRefresh _refresh;
+
+    public MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
+    {
+        _storage = storage;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _refresh = new CoalescedRefresh(RefreshAsync, time);
+    }
 
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
     public long MinesRead => Interlocked.Read(ref _minesRead);
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    /// <summary>Every mine the view has seen, by key; written only under the gate, read by anyone at any time.</summary>
+    /// <summary>Every mine the view has seen, by key; written only by the refresh (one at a time), read by anyone at any time.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MineEntity> _mines = new();
     /// <summary>The newest Timestamp seen in each province's mines table.</summary>
     private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
-    private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
-    private bool _loaded;
+    private volatile bool _loaded;
+    /// <summary>When the last successful refresh began.</summary>
+    private DateTimeOffset _lastLook;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
-    private MineSnapshot _snapshot = MineSnapshot.Empty;
+    private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
 
-    public async Task<MineSnapshot> GetAsync(CancellationToken ct)
+    /// <summary>
+    /// The view checked against storage at or after <paramref name="since"/>: at once when it was, else after the refresh
+    /// that makes it so (shared with every concurrent caller). When that refresh does not end within
+    /// <see cref="PipelineOptions.MineViewWaitSeconds"/> or fails on storage, the view as last checked, marked stale;
+    /// with no view ever loaded there is nothing to serve, and the storage fault is thrown.
+    /// </summary>
+    public async Task<ViewRead<MineSnapshot>> ReadAsync(DateTimeOffset since, CancellationToken ct)
     {
-        var refresh = TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds);
-        if (time.GetUtcNow() - _checkedAt < refresh) return _snapshot;
-        if (refresh > TimeSpan.Zero && _checkedAt != DateTimeOffset.MinValue)
-        {
-            if (Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0) _ = RefreshInBackgroundAsync();
-            return _snapshot;
-        }
-        return await RefreshAsync(ct);
+        await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _loaded, _logger, "mine view", ct);
+        var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
+        return new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < since);
     }
 
     /// <summary>
     /// The view as it is, loading it first if it never was; no refresh. For the scorer, which decides from it and
     /// writes with its ETags: a stale entry only makes a conditional write fail, and the scorer then reads.
     /// </summary>
-    public async Task<MineSnapshot> LoadedAsync(CancellationToken ct) => _loaded ? _snapshot : await RefreshAsync(ct);
+    public async Task<MineSnapshot> LoadedAsync(CancellationToken ct)
+    {
+        if (!_loaded) await _refresh.EnsureAsync(DateTimeOffset.MinValue).WaitAsync(ct);
+        return _snapshot;
+    }
 
     /// <summary>The view if it was ever loaded, without loading it.</summary>
     public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
 
-    private async Task RefreshInBackgroundAsync()
+    /// <summary>One refresh; <see cref="CoalescedRefresh"/> runs one at a time. Nothing of the view changes unless it succeeds.</summary>
+    private async Task RefreshAsync(DateTimeOffset now)
     {
-        try
+        var ct = CancellationToken.None;
+        // The log first: whatever it lists was written before, so the mines queries below find it.
+        var (changedProvinces, seenChanges) = await ChangedSinceLastLookAsync(ct);
+        if (changedProvinces is null && _loaded)
         {
-            await RefreshAsync(CancellationToken.None);
+            _seenChanges = seenChanges;
+            _lastLook = now;
+            return;
         }
-        catch (Exception ex)
+        var tables = _storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
+        var read = new List<MineEntity>[tables.Count];
+        // A few tables at a time: this host turns one page into mines while storage serves the next.
+        await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
         {
-            logger.LogWarning(ex, "The mine view could not be refreshed; the API answers from the view of {CheckedAt}", _checkedAt);
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
-    }
-
-    private async Task<MineSnapshot> RefreshAsync(CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            var now = time.GetUtcNow();
-            if (now - _checkedAt < TimeSpan.FromSeconds(options.Value.MineViewRefreshSeconds)) return _snapshot;
-            // The log first: whatever it lists was written before, so the mines queries below find it.
-            var changedProvinces = await ChangedSinceLastLookAsync(ct);
-            if (changedProvinces is null && _loaded)
+            var (province, table) = tables[i];
+            var mines = read[i] = [];
+            // Per table: a province's writes are found however late the log entry that names them comes.
+            DateTimeOffset? since = null;
+            if (_highWater.TryGetValue(province, out var seen))
             {
-                _checkedAt = now;
-                return _snapshot;
+                // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
+                // refresh was most of a polled view's garbage while a survey is scored .
+                since = await OldestUnseenAsync(table, seen - Overlap, token);
+                if (since is null) return;
             }
-            var tables = storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
-            var read = new List<MineEntity>[tables.Count];
-            // A few tables at a time: this host turns one page into mines while storage serves the next.
-            await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
+            var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
+            await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
+            Interlocked.Add(ref _minesRead, mines.Count);
+        });
+        var changed = false;
+        for (var i = 0; i < tables.Count; i++)
+        {
+            foreach (var mine in read[i])
             {
-                var (province, table) = tables[i];
-                var mines = read[i] = [];
-                // Per table: a province's writes are found however late the log entry that names them comes.
-                DateTimeOffset? since = null;
-                if (_highWater.TryGetValue(province, out var seen))
+                if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
+                var key = (mine.PartitionKey, mine.RowKey);
+                if (_mines.TryGetValue(key, out var known))
                 {
-                    // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
-                    // refresh was most of a polled view's garbage while a survey is scored (issue 12's memory).
-                    since = await OldestUnseenAsync(table, seen - Overlap, token);
-                    if (since is null) return;
+                    if (known.ETag == mine.ETag) continue;
+                    _replacedSinceCollection++;
                 }
-                var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
-                await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
-                Interlocked.Add(ref _minesRead, mines.Count);
-            });
-            var changed = false;
-            for (var i = 0; i < tables.Count; i++)
-            {
-                foreach (var mine in read[i])
-                {
-                    if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
-                    var key = (mine.PartitionKey, mine.RowKey);
-                    if (_mines.TryGetValue(key, out var known))
-                    {
-                        if (known.ETag == mine.ETag) continue;
-                        _replacedSinceCollection++;
-                    }
-                    _mines[key] = mine;
-                    changed = true;
-                }
+                _mines[key] = mine;
+                changed = true;
             }
-            if (_replacedSinceCollection >= ReplacedBeforeCollection)
-            {
-                // The versions this view let go had lived long enough to reach the oldest generation, which the GC
-                // collects only when its budget is spent: in a next round watched from a dashboard, that let every
-                // replaced mine pile up (issue 12's memory). A background collection now and then keeps the heap at
-                // the view's size; it does not stop the host.
-                _replacedSinceCollection = 0;
-                GC.Collect(2, GCCollectionMode.Forced, blocking: false);
-            }
-            if (changed)
-            {
-                // Not _mines.Values.ToArray(): Values copies every entry into a list first, a second large array per refresh.
-                var ranked = new MineEntity[_mines.Count];
-                var n = 0;
-                foreach (var pair in _mines) ranked[n++] = pair.Value;
-                Array.Sort(ranked, MineEntity.Ranking);
-                _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines);
-            }
-            _checkedAt = now;
-            _loaded = true;
-            return _snapshot;
         }
-        finally
+        if (_replacedSinceCollection >= ReplacedBeforeCollection)
         {
-            _gate.Release();
+            // The versions this view let go had lived long enough to reach the oldest generation, which the GC
+            // collects only when its budget is spent: in a next round watched from a dashboard, that let every
+            // replaced mine pile up . A background collection now and then keeps the heap at
+            // the view's size; it does not stop the host.
+            _replacedSinceCollection = 0;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: false);
         }
+        if (changed)
+        {
+            // Not _mines.Values.ToArray(): Values copies every entry into a list first, a second large array per refresh.
+            var ranked = new MineEntity[_mines.Count];
+            var n = 0;
+            foreach (var pair in _mines) ranked[n++] = pair.Value;
+            Array.Sort(ranked, MineEntity.Ranking);
+            _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines, Interlocked.Increment(ref _version));
+        }
+        _seenChanges = seenChanges;
+        _lastLook = now;
+        _loaded = true;
     }
 
     /// <summary>
@@ -185,13 +183,13 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
     /// The provinces named by change-log entries this view has not seen (reading the log from a little before the last
     /// look), or null when there are none. An entry that names no provinces stands for all of them.
     /// </summary>
-    private async Task<HashSet<string>?> ChangedSinceLastLookAsync(CancellationToken ct)
+    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen)> ChangedSinceLastLookAsync(CancellationToken ct)
     {
         // Before the first load, only recent entries matter (the load reads every mine anyway).
-        var from = MineChangeLog.KeyAt((_loaded ? _checkedAt : time.GetUtcNow()) - ChangeLogOverlap);
+        var from = MineChangeLog.KeyAt((_loaded ? _lastLook : _time.GetUtcNow()) - ChangeLogOverlap);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>? provinces = null;
-        await foreach (var entry in storage.MineChanges.QueryAsync<TableEntity>(
+        await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
                            select: ["RowKey", MineChangeLog.Provinces], cancellationToken: ct))
         {
@@ -199,10 +197,10 @@ public sealed class MineView(StorageClients storage, IOptions<PipelineOptions> o
             if (_seenChanges.Contains(entry.RowKey)) continue;
             provinces ??= new HashSet<string>(StringComparer.Ordinal);
             var named = entry.GetString(MineChangeLog.Provinces);
-            if (string.IsNullOrEmpty(named)) provinces.UnionWith(storage.AllMines.Select(m => m.Province));
+            if (string.IsNullOrEmpty(named)) provinces.UnionWith(_storage.AllMines.Select(m => m.Province));
             else provinces.UnionWith(named.Split(','));
         }
-        _seenChanges = seen;
-        return provinces;
+        // Taken as seen by the caller only once the mines they name are read: a refresh that fails reads them again.
+        return (provinces, seen);
     }
 }

@@ -16,7 +16,7 @@ namespace MineIngest.Pipeline;
 /// </summary>
 public sealed class OfficeApi(
     StorageClients storage, ReferenceData reference, ProvinceKeyStore keys, CommitteeStore committees, Rescoring rescoring, TimeProvider time,
-    ILogger<OfficeApi> logger)
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> options, ILogger<OfficeApi> logger)
 {
     public const string WriterKeyHeader = "x-writer-key";
     public static readonly IReadOnlyList<string> SolutionStates = ["proposed", "agreed", "in-progress", "done"];
@@ -117,15 +117,19 @@ public sealed class OfficeApi(
     });
 
     /// <summary>GET /api/committees?from=&amp;to=&amp;province=.</summary>
-    public Task<IResult> CommitteesAsync(string? from, string? to, string? province, CancellationToken ct) => MineApi.Guard(logger, async () =>
+    public Task<IResult> CommitteesAsync(HttpRequest request, CancellationToken ct) => MineApi.Guard(logger, async () =>
     {
+        var (from, to, province) = (request.Query["from"].ToString(), request.Query["to"].ToString(), request.Query["province"].ToString());
+        var freshness = RequestFreshness.From(request, time, options.Value);
         var errors = new Dictionary<string, string[]>();
         var (f, t) = (MineApi.DateField("from", from, errors), MineApi.DateField("to", to, errors));
         string? slug = null;
         if (!string.IsNullOrWhiteSpace(province) && (slug = reference.FindProvince(province)?.Slug) is null) errors["province"] = [$"\"{province}\" is not a province of Iran."];
         if (errors.Count > 0) return BadBody(errors);
-        var items = CommitteeStore.Select(await committees.AllAsync(ct), f, t, slug).OrderBy(c => c.Date, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
-        return Results.Json(new CommitteeList(items), MineApi.Json);
+        var meetings = await committees.ReadAsync(freshness.Since, ct);
+        var items = CommitteeStore.Select(meetings.Value, f, t, slug).OrderBy(c => c.Date, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
+        var answer = new AnswerFreshness(meetings.CheckedAt, meetings.Stale, time.GetUtcNow(), $"W/\"{MineApi.Instance}-c{committees.Version}\"", null);
+        return ViewResult.Json(freshness, answer, () => JsonSerializer.SerializeToUtf8Bytes(new CommitteeList(items), MineApi.Json));
     });
 
     /// <summary>POST /api/rescore: starts (or continues) scoring every mine again with the current settings.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MineIngest.Domain;
 
 namespace MineIngest.Pipeline;
@@ -89,60 +90,57 @@ public static class CommitteeOutcomes
 }
 
 /// <summary>
-/// The committee meetings, held in memory for the summary (tens a year): read again at most every few seconds, and at once
-/// after this instance records one, so that polling the summary costs storage nothing more than the mines' view does.
+/// The committee meetings, held in memory for the summary (tens a year) and read again on the same freshness rule as the
+/// mine view (<see cref="ReadAsync"/>), so that polling the summary costs storage one small query per refresh. A meeting
+/// this instance records is in its very next answer.
 /// </summary>
-public sealed class CommitteeStore(StorageClients storage, TimeProvider time, ILogger<CommitteeStore> logger)
+public sealed class CommitteeStore
 {
-    private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
-    private (DateTimeOffset At, IReadOnlyList<CommitteeDto> Items)? _cache;
+    private readonly StorageClients _storage;
+    private readonly IOptions<PipelineOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CommitteeStore> _logger;
+    private readonly CoalescedRefresh _refresh;
+    private volatile IReadOnlyList<CommitteeDto>? _items;
     private long _version;
-    private int _refreshing;
+    /// <summary>When this instance last recorded a meeting: no answer may come from a read begun before it.</summary>
+    private long _ownWriteTicks;
 
-    /// <summary>Changes whenever the cached list does: part of the summary's cache key.</summary>
+    public CommitteeStore(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<CommitteeStore> logger)
+    {
+        _storage = storage;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _refresh = new CoalescedRefresh(LoadAsync, time);
+    }
+
+    /// <summary>Changes whenever the list does: part of the summary's cache key and ETag.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>
-    /// The meetings. Once loaded, an older list is answered at once while one background read refreshes it: the summary
-    /// is read by many at a time, and none of them should wait on storage (or all ask it at once) every 5 seconds.
-    /// </summary>
-    public async Task<IReadOnlyList<CommitteeDto>> AllAsync(CancellationToken ct)
+    /// <summary>The meetings as read at or after <paramref name="since"/> (or after this instance's last write), on the mine view's rules.</summary>
+    public async Task<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(DateTimeOffset since, CancellationToken ct)
     {
-        if (_cache is not { } cached) return await LoadAsync(ct);
-        if (time.GetUtcNow() - cached.At >= Fresh && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0) _ = RefreshInBackgroundAsync();
-        return cached.Items;
+        var ownWrite = new DateTimeOffset(Interlocked.Read(ref _ownWriteTicks), TimeSpan.Zero);
+        if (ownWrite > since) since = ownWrite;
+        await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _items is not null, _logger, "committee list", ct);
+        var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
+        return new ViewRead<IReadOnlyList<CommitteeDto>>(_items ?? [], checkedAt, checkedAt < since);
     }
 
-    private async Task RefreshInBackgroundAsync()
-    {
-        try
-        {
-            await LoadAsync(CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Committee meetings could not be read again; the summary counts those read before");
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
-        }
-    }
-
-    private async Task<IReadOnlyList<CommitteeDto>> LoadAsync(CancellationToken ct)
+    private async Task LoadAsync(DateTimeOffset startedAt)
     {
         var items = new List<CommitteeDto>();
-        await foreach (var e in storage.Committees.QueryAsync<CommitteeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CommitteeEntity.Partition}"), cancellationToken: ct))
+        await foreach (var e in _storage.Committees.QueryAsync<CommitteeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CommitteeEntity.Partition}")))
             items.Add(CommitteeDto.From(e));
-        if (_cache is not { } old || old.Items.Count != items.Count || !old.Items.Select(i => i.Id).SequenceEqual(items.Select(i => i.Id))) Interlocked.Increment(ref _version);
-        _cache = (time.GetUtcNow(), items);
-        return items;
+        if (_items is not { } old || old.Count != items.Count || !old.Select(i => i.Id).SequenceEqual(items.Select(i => i.Id))) Interlocked.Increment(ref _version);
+        _items = items;
     }
 
     public async Task<CommitteeDto> AddAsync(CommitteeEntity entity, CancellationToken ct)
     {
-        await storage.Committees.AddEntityAsync(entity, ct);
-        _cache = null;
+        await _storage.Committees.AddEntityAsync(entity, ct);
+        Interlocked.Exchange(ref _ownWriteTicks, _time.GetUtcNow().UtcTicks);
         return CommitteeDto.From(entity);
     }
 

@@ -51,7 +51,17 @@ public sealed class PipelineOptions
     [Range(5, 86400)]
     public double RecoverAfterSeconds { get; set; } = 60;
 
-    /// <summary>How long the API may answer from its in-memory view of the mines before asking storage for changes.</summary>
+    /// <summary>
+    /// The oldest an answer built from the API's in-memory view of the mines (and the committee meetings) may be: a request
+    /// that finds the view checked longer ago than this waits for a refresh. 0: every request has storage checked first.
+    /// </summary>
     [Range(0, 3600)]
     public double MineViewRefreshSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How long a request waits for that refresh before it is answered from the view as last checked, marked stale
+    /// (storage slow or away). A view never loaded is not served stale: the request gets 503.
+    /// </summary>
+    [Range(0.1, 60)]
+    public double MineViewWaitSeconds { get; set; } = 3;
 }

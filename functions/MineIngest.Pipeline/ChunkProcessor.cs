@@ -69,6 +69,7 @@ public sealed class ChunkProcessor(
         await WriteMinesAsync(mines, ct);
         // After the mines, so that a view that sees this entry finds them.
         if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey)), cancellationToken: ct);
+        if (mines.Count > 0) view.NoteWritten(time.GetUtcNow());
         await WriteBatchesAsync(storage.RowErrors, errors, ct);
         await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
         {

@@ -255,23 +255,31 @@ public sealed class MineApi(
         var surveys = new List<SurveyEntity>();
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct)) surveys.Add(survey);
         var items = surveys.OrderByDescending(s => s.ReceivedAt).ThenBy(s => s.RowKey, StringComparer.Ordinal)
-            .Select(s => SurveyDto.From(s, null)).ToList();
+            .Select(s => Reported(view, s, null)).ToList();
         return Results.Json(new SurveyList(items), Json);
     });
 
     public Task<IResult> SurveyAsync(string id, CancellationToken ct) => Guard(async () =>
     {
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
-        return survey.HasValue ? await ReportAsync(storage, survey.Value!, ct) : NotFound($"There is no survey \"{id}\".");
+        return survey.HasValue ? await ReportAsync(storage, view, survey.Value!, ct) : NotFound($"There is no survey \"{id}\".");
     });
 
     /// <summary>A survey's report with every row error: what /api/surveys/{id} and the province's report route answer.</summary>
-    internal static async Task<IResult> ReportAsync(StorageClients storage, SurveyEntity survey, CancellationToken ct)
+    internal static async Task<IResult> ReportAsync(StorageClients storage, MineView view, SurveyEntity survey, CancellationToken ct)
     {
         var errors = new List<SurveyErrorDto>();
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
             errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
-        return Results.Json(SurveyDto.From(survey, errors), Json);
+        return Results.Json(Reported(view, survey, errors), Json);
+    }
+
+    /// <summary>A survey as reported; one reported completed makes this instance's next view answers include its rows.</summary>
+    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors)
+    {
+        var dto = SurveyDto.From(survey, errors);
+        view.NoteReported(dto, survey.Timestamp);
+        return dto;
     }
 
     /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>

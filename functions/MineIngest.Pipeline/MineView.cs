@@ -73,10 +73,41 @@ public sealed class MineView
     /// </summary>
     public async Task<ViewRead<MineSnapshot>> ReadAsync(DateTimeOffset since, CancellationToken ct)
     {
+        var written = new DateTimeOffset(Interlocked.Read(ref _writtenTicks), TimeSpan.Zero);
+        if (written > since) since = written;
         await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _loaded, _logger, "mine view", ct);
         var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
         return new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < since);
     }
+
+    /// <summary>
+    /// Mines were written, or a survey was reported settled, before <paramref name="at"/> on this instance: no answer of
+    /// this view may come from a check begun before then. So a report that says <c>completed</c> is followed by answers
+    /// that include its rows, whatever MineViewRefreshSeconds allows (the scorer itself loads the view just before it writes).
+    /// </summary>
+    public void NoteWritten(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        for (var known = Interlocked.Read(ref _writtenTicks); ticks > known; known = Interlocked.Read(ref _writtenTicks))
+            if (Interlocked.CompareExchange(ref _writtenTicks, ticks, known) == known) return;
+    }
+
+    private long _writtenTicks;
+
+    /// <summary>
+    /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
+    /// (storage's clock): when that may be after the view's last check (within the overlap kept for clocks), the next
+    /// answer of this view is checked after now. Older reports cost nothing.
+    /// </summary>
+    public void NoteReported(SurveyDto survey, DateTimeOffset? surveyWritten)
+    {
+        if (survey.Status != "completed") return;
+        if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
+        NoteWritten(_time.GetUtcNow());
+    }
+
+    /// <summary>When the view was last checked against storage, or null before its first load.</summary>
+    public DateTimeOffset? CheckedAt => _refresh.CheckedAt;
 
     /// <summary>
     /// The view as it is, loading it first if it never was; no refresh. For the scorer, which decides from it and

@@ -10,7 +10,7 @@ namespace MineIngest.Pipeline;
 /// What a province key opens, and nothing more: an upload URL for a new file in the province's folder, and the report and
 /// rows to fix of the province's own surveys. The upload page needs only these, so a clerk never holds a function key.
 /// </summary>
-public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, ILogger<ProvinceApi> logger)
+public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, MineView view, ILogger<ProvinceApi> logger)
 {
     public const string ProvinceKeyHeader = "x-province-key";
 
@@ -45,7 +45,7 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
         {
             return MineApi.ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
         }
-        return await MineApi.ReportAsync(storage, survey, ct);
+        return await MineApi.ReportAsync(storage, view, survey, ct);
     });
 
     /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>

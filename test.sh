@@ -5,10 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 command -v npm >/dev/null || { echo "npm is needed to install Azurite (Node 20+)"; exit 2; }
 # Install Azurite once up front, so that parallel test fixtures do not race to install it.
-data=$(mktemp -d)
-pid=$(scripts/azurite.sh "$data" 29990)
-kill "$pid" 2>/dev/null || true
-rm -rf "$data"
+scripts/azurite.sh --install-only
 infra/validate.sh
 dotnet build MineIngest.sln -c Release --nologo -v quiet
 log=$(mktemp)

@@ -12,6 +12,47 @@ using MineIngest.Pipeline;
 
 namespace MineIngest.Pipeline.Tests;
 
+/// <summary>
+/// Ports for one test's processes, held for its life: blocks of four below the kernel's ephemeral range (so no outgoing
+/// connection and no port-0 listener takes one between the check and the bind), each block locked by a file that every
+/// test process on the machine respects (two suites at once never pick the same block).
+/// </summary>
+public sealed class PortBlock : IDisposable
+{
+    private const int First = 20_000, Blocks = 3_000, Size = 4;
+    private static readonly string LockFolder = Path.Combine(Path.GetTempPath(), "mineingest-test-ports");
+    private readonly FileStream _lock;
+
+    public int Port { get; }
+
+    private PortBlock(int port, FileStream held)
+    {
+        Port = port;
+        _lock = held;
+    }
+
+    public static PortBlock Reserve()
+    {
+        Directory.CreateDirectory(LockFolder);
+        for (var tries = 0; tries < 200; tries++)
+        {
+            var port = First + Random.Shared.Next(Blocks) * Size;
+            FileStream held;
+            try
+            {
+                // FileShare.None takes an exclusive lock on the file, released when this process ends however it ends.
+                held = new FileStream(Path.Combine(LockFolder, $"{port}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) { continue; }
+            if (Enumerable.Range(port, Size).All(Azurite.IsFree)) return new PortBlock(port, held);
+            held.Dispose();
+        }
+        throw new InvalidOperationException("No free block of test ports found.");
+    }
+
+    public void Dispose() => _lock.Dispose();
+}
+
 /// <summary>Starts a real Azurite (scripts/azurite.sh) on free ports with its data in a temporary folder.</summary>
 public sealed class Azurite : IDisposable
 {
@@ -22,14 +63,32 @@ public sealed class Azurite : IDisposable
     public string ConnectionString { get; }
     public string DataFolder => _data;
     private int _pid;
-    private readonly int _basePort;
+    private PortBlock _ports;
+    private int _basePort;
     private readonly string _data;
+    /// <summary>Ports reserved for hosts this test starts, released with this Azurite.</summary>
+    private readonly List<PortBlock> _hostPorts = [];
 
     public Azurite()
     {
-        _basePort = FreePortBlock();
         _data = Directory.CreateTempSubdirectory("mineingest-azurite-").FullName;
-        Start();
+        _ports = PortBlock.Reserve();
+        _basePort = _ports.Port;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Start();
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // A process outside the tests took a port of the block: another block.
+                _ports.Dispose();
+                _ports = PortBlock.Reserve();
+                _basePort = _ports.Port;
+            }
+        }
         ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             $"BlobEndpoint=http://127.0.0.1:{_basePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_basePort + 1}/devstoreaccount1;" +
@@ -92,14 +151,6 @@ public sealed class Azurite : IDisposable
         catch (IOException) { return false; }
     }
 
-    private static int FreePortBlock()
-    {
-        for (var port = 30000 + Random.Shared.Next(0, 3000) * 3; ; port += 3)
-        {
-            if (Enumerable.Range(port, 3).All(IsFree)) return port;
-        }
-    }
-
     internal static bool IsFree(int port)
     {
         try
@@ -112,13 +163,12 @@ public sealed class Azurite : IDisposable
         catch (System.Net.Sockets.SocketException) { return false; }
     }
 
-    internal static int FreePort()
+    /// <summary>A port for a host of this test, reserved like Azurite's until this Azurite is disposed.</summary>
+    public int HostPort()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var block = PortBlock.Reserve();
+        lock (_hostPorts) _hostPorts.Add(block);
+        return block.Port;
     }
 
     private static string FindRoot()
@@ -130,7 +180,19 @@ public sealed class Azurite : IDisposable
 
     public void Dispose()
     {
-        try { Process.GetProcessById(_pid).Kill(entireProcessTree: true); } catch (ArgumentException) { }
+        // By its process id, and waited for: an Azurite that lingers would hold the ports the next test reserves.
+        try
+        {
+            using var process = Process.GetProcessById(_pid);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (ArgumentException) { }
+        catch (InvalidOperationException) { }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (IsRunning(_pid) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        _ports.Dispose();
+        lock (_hostPorts) _hostPorts.ForEach(p => p.Dispose());
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
     }
 }
@@ -153,7 +215,7 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        var url = $"http://127.0.0.1:{Azurite.HostPort()}";
         _app = LocalHostApp.Build(
             [$"--AzureWebJobsStorage={Azurite.ConnectionString}", $"--urls={url}",
              "--extensions:queues:visibilityTimeout=00:00:00.500", "--extensions:queues:maxPollingInterval=00:00:00.500",

@@ -22,7 +22,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        Url = $"http://127.0.0.1:{_azurite.HostPort()}";
         _app = LocalHostApp.Build([$"--AzureWebJobsStorage={_azurite.ConnectionString}", $"--urls={Url}", "--Pipeline:MineViewRefreshSeconds=0",
             "--extensions:queues:maxPollingInterval=00:00:00.500", "--Logging:LogLevel:Default=Warning"]);
         await _app.StartAsync();

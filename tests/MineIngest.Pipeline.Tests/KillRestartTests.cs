@@ -22,7 +22,7 @@ public sealed class KillRestartTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Every_row_is_accounted_once_after_the_host_is_killed_mid_ingestion()
     {
-        var url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        var url = $"http://127.0.0.1:{_azurite.HostPort()}";
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         using var first = StartHost(url);
         var stopwatch = Stopwatch.StartNew();

@@ -26,7 +26,7 @@ public sealed class LocalHostProcess : IDisposable
     /// <param name="settings">Extra command-line settings, such as "--Pipeline:RowsPerChunk=500".</param>
     public static LocalHostProcess Start(Azurite azurite, string? url = null, params string[] settings)
     {
-        url ??= $"http://127.0.0.1:{Azurite.FreePort()}";
+        url ??= $"http://127.0.0.1:{azurite.HostPort()}";
         var dll = Path.Combine(Azurite.RepoRoot, "functions", "MineIngest.LocalHost", "bin", Azurite.BuildConfiguration, "net10.0", "MineIngest.LocalHost.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Pipeline:MineViewRefreshSeconds=0", "--Logging:LogLevel:Default=Warning", .. settings])
         {

@@ -52,7 +52,7 @@ public sealed class RescoreTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_changed_weight_rescores_every_mine_resumes_after_a_kill_and_loses_to_a_newer_survey()
     {
-        var url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        var url = $"http://127.0.0.1:{_azurite.HostPort()}";
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         var surveys = new BlobContainerClient(_azurite.ConnectionString, PipelineOptions.SurveysContainer);
         var random = new Random(14);

@@ -27,7 +27,7 @@ public sealed class UploadPageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Url = $"http://127.0.0.1:{Azurite.FreePort()}";
+        Url = $"http://127.0.0.1:{_azurite.HostPort()}";
         _app = LocalHostApp.Build([$"--AzureWebJobsStorage={_azurite.ConnectionString}", $"--urls={Url}", "--Pipeline:MineViewRefreshSeconds=0",
             "--extensions:queues:maxPollingInterval=00:00:00.500", "--LocalHost:SweepSeconds=0.5", "--Logging:LogLevel:Default=Warning"]);
         await _app.StartAsync();

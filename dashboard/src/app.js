@@ -24,6 +24,7 @@ const text = {
     resource: 'Resource', grade: 'Grade', access: 'Access', jobs: 'Jobs', cost: 'Cost', solvability: 'Solvability',
     errorsOf: (f) => `Row errors of ${f}`, row: 'Row', field: 'Field', problem: 'Problem', noErrors: 'No row errors.',
     asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.',
+    stale: (d, s) => `Storage is not answering: these figures are as last read, ${d} (${s} s ago).`,
   },
   fa: {
     title: 'برنامه احیای معادن کوچک', uploadLink: 'بارگذاری بررسی', language: 'زبان', mines: 'معادن', provinces: 'استان‌ها', tierA: 'رده الف', tierB: 'رده ب',
@@ -41,6 +42,7 @@ const text = {
     resource: 'ذخیره', grade: 'عیار', access: 'دسترسی', jobs: 'اشتغال', cost: 'هزینه', solvability: 'حل‌پذیری',
     errorsOf: (f) => `خطاهای ردیف‌های ${f}`, row: 'ردیف', field: 'ستون', problem: 'مشکل', noErrors: 'خطایی نیست.',
     asOf: (d) => `به‌روز تا ${d}`, unavailable: 'داده‌ها اکنون در دسترس نیستند.',
+    stale: (d, s) => `فضای ذخیره‌سازی پاسخ نمی‌دهد: این ارقام آخرین خوانده‌شده‌ها هستند، ${d} (${s} ثانیه پیش).`,
   },
 };
 let lang = localStorage.getItem('mineingest-lang') === 'fa' ? 'fa' : 'en';
@@ -71,7 +73,8 @@ async function api(path, params = {}) {
   const url = new URL(apiBase + path, location.origin);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
   if (functionKey) url.searchParams.set('code', functionKey);
-  const response = await fetch(url);
+  // A person opening the page asks once: the answer must hold every report already settled (read-your-writes).
+  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache' } });
   if (!response.ok) throw new Error(`${response.status} ${path}`);
   return response.json();
 }
@@ -87,7 +90,8 @@ function renderFigures() {
   ];
   $('#figures').replaceChildren(...cards.map(([key, value]) => el('div', { class: 'card' },
     el('div', { class: 'label' }, t(key)), el('div', { class: 'value', 'data-testid': `fig-${key}`, 'data-value': String(value) }, number(value)))));
-  $('#asof').textContent = s.asOf ? t('asOf', bothDates(s.asOf)) : '';
+  $('#asof').textContent = s.stale ? t('stale', bothDates(s.checkedAt), number(Math.round(s.ageSeconds)))
+    : s.asOf ? t('asOf', bothDates(s.asOf)) : '';
   renderBars('#bars-province', s.byProvince.map((g) => ({ label: named(PROVINCES, g.province), ...g })));
   renderBars('#bars-mineral', s.byMineral.map((g) => ({ label: named(MINERALS, g.mineral), ...g })));
   renderProblemBars(s.byProblem);

@@ -145,7 +145,7 @@
   async function poll(item, k) {
     for (;;) {
       try {
-        const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys?blob=${encodeURIComponent(item.blob)}`, { headers: { 'x-province-key': k } });
+        const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys?blob=${encodeURIComponent(item.blob)}`, { headers: { 'x-province-key': k, 'Cache-Control': 'no-cache' } });
         if (r.ok) {
           item.report = await r.json();
           render(item);

@@ -76,6 +76,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Pipeline__RowsPerChunk: string(rowsPerChunk)
       Pipeline__MaxDequeueCount: '5'
       Pipeline__MineViewRefreshSeconds: '1'
+      Pipeline__MineViewWaitSeconds: '3'
       Pipeline__RecoverAfterSeconds: '60'
       // The reconciliation sweep (timer function SweepSurveys): reads uploads whose BlobCreated event never came.
       SurveySweepSchedule: '0 */5 * * * *'

@@ -5,6 +5,9 @@ using MineIngest.Pipeline;
 
 namespace MineIngest.Cli;
 
+/// <summary>What an answer built from the API's view says of its freshness.</summary>
+public sealed record AnswerAge(DateTime? CheckedAt, bool Stale, double AgeSeconds);
+
 /// <summary>The MineIngest HTTP API as the CLI uses it; failures become <see cref="CliException"/>s in plain words.</summary>
 public sealed class ApiClient(HttpClient http, CliSettings settings)
 {
@@ -27,7 +30,12 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
 
     public Task<SurveyDto> GetSurveyAsync(string id, CancellationToken ct) => GetAsync<SurveyDto>($"surveys/{Uri.EscapeDataString(id)}", ct);
 
-    public Task<Summary> GetSummaryAsync(string query, CancellationToken ct) => GetAsync<Summary>("summary" + query, ct);
+    /// <summary>The summary, and how fresh the API says it is (stale when storage did not answer).</summary>
+    public async Task<(Summary Summary, AnswerAge Age)> GetSummaryAsync(string query, CancellationToken ct)
+    {
+        var body = await GetAsync<JsonElement>("summary" + query, ct);
+        return (body.Deserialize<Summary>(MineApi.Json)!, body.Deserialize<AnswerAge>(MineApi.Json)!);
+    }
 
     /// <summary>Waits until the survey of the blob has no pending rows, then returns it with its row errors.</summary>
     public async Task<SurveyDto> WaitForSurveyAsync(string blob, TimeSpan timeout, CancellationToken ct)
@@ -72,6 +80,9 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         using (request)
         {
             if (settings.FunctionKey is { } functionKey) request.Headers.Add("x-functions-key", functionKey);
+            // Every question the command asks is a person asking once, often right after an upload's report: it wants
+            // the figures as storage has them now (read-your-writes), not a view up to a second old.
+            if (request.Method == HttpMethod.Get) request.Headers.CacheControl = new System.Net.Http.Headers.CacheControlHeaderValue { NoCache = true };
             HttpResponseMessage response;
             try
             {

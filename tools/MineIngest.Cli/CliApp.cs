@@ -115,7 +115,8 @@ public static class CliApp
             var settings = Settings(r);
             var query = string.Join("&", new[] { ("province", settings.Province), ("mineral", r.GetValue(mineralOption)), ("from", r.GetValue(fromOption)), ("to", r.GetValue(toOption)) }
                 .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
-            Reports.ShowSummary(console, await new ApiClient(http, settings).GetSummaryAsync(query.Length == 0 ? "" : "?" + query, token));
+            var (figures, age) = await new ApiClient(http, settings).GetSummaryAsync(query.Length == 0 ? "" : "?" + query, token);
+            Reports.ShowSummary(console, figures, age);
             return ExitCodes.AllWentThrough;
         }));
 

@@ -29,8 +29,10 @@ public static class Reports
         return survey.Rejected > 0 || survey.Failed > 0 ? ExitCodes.RowsRejected : ExitCodes.AllWentThrough;
     }
 
-    public static void ShowSummary(IAnsiConsole console, Summary summary)
+    public static void ShowSummary(IAnsiConsole console, Summary summary, AnswerAge age)
     {
+        if (age.Stale)
+            console.MarkupLine("[yellow]" + Markup.Escape($"Storage did not answer: these figures are as of {age.CheckedAt:yyyy-MM-dd HH:mm:ss} UTC, {age.AgeSeconds:0} s ago.") + "[/]");
         var table = new Table().AddColumns("Figure", "Value");
         void Row(string name, object value) => table.AddRow(name, Markup.Escape(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
         Row("mines", summary.Mines);
@@ -40,6 +42,7 @@ public static class Reports
         Row("jobs potential", summary.JobsPotential);
         Row($"revived {summary.From ?? "(any date)"} to {summary.To ?? "(any date)"}", summary.Revived);
         Row("jobs created", summary.JobsCreated);
+        Row("as of", age.CheckedAt is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "");
         console.Write(table);
     }
 }

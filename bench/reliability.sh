@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11's rounds on ./run.sh as a new user runs it: a burst of 300 small surveys twice, then Azurite stopped for
+# The reliability rounds on ./run.sh as a new user runs it: a burst of 300 small surveys twice, then Azurite stopped for
 # 20 s in the middle of a 20,000-row survey and 20 small ones, and started again on the same data folder.
 # Starts ./run.sh itself (fresh .data/azurite), prints the figures, stops everything. Exit 0 when nothing was lost.
 # RELIABILITY_BURST_ROUNDS=0 skips the burst; RELIABILITY_LOG=FILE keeps the host log.

@@ -18,10 +18,10 @@ if [[ "${1:-}" == "--reading" ]]; then
   exec dotnet bench/MineIngest.Benchmarks/bin/Release/net10.0/MineIngest.Benchmarks.dll "$@"
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), .NET $(dotnet --version), Azurite 3.37.0"
-# Issue 12's cases: a national csv of 100,000 valid mines, then the same mines again (the next round) on each run;
+# A national csv of 100,000 valid mines, then the same mines again (the next round) on each run;
 # wrk against the API at 100,000 mines; the host's memory (also for a 50 MB csv).
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --csv --next-round
-# The xlsx case of issue 6 (100,000 rows, every twentieth rejected).
+# The xlsx case (100,000 rows, every twentieth rejected).
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --no-memory --no-wrk
 # The same rounds with the API watched (/api/summary asked every 0.5 s while a survey is processed): memory and speed.
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --csv --next-round --poll-view --no-wrk

@@ -5,7 +5,7 @@ using Azure.Storage.Blobs;
 using MineIngest.TestData;
 
 /// <summary>
-/// Issue 11's rounds against a running ./run.sh (bench/reliability.sh starts it): a burst of 300 small surveys twice,
+/// The reliability rounds against a running ./run.sh (bench/reliability.sh starts it): a burst of 300 small surveys twice,
 /// then a storage outage of 20 s in the middle of a 20,000-row survey and 20 small ones. Prints what settled when.
 /// </summary>
 static class Reliability

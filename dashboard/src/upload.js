@@ -1,4 +1,4 @@
-// The provincial clerks' upload page (issue 13): province key kept in this browser, files sent straight to Blob Storage
+// The provincial clerks' upload page: province key kept in this browser, files sent straight to Blob Storage
 // with the SAS the upload route hands out (in 4 MiB blocks above that size), then the report polled until it is final.
 // No libraries: the Blob REST calls used here are two (Put Blob, Put Block + Put Block List).
 (() => {

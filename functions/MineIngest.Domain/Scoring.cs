@@ -15,7 +15,7 @@ public sealed class ScoringOptions
     public double TierB { get; set; } = 45;
 
     /// <summary>Why this configuration cannot be used, or null when it can.</summary>
-    /// <summary>Names the settings a score was made with: mines scored with another fingerprint are scored again (issue 14).</summary>
+    /// <summary>Names the settings a score was made with: mines scored with another fingerprint are scored again.</summary>
     public string Fingerprint() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
         string.Join("|", new[] { Resource, Grade, Access, Jobs, Cost, Solvability, TierA, TierB }.Select(v => v.ToString("R", CultureInfo.InvariantCulture))))))[..16];
 

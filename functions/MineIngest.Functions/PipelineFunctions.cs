@@ -27,7 +27,7 @@ public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor pr
         [QueueTrigger(PipelineOptions.ChunkPoisonQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         processor.FailAsync(ChunkMessage.Parse(message), ct);
 
-    /// <summary>One page of a province's mines scored again with the current settings (issue 14).</summary>
+    /// <summary>One page of a province's mines scored again with the current settings.</summary>
     [Function(nameof(RescoreMines))]
     public Task RescoreMines(
         [QueueTrigger(PipelineOptions.RescoreQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>

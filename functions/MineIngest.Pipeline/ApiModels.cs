@@ -12,7 +12,7 @@ public sealed record ProvinceGroup(string Province, int Mines, int Revived, long
 
 public sealed record MineralGroup(string Mineral, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
 
-/// <summary>Mines by main problem (issue 14); mines whose survey gave none are under "unspecified".</summary>
+/// <summary>Mines by main problem; mines whose survey gave none are under "unspecified".</summary>
 public sealed record ProblemGroup(string Problem, int Mines, long JobsPotential, double InvestmentBnRial);
 
 public sealed record Summary(

@@ -194,7 +194,7 @@ public sealed class ChunkProcessor(
 
     /// <summary>
     /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, and keeps every row as a
-    /// version of its mine (issue 14, <see cref="MineHistory"/>): a replace is a merge of the new row's fields and the
+    /// version of its mine (<see cref="MineHistory"/>): a replace is a merge of the new row's fields and the
     /// replaced version's property; a row older than the one on record is merged in as a version property (on its ETag).
     /// Nothing of the stored history is needed, so the view that decides holds none. One transaction for all.
     /// </summary>

@@ -14,7 +14,7 @@ public static class DashboardFiles
 
     public static IResult Page() => Serve("index.html");
 
-    /// <summary>The clerks' upload page (issue 13); its script and style are assets beside the dashboard's.</summary>
+    /// <summary>The clerks' upload page; its script and style are assets beside the dashboard's.</summary>
     public static IResult UploadPage() => Serve("upload.html");
 
     public static IResult Asset(string file) =>

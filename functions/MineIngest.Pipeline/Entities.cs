@@ -67,7 +67,7 @@ public sealed class MineEntity : ITableEntity
     /// <summary>When the survey that wrote this was uploaded: breaks ties between surveys of the same date.</summary>
     [IgnoreDataMember] public DateTimeOffset SurveyReceivedAt { get; set; }
     /// <summary>
-    /// JSON list of the mine's other versions as mines written before session 6 stored them; newer versions are
+    /// JSON list of the mine's other versions as mines written before the one-property-per-version format stored them; newer versions are
     /// properties of their own (<see cref="MineHistory"/>), which this class does not map. Not in the API's view.
     /// </summary>
     public string? Earlier { get; set; }

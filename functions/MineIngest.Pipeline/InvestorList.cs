@@ -8,7 +8,7 @@ using SpreadCheetah.Worksheets;
 namespace MineIngest.Pipeline;
 
 /// <summary>
-/// The investor list for the committee's papers (issue 14): tier A and B mines whose main problem is one capital can
+/// The investor list for the committee's papers: tier A and B mines whose main problem is one capital can
 /// solve (financial, equipment, market), in ranking order, with the investment needed, potential jobs and the last
 /// committee outcome. Headers in Persian and English.
 /// </summary>

@@ -33,12 +33,12 @@ public sealed record StatusChangeDto(string From, string To, string On, string O
 public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyList<MineVersionDto> Versions, IReadOnlyList<StatusChangeDto> StatusChanges);
 
 /// <summary>
-/// A mine's history (issue 14): every accepted row is a version. The mine entity is the newest one and carries each
+/// A mine's history: every accepted row is a version. The mine entity is the newest one and carries each
 /// other one in a property of its own, named by the version (<see cref="PropertyOf"/>), written in the same merge that
 /// changes the mine: keeping every version costs no extra entity and no extra request, is as atomic as the mine
 /// itself, and needs nothing of the history already stored, so the scorer decides and writes from the API's view,
-/// which leaves the history out (issue 12's memory). An entity holds at most 252 properties: a mine keeps up to 246
-/// earlier versions. Mines written before session 6 keep theirs as one list in <see cref="MineEntity.Earlier"/>;
+/// which leaves the history out (a view that held every version went past 500 MB in a polled next round of 100,000 mines). An entity holds at most 252 properties: a mine keeps up to 246
+/// earlier versions. Mines written before this format keep theirs as one list in <see cref="MineEntity.Earlier"/>;
 /// both are read.
 /// </summary>
 public static class MineHistory

@@ -25,7 +25,7 @@ public sealed record RescoreMessage(string Run, string Province, string After)
 public sealed record RescoreDto(string Run, string Fingerprint, DateTimeOffset StartedAt, int Mines, int Done, int Pending, int Rescored, string Status);
 
 /// <summary>
-/// Re-scoring every mine when the scoring settings change (issue 14): a run is one message per province, each handling a
+/// Re-scoring every mine when the scoring settings change: a run is one message per province, each handling a
 /// page of mines and queueing the next, so it resumes after a host dies (the message comes back) and counts each page
 /// once (a page result, like a chunk result). A mine is written only if it was scored with other settings, and only on
 /// the ETag it was read with: a survey that wrote the mine meanwhile (scored with the current settings) wins.

@@ -4,7 +4,7 @@ using MineIngest.TestData;
 
 namespace MineIngest.Domain.Tests;
 
-/// <summary>Every message a clerk can see exists in Persian too (issue 13).</summary>
+/// <summary>Every message a clerk can see exists in Persian too.</summary>
 public class ClerkMessageTests
 {
     private static readonly ReferenceData Reference = ReferenceData.Default;

@@ -6,7 +6,7 @@ using MineIngest.TestData;
 
 namespace MineIngest.Domain.Tests;
 
-/// <summary>The survey template (issue 13): it reads back as a header without rows, and filled in, as the mines written.</summary>
+/// <summary>The survey template: it reads back as a header without rows, and filled in, as the mines written.</summary>
 public class TemplateTests
 {
     private static async Task<byte[]> TemplateAsync()

@@ -197,7 +197,7 @@ public sealed class Azurite : IDisposable
     }
 }
 
-/// <summary>Scoring that always throws for mines whose id starts with FAULT-: the injected fault of issue 3.</summary>
+/// <summary>Scoring that always throws for mines whose id starts with FAULT-: a mine whose scoring keeps failing, which must end failed and visible.</summary>
 public sealed class FaultInjectingScoring(RevivalScorer scorer) : IMineScoring
 {
     public Score Score(Mine mine) => mine.MineId.StartsWith("FAULT-", StringComparison.OrdinalIgnoreCase)

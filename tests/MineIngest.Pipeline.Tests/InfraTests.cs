@@ -8,7 +8,7 @@ namespace MineIngest.Pipeline.Tests;
 
 /// <summary>
 /// The compiled Bicep template (infra/validate.sh writes it) against what the code expects:
-/// the resources issue 5 asks for, and the same settings and storage names as the app and local.settings.sample.json.
+/// the resources the deployment needs, and the same settings and storage names as the app and local.settings.sample.json.
 /// </summary>
 public sealed class InfraTests
 {

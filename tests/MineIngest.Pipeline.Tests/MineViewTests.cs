@@ -184,7 +184,7 @@ public sealed class MineViewTests : IDisposable
         }
 
         await ScoreAsync("yazd/h-2021.csv", "2021-03-01", "idle");
-        // One of the three stored the way mines were before session 6: its history a list in Earlier.
+        // One of the three stored the way older versions stored mines: its history a list in Earlier.
         var legacy = (await table.GetEntityAsync<MineEntity>("yazd", MineEntity.KeyFor("H-0"))).Value;
         legacy.Earlier = LegacyEarlier(MineVersion.Of(legacy) with { SurveyId = "older", SurveyDate = "2019-05-05", Status = "active" });
         await table.UpdateEntityAsync(legacy, legacy.ETag, TableUpdateMode.Replace);
@@ -207,7 +207,7 @@ public sealed class MineViewTests : IDisposable
         Assert.All(await table.QueryAsync<MineEntity>().ToListAsync(), m => Assert.True(m.Score > 0));
     }
 
-    /// <summary>A mine's history as mines written before session 6 stored it: one JSON list in Earlier.</summary>
+    /// <summary>A mine's history as older versions stored it: one JSON list in Earlier.</summary>
     private static string LegacyEarlier(MineVersion version) => System.Text.Json.JsonSerializer.Serialize(new[] { version }, PipelineJson.Options);
 
     private static long Total(StorageRequestCounter counter) => counter.Snapshot().Values.Sum();

@@ -8,7 +8,7 @@ using MineIngest.TestData;
 
 namespace MineIngest.Pipeline.Tests;
 
-/// <summary>Issue 14 on Azurite: a mine's history, solutions, committee meetings, the investor list, and who may write.</summary>
+/// <summary>The programme office's records on Azurite: a mine's history, solutions, committee meetings, the investor list, and who may write.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class OfficeTests(PipelineFixture fixture)
 {

@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>
-/// Issue 11: every file put under surveys/ ends in a report, through bursts, storage outages, a host that was down,
+/// Every file put under surveys/ ends in a report, through bursts, storage outages, a host that was down,
 /// and without any BlobCreated event. The host runs as its own process, as ./run.sh runs it.
 /// </summary>
 public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable

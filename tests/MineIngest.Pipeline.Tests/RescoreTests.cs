@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>
-/// Re-scoring when the criteria change (issue 14), with the local host as its own process: a weight changed, every mine
+/// Re-scoring when the criteria change, with the local host as its own process: a weight changed, every mine
 /// scored again with it, the run survives a host kill, and a newer survey arriving meanwhile keeps its own row.
 /// </summary>
 public sealed class RescoreTests(ITestOutputHelper output) : IDisposable

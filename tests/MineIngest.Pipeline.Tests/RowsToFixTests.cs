@@ -14,7 +14,7 @@ using OpenXmlRow = DocumentFormat.OpenXml.Spreadsheet.Row;
 
 namespace MineIngest.Pipeline.Tests;
 
-/// <summary>The rows-to-fix workbook (issue 13): only the rejected rows, as written, under the file's own header, with reasons.</summary>
+/// <summary>The rows-to-fix workbook: only the rejected rows, as written, under the file's own header, with reasons.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class RowsToFixTests(PipelineFixture fixture)
 {

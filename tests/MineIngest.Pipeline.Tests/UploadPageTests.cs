@@ -58,7 +58,7 @@ public sealed class UploadPageFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Issue 13's browser tests: a clerk with a province key and a browser, nothing else.</summary>
+/// <summary>The upload page's browser tests: a clerk with a province key and a browser, nothing else.</summary>
 public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<UploadPageFixture>
 {
     private async Task<IPage> OpenAsync(IBrowserContext context, string? key)

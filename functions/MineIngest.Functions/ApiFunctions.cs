@@ -2,51 +2,57 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Health;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Functions;
 
 /// <summary>The HTTP API of http-api.md. Every route but health needs a function key in Azure.</summary>
-public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi office)
+public sealed class ApiFunctions(
+    SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    ProvinceApi provinces, OfficeApi office)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.SummaryAsync(req, ct));
+        new ResultAction(await summary.SummaryAsync(req, ct));
 
     [Function("Mines")]
     public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.MinesAsync(req, ct));
+        new ResultAction(await mines.MinesAsync(req, ct));
 
     [Function("Mine")]
     public async Task<IActionResult> Mine(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await api.MineAsync(province, mineId, ct));
+        new ResultAction(await mines.MineAsync(province, mineId, ct));
 
     [Function("MineHistory")]
     public async Task<IActionResult> MineHistory(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}/history")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await api.MineHistoryAsync(province, mineId, ct));
+        new ResultAction(await mines.MineHistoryAsync(province, mineId, ct));
 
     [Function("Surveys")]
     public async Task<IActionResult> Surveys([HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.SurveysAsync(req.Query, ct));
+        new ResultAction(await surveys.SurveysAsync(req.Query, ct));
 
     [Function("Survey")]
     public async Task<IActionResult> Survey(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
-        new ResultAction(await api.SurveyAsync(id, ct));
+        new ResultAction(await surveys.SurveyAsync(id, ct));
 
     [Function("RowsToFix")]
     public async Task<IActionResult> RowsToFix(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}/errors.{format}")] HttpRequest req, string id, string format,
         CancellationToken ct) =>
-        new ResultAction(await api.RowsToFixAsync(id, format, ct));
+        new ResultAction(await surveys.RowsToFixAsync(id, format, ct));
 
     /// <summary>The survey template: no data, so no key (the upload page links to it).</summary>
     [Function("Template")]
     public async Task<IActionResult> Template([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "template.xlsx")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.TemplateAsync(ct));
+        new ResultAction(await files.TemplateAsync(ct));
 
     // The province routes are anonymous to the Functions runtime: the province key is their credential (provinces get no function key),
     // and it opens only the province's own uploads and their reports.
@@ -82,7 +88,7 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi o
     [Function("InvestorList")]
     public async Task<IActionResult> InvestorList(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "investor-list.{format}")] HttpRequest req, string format, CancellationToken ct) =>
-        new ResultAction(await api.InvestorListAsync(format, req, ct));
+        new ResultAction(await investorList.InvestorListAsync(format, req, ct));
 
     // The writing routes are anonymous to the Functions runtime: the programme office's writer key (x-writer-key) is their
     // credential, because function and host keys are what the dashboard's readers hold (docs/DESIGN.md, "Who may write").
@@ -119,7 +125,7 @@ public sealed class ApiFunctions(MineApi api, ProvinceApi provinces, OfficeApi o
 
     [Function("Health")]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await api.HealthAsync(ct));
+        new ResultAction(await health.CheckAsync(ct));
 
     /// <summary>Runs a minimal-API result inside the Functions ASP.NET Core integration.</summary>
     private sealed class ResultAction(IResult result) : IActionResult

@@ -1,6 +1,8 @@
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
 
 namespace MineIngest.Functions;
 

@@ -1,4 +1,8 @@
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Health;
+using MineIngest.Pipeline.Records;
 
 namespace MineIngest.LocalHost;
 
@@ -38,14 +42,14 @@ public static class LocalHostApp
 
         var app = builder.Build();
         var api = app.MapGroup("/api");
-        api.MapGet("/summary", (HttpRequest r, MineApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
-        api.MapGet("/mines", (HttpRequest r, MineApi a, CancellationToken ct) => a.MinesAsync(r, ct));
-        api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
-        api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MineApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
-        api.MapGet("/surveys", (HttpRequest r, MineApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
-        api.MapGet("/surveys/{id}", (string id, MineApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
-        api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, MineApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));
-        api.MapGet("/template.xlsx", (MineApi a, CancellationToken ct) => a.TemplateAsync(ct));
+        api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
+        api.MapGet("/mines", (HttpRequest r, MinesApi a, CancellationToken ct) => a.MinesAsync(r, ct));
+        api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
+        api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
+        api.MapGet("/surveys", (HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
+        api.MapGet("/surveys/{id}", (string id, SurveysApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
+        api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, SurveysApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));
+        api.MapGet("/template.xlsx", (FilesApi a, CancellationToken ct) => a.TemplateAsync(ct));
         api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
             p.CreateUploadAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], r.Body, ct));
         api.MapGet("/provinces/{province}/surveys", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
@@ -59,11 +63,11 @@ public static class LocalHostApp
         api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r, ct));
         api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
         api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r.Headers[OfficeApi.WriterKeyHeader], ct));
-        api.MapGet("/investor-list.{format}", (string format, HttpRequest r, MineApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
+        api.MapGet("/investor-list.{format}", (string format, HttpRequest r, InvestorListApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
         app.MapGet("/", () => Results.Redirect("/api/dashboard"));
-        api.MapGet("/health", (MineApi a, CancellationToken ct) => a.HealthAsync(ct));
+        api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)
         {
             app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());

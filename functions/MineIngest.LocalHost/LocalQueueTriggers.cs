@@ -1,6 +1,9 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
 
 namespace MineIngest.LocalHost;
 

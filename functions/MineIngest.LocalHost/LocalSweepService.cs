@@ -1,4 +1,5 @@
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Ingestion;
 
 namespace MineIngest.LocalHost;
 

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using MineIngest.LocalHost;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Records;
 
 // "upload FILE FOLDER": a convenience for the local stack, putting a file where a province's upload lands.
 if (args is ["upload", var file, var folder, ..])

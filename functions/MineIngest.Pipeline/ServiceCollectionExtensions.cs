@@ -6,6 +6,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Health;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.View;
 
 namespace MineIngest.Pipeline;
 
@@ -43,7 +50,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<MineView>();
         services.AddSingleton<ProvinceKeyStore>();
         services.AddSingleton<UploadSasIssuer>();
-        services.AddSingleton<MineApi>();
+        services.AddSingleton<ViewReader>();
+        services.AddSingleton<SummaryApi>();
+        services.AddSingleton<MinesApi>();
+        services.AddSingleton<SurveysApi>();
+        services.AddSingleton<InvestorListApi>();
+        services.AddSingleton<FilesApi>();
         services.AddSingleton<ProvinceApi>();
         services.AddSingleton<RowsToFixSource>();
         services.AddSingleton<SurveySweep>();

@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using MineIngest.Domain;
 using MineIngest.LocalHost;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Tests;
 

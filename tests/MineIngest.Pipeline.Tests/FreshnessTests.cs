@@ -10,6 +10,10 @@ using MineIngest.Domain;
 using MineIngest.TestData;
 using Xunit.Abstractions;
 
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Records;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>
@@ -75,7 +79,8 @@ public sealed class FreshnessTests(ITestOutputHelper output) : IDisposable
     {
         using var host = StartHost();
         await using var other = _azurite.PipelineServices([("Pipeline:MineViewRefreshSeconds", "1")]);
-        var api = other.GetRequiredService<MineApi>();
+        var summaryApi = other.GetRequiredService<SummaryApi>();
+        var minesApi = other.GetRequiredService<MinesApi>();
         await UploadAndWaitForReportAsync(host, "fars/base.csv", "BASE", "fars", 2);
         using var stop = new CancellationTokenSource();
         var polls = 0;
@@ -83,7 +88,7 @@ public sealed class FreshnessTests(ITestOutputHelper output) : IDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                Assert.Equal(200, (await AskAsync(other, api.SummaryAsync, "")).Status);
+                Assert.Equal(200, (await AskAsync(other, summaryApi.SummaryAsync, "")).Status);
                 polls++;
                 await Task.Delay(200);
             }
@@ -92,9 +97,9 @@ public sealed class FreshnessTests(ITestOutputHelper output) : IDisposable
         for (var round = 1; round <= 3; round++)
         {
             await UploadAndWaitForReportAsync(host, $"tehran/round-{round}.csv", $"R{round}", "tehran", 5);
-            var summary = (await AskAsync(other, api.SummaryAsync, "", noCache: true)).Body;
+            var summary = (await AskAsync(other, summaryApi.SummaryAsync, "", noCache: true)).Body;
             Assert.Equal(2 + 5 * round, summary.GetProperty("mines").GetInt32());
-            var page = (await AskAsync(other, api.MinesAsync, "?province=tehran&top=100", noCache: true)).Body;
+            var page = (await AskAsync(other, minesApi.MinesAsync, "?province=tehran&top=100", noCache: true)).Body;
             Assert.Equal(5 * round, page.GetProperty("items").GetArrayLength());
         }
         await stop.CancelAsync();

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Tests;
 

@@ -3,6 +3,11 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using MineIngest.TestData;
 
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.View;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>The API's view of the mines costs what changed: one keyed query of the change log when nothing did.</summary>

@@ -6,6 +6,11 @@ using Microsoft.Extensions.Configuration;
 using MineIngest.Domain;
 using MineIngest.TestData;
 
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>The programme office's records on Azurite: a mine's history, solutions, committee meetings, the investor list, and who may write.</summary>

@@ -9,6 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using MineIngest.TestData;
 using Xunit.Abstractions;
 
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>

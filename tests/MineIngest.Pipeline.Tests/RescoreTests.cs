@@ -8,6 +8,9 @@ using MineIngest.Domain;
 using MineIngest.TestData;
 using Xunit.Abstractions;
 
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>

@@ -12,6 +12,10 @@ using MineIngest.TestData;
 using OpenXmlCell = DocumentFormat.OpenXml.Spreadsheet.Cell;
 using OpenXmlRow = DocumentFormat.OpenXml.Spreadsheet.Row;
 
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Records;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>The rows-to-fix workbook: only the rejected rows, as written, under the file's own header, with reasons.</summary>

@@ -9,6 +9,9 @@ using MineIngest.Domain;
 using MineIngest.LocalHost;
 using MineIngest.TestData;
 
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+
 namespace MineIngest.Pipeline.Tests;
 
 /// <summary>The local stack, a Kerman and a national upload key, and Debian's Chromium driven by Playwright.</summary>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Storage.Blobs;
@@ -10,6 +9,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using MineIngest.Cli;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Records;
 using MineIngest.TestData;
 using Spectre.Console;
 
@@ -66,7 +68,7 @@ public sealed partial class UploadTests(PipelineFixture fixture)
 
         using var ok = await RequestUploadAsync("semnan", key, "Semnan survey 1403.xlsx");
         Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
-        var ticket = (await ok.Content.ReadFromJsonAsync<UploadTicket>(MineApi.Json))!;
+        var ticket = (await ok.Content.ReadFromJsonAsync<UploadTicket>(ApiResults.Json))!;
         Assert.Matches(@"^semnan/\d{8}-\d{6}-[0-9a-f]{6}-Semnan-survey-1403\.xlsx$", ticket.Blob);
         Assert.InRange(ticket.ExpiresOn - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
 
@@ -99,7 +101,7 @@ public sealed partial class UploadTests(PipelineFixture fixture)
     {
         var key = await CreateKeyAsync("qom");
         using var response = await RequestUploadAsync("qom", key, "qom.csv");
-        var ticket = (await response.Content.ReadFromJsonAsync<UploadTicket>(MineApi.Json))!;
+        var ticket = (await response.Content.ReadFromJsonAsync<UploadTicket>(ApiResults.Json))!;
         var content = BinaryData.FromBytes(new SurveyBuilder().Add(RowBuilder.WorkedExample("Q-1", "qom")).ToCsv());
 
         // Another blob's name with the same signature: refused.

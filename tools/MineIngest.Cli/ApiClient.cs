@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Office;
 
 namespace MineIngest.Cli;
 
@@ -15,7 +18,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/uploads")
         {
-            Content = JsonContent.Create(new UploadRequest(fileName), options: MineApi.Json),
+            Content = JsonContent.Create(new UploadRequest(fileName), options: ApiResults.Json),
         };
         request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
         return await SendAsync<UploadTicket>(request, ct);
@@ -34,7 +37,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
     public async Task<(Summary Summary, AnswerAge Age)> GetSummaryAsync(string query, CancellationToken ct)
     {
         var body = await GetAsync<JsonElement>("summary" + query, ct);
-        return (body.Deserialize<Summary>(MineApi.Json)!, body.Deserialize<AnswerAge>(MineApi.Json)!);
+        return (body.Deserialize<Summary>(ApiResults.Json)!, body.Deserialize<AnswerAge>(ApiResults.Json)!);
     }
 
     /// <summary>Waits until the survey of the blob has no pending rows, then returns it with its row errors.</summary>
@@ -72,7 +75,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
     private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/{path}"), ct);
 
     private Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct) =>
-        SendAsync(request, async (content, token) => await content.ReadFromJsonAsync<T>(MineApi.Json, token)
+        SendAsync(request, async (content, token) => await content.ReadFromJsonAsync<T>(ApiResults.Json, token)
                                                      ?? throw new CliException($"MineIngest at {settings.Api} sent an empty answer.", CliFailure.Transient), ct);
 
     private async Task<T> SendAsync<T>(HttpRequestMessage request, Func<HttpContent, CancellationToken, Task<T>> read, CancellationToken ct)
@@ -121,7 +124,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
             using var problem = JsonDocument.Parse(text);
             // The clerk reads both languages: detail, then detailFa where the API gives one.
             if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } d)
-                return problem.RootElement.TryGetProperty(MineApi.DetailFa, out var fa) && fa.GetString() is { Length: > 0 } persian ? $"{d}\n{persian}" : d;
+                return problem.RootElement.TryGetProperty(ApiResults.DetailFa, out var fa) && fa.GetString() is { Length: > 0 } persian ? $"{d}\n{persian}" : d;
             if (problem.RootElement.TryGetProperty("title", out var title) && title.GetString() is { Length: > 0 } t) return t;
         }
         catch (JsonException) { }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using MineIngest.Domain;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Records;
 using Spectre.Console;
 
 namespace MineIngest.Cli;

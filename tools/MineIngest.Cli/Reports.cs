@@ -1,4 +1,5 @@
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Api;
 using Spectre.Console;
 
 namespace MineIngest.Cli;

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MineIngest.Pipeline.Records;
+
+namespace MineIngest.Pipeline.Api;
+
+public sealed record TierCounts(
+    [property: JsonPropertyName("A")] int A, [property: JsonPropertyName("B")] int B, [property: JsonPropertyName("C")] int C);
+
+public sealed record StatusCounts(int Idle, int Reviving, int Revived, int Active);
+
+public sealed record ProvinceGroup(string Province, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
+
+public sealed record MineralGroup(string Mineral, int Mines, int Revived, long JobsCreated, TierCounts ByTier);
+
+/// <summary>Mines by main problem; mines whose survey gave none are under "unspecified".</summary>
+public sealed record ProblemGroup(string Problem, int Mines, long JobsPotential, double InvestmentBnRial);
+
+public sealed record Summary(
+    string? Province, string? Mineral, string? From, string? To, int Mines, int Provinces, TierCounts ByTier, StatusCounts ByStatus,
+    long JobsPotential, int Revived, long JobsCreated, IReadOnlyList<ProvinceGroup> ByProvince, IReadOnlyList<MineralGroup> ByMineral, DateTime? AsOf,
+    IReadOnlyList<ProblemGroup> ByProblem, double InvestmentNeededBnRial, int? CommitteeMeetings = null, int? MinesWithAgreement = null);
+
+public sealed record Components(double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability)
+{
+    /// <summary>The components as the API shows them, to four decimals.</summary>
+    public static Components Rounded(double resource, double grade, double access, double jobs, double cost, double solvability) =>
+        new(R(resource), R(grade), R(access), R(jobs), R(cost), R(solvability));
+
+    private static double R(double component) => Math.Round(component, 4, MidpointRounding.AwayFromZero);
+}
+
+public sealed record MineDto(
+    string Province, string MineId, string Name, string? County, string Mineral, string Status, double Latitude, double Longitude,
+    double ReserveTonnes, double? GradePct, double? RoadKm, double? PowerKm, int JobsPotential, int? JobsCreated,
+    double? InvestmentBnRial, int? IdleSince, string? Problem, string SurveyDate, string? RevivedOn, double Score, string Tier,
+    Components Components, IReadOnlyList<string> Warnings, string SurveyId, int Row)
+{
+    public static MineDto From(MineEntity m) => new(
+        m.PartitionKey, m.MineId, m.Name, m.County, m.Mineral, m.Status, m.Latitude, m.Longitude, m.ReserveTonnes, m.GradePct,
+        m.RoadKm, m.PowerKm, m.JobsPotential, m.JobsCreated, m.InvestmentBnRial, m.IdleSince, m.Problem, m.SurveyDate, m.RevivedOn,
+        m.Score, m.Tier,
+        Components.Rounded(m.Resource, m.Grade, m.Access, m.Jobs, m.Cost, m.Solvability),
+        JsonSerializer.Deserialize<string[]>(m.Warnings) ?? [], m.SurveyId, m.Row);
+}
+
+/// <param name="AsOf">When the newest mine in the view was written (the summary's asOf).</param>
+public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation, DateTime? AsOf);
+
+public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message, string MessageFa);
+
+public sealed record SurveyDto(
+    string Id, string Blob, string Province, DateTime ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
+    int Failed, int Pending, string? Error, string? ErrorFa, IReadOnlyList<SurveyErrorDto>? Errors)
+{
+    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
+    {
+        var pending = s.RowsPending();
+        var status = s.Stage switch
+        {
+            SurveyStage.Rejected => "rejected",
+            SurveyStage.Reading => "processing",
+            _ => pending > 0 ? "processing" : "completed",
+        };
+        return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt.UtcDateTime, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
+            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors);
+    }
+}
+
+public sealed record SurveyList(IReadOnlyList<SurveyDto> Items);

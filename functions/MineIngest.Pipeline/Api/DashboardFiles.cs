@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Microsoft.AspNetCore.Http;
+
+namespace MineIngest.Pipeline.Api;
+
+/// <summary>
+/// The dashboard (dashboard/dist, bundled from npm packages at build time), embedded in this assembly so that
+/// both hosts serve it with nothing fetched from elsewhere: the page at /api/dashboard, its files beneath it.
+/// </summary>
+public static class DashboardFiles
+{
+    private static readonly FrozenDictionary<string, (byte[] Content, string ContentType)> Files = Load();
+
+    public static IResult Page() => Serve("index.html");
+
+    /// <summary>The clerks' upload page; its script and style are assets beside the dashboard's.</summary>
+    public static IResult UploadPage() => Serve("upload.html");
+
+    public static IResult Asset(string file) =>
+        file is not ("index.html" or "upload.html") && Files.ContainsKey(file) ? Serve(file)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"The dashboard has no file \"{file}\".");
+
+    private static IResult Serve(string file)
+    {
+        var (content, type) = Files[file];
+        return Results.Bytes(content, type);
+    }
+
+    private static FrozenDictionary<string, (byte[], string)> Load()
+    {
+        var assembly = typeof(DashboardFiles).Assembly;
+        const string prefix = "dashboard/";
+        return assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToFrozenDictionary(
+            n => n[prefix.Length..],
+            n => (Read(assembly, n), Path.GetExtension(n) switch
+            {
+                ".html" => "text/html; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".css" => "text/css; charset=utf-8",
+                _ => "application/octet-stream",
+            }),
+            StringComparer.Ordinal);
+    }
+
+    private static byte[] Read(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

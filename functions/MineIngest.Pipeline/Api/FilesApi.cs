@@ -1,0 +1,27 @@
+using MineIngest.Domain;
+using MineIngest.Domain.Writing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MineIngest.Pipeline.Api;
+
+/// <summary>The files the API hands out that hold no data: the survey template (the dashboard and upload page are <see cref="DashboardFiles"/>).</summary>
+public sealed class FilesApi(ReferenceData reference)
+{
+    /// <summary>GET /api/template.xlsx: the survey template; the same for everyone, so made once.</summary>
+    public async Task<IResult> TemplateAsync(CancellationToken ct)
+    {
+        var bytes = _template ??= await MakeTemplateAsync(reference, ct);
+        return Results.File(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", SurveyTemplate.FileName);
+    }
+
+    private byte[]? _template;
+
+    private static async Task<byte[]> MakeTemplateAsync(ReferenceData reference, CancellationToken ct)
+    {
+        using var output = new MemoryStream();
+        await SurveyTemplate.WriteAsync(output, reference, ct);
+        return output.ToArray();
+    }
+}

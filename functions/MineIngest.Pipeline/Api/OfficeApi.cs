@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure.Data.Tables;
+using MineIngest.Domain;
+using MineIngest.Domain.Writing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.View;
+
+namespace MineIngest.Pipeline.Api;
+
+/// <summary>
+/// The programme office's writing routes: a mine's solution, committee meetings, re-scoring. Each needs a writer key
+/// (<c>x-writer-key</c>, a key of scope "office"): a reader's function key or a province key is not enough (401 without a
+/// writer key, 403 with another scope's key). Anonymous to the Functions runtime, like the province routes, because
+/// function and host keys are what the dashboard's readers hold.
+/// </summary>
+public sealed class OfficeApi(
+    StorageClients storage, ReferenceData reference, ProvinceKeyStore keys, CommitteeStore committees, Rescoring rescoring, TimeProvider time,
+    ViewReader views, ILogger<OfficeApi> logger)
+{
+    public const string WriterKeyHeader = "x-writer-key";
+    public static readonly IReadOnlyList<string> SolutionStates = ["proposed", "agreed", "in-progress", "done"];
+
+    /// <summary>PUT /api/mines/{province}/{mineId}/solution.</summary>
+    public Task<IResult> PutSolutionAsync(string province, string mineId, string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (writer, refused) = await CheckWriterAsync(writerKey, ct);
+        if (refused is not null) return refused;
+        var slug = reference.FindProvince(province)?.Slug;
+        var mineKey = MineEntity.KeyFor(mineId);
+        if (slug is null || !(await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, mineKey, ["RowKey"], ct)).HasValue)
+            return ApiResults.NotFound($"There is no mine \"{mineId}\" in {province}.");
+
+        var request = await ApiResults.ReadJsonAsync<SolutionRequest>(body, ct);
+        var errors = new Dictionary<string, string[]>();
+        if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"text\", \"responsibleBody\", \"targetDate\", \"state\"}."] });
+        if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > 4000) errors["text"] = ["text is needed, at most 4,000 characters."];
+        var state = request.State?.Trim().ToLowerInvariant().Replace(' ', '-');
+        if (state is null || !SolutionStates.Contains(state)) errors["state"] = [$"state must be one of {string.Join(", ", SolutionStates)}."];
+        var target = ApiResults.DateField("targetDate", request.TargetDate, errors);
+        if (errors.Count > 0) return BadBody(errors);
+
+        var now = time.GetUtcNow();
+        var current = new SolutionEntity
+        {
+            PartitionKey = slug, RowKey = mineKey, MineId = mineId.Trim(), Text = request.Text!.Trim(), ResponsibleBody = request.ResponsibleBody?.Trim(),
+            TargetDate = target, State = state!, ChangedAt = now, ChangedBy = writer!,
+        };
+        // The change goes into the history first, then becomes the current state: a crash between leaves history complete.
+        var history = new SolutionEntity
+        {
+            PartitionKey = slug, RowKey = SolutionEntity.HistoryKey(mineKey, now), MineId = current.MineId, Text = current.Text,
+            ResponsibleBody = current.ResponsibleBody, TargetDate = target, State = current.State, ChangedAt = now, ChangedBy = writer!,
+        };
+        await storage.Solutions.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, history), new(TableTransactionActionType.UpsertReplace, current)], ct);
+        logger.LogInformation("Solution of {Province}/{MineId} set to {State} by writer key {KeyId}", slug, mineId, state, writer);
+        return Results.Json(await SolutionOfAsync(slug, mineKey, current.MineId, ct), ApiResults.Json);
+    });
+
+    /// <summary>GET /api/mines/{province}/{mineId}/solution: the current solution and every change, oldest first.</summary>
+    public Task<IResult> GetSolutionAsync(string province, string mineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var slug = reference.FindProvince(province)?.Slug;
+        if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
+        return Results.Json(await SolutionOfAsync(slug, MineEntity.KeyFor(mineId), mineId.Trim(), ct), ApiResults.Json);
+    });
+
+    private async Task<MineSolutionDto> SolutionOfAsync(string province, string mineKey, string mineId, CancellationToken ct)
+    {
+        SolutionEntity? current = null;
+        var history = new List<SolutionDto>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {mineKey} and RowKey lt {mineKey + "}"}");
+        await foreach (var e in storage.Solutions.QueryAsync<SolutionEntity>(filter, cancellationToken: ct))
+        {
+            if (e.RowKey == mineKey) current = e;
+            else if (e.RowKey.StartsWith(mineKey + "|", StringComparison.Ordinal)) history.Add(SolutionDto.From(e));
+        }
+        return new MineSolutionDto(province, current?.MineId ?? mineId, current is null ? null : SolutionDto.From(current), history);
+    }
+
+    /// <summary>POST /api/committees: records a meeting.</summary>
+    public Task<IResult> PostCommitteeAsync(string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (writer, refused) = await CheckWriterAsync(writerKey, ct);
+        if (refused is not null) return refused;
+        var request = await ApiResults.ReadJsonAsync<CommitteeRequest>(body, ct);
+        if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"date\", \"province\", \"investors\", \"mines\": [{\"province\", \"mineId\", \"outcome\"}]}."] });
+        var errors = new Dictionary<string, string[]>();
+        var date = ApiResults.DateField("date", request.Date, errors, required: true);
+        var province = request.Province?.Trim().ToLowerInvariant() == SurveyIngestor.NationalFolder ? SurveyIngestor.NationalFolder : reference.FindProvince(request.Province)?.Slug;
+        if (province is null) errors["province"] = [$"\"{request.Province}\" is not a province of Iran, nor national."];
+        var investors = (request.Investors ?? []).Select(i => i?.Trim()).Where(i => !string.IsNullOrEmpty(i)).Select(i => i!).ToList();
+        if (investors.Count == 0) errors["investors"] = ["Name at least one investor present."];
+        var mines = new List<CommitteeMine>();
+        foreach (var (m, i) in (request.Mines ?? []).Select((m, i) => (m, i)))
+        {
+            var mineProvince = reference.FindProvince(m.Province)?.Slug ?? (province != SurveyIngestor.NationalFolder ? province : null);
+            var outcome = m.Outcome?.Trim().ToLowerInvariant().Replace(' ', '-');
+            if (mineProvince is null || string.IsNullOrWhiteSpace(m.MineId)) { errors[$"mines[{i}]"] = ["Each mine needs its province and mineId."]; continue; }
+            if (outcome is null || !CommitteeOutcomes.All.Contains(outcome)) { errors[$"mines[{i}].outcome"] = [$"outcome must be one of {string.Join(", ", CommitteeOutcomes.All)}."]; continue; }
+            var found = await storage.MinesOf(mineProvince).GetEntityIfExistsAsync<MineEntity>(mineProvince, MineEntity.KeyFor(m.MineId), [nameof(MineEntity.Data)], ct);
+            if (!found.HasValue) { errors[$"mines[{i}]"] = [$"There is no mine \"{m.MineId}\" in {mineProvince}."]; continue; }
+            mines.Add(new CommitteeMine(mineProvince, found.Value!.MineId, outcome));
+        }
+        if (mines.Count == 0 && !errors.Keys.Any(k => k.StartsWith("mines", StringComparison.Ordinal))) errors["mines"] = ["Name at least one mine discussed."];
+        if (errors.Count > 0) return BadBody(errors);
+
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var entity = new CommitteeEntity
+        {
+            RowKey = $"{date}|{id}", Id = id, Date = date!, Province = province!, Investors = JsonSerializer.Serialize(investors),
+            Mines = JsonSerializer.Serialize(mines, PipelineJson.Options), Notes = request.Notes?.Trim(), RecordedAt = time.GetUtcNow(), RecordedBy = writer!,
+        };
+        var dto = await committees.AddAsync(entity, ct);
+        logger.LogInformation("Committee meeting {CommitteeId} of {Date} ({Province}, {Mines} mines) recorded by writer key {KeyId}", id, date, province, mines.Count, writer);
+        return Results.Json(dto, ApiResults.Json, statusCode: StatusCodes.Status201Created);
+    });
+
+    /// <summary>GET /api/committees?from=&amp;to=&amp;province=.</summary>
+    public Task<IResult> CommitteesAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (from, to, province) = (request.Query["from"].ToString(), request.Query["to"].ToString(), request.Query["province"].ToString());
+        var freshness = views.Ask(request);
+        var errors = new Dictionary<string, string[]>();
+        var (f, t) = (ApiResults.DateField("from", from, errors), ApiResults.DateField("to", to, errors));
+        string? slug = null;
+        if (!string.IsNullOrWhiteSpace(province) && (slug = reference.FindProvince(province)?.Slug) is null) errors["province"] = [$"\"{province}\" is not a province of Iran."];
+        if (errors.Count > 0) return BadBody(errors);
+        var (meetings, answer) = await views.MeetingsAsync(freshness, ct);
+        var items = CommitteeStore.Select(meetings, f, t, slug).OrderBy(c => c.Date, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
+        return ViewResult.Json(freshness, answer, () => JsonSerializer.SerializeToUtf8Bytes(new CommitteeList(items), ApiResults.Json));
+    });
+
+    /// <summary>POST /api/rescore: starts (or continues) scoring every mine again with the current settings.</summary>
+    public Task<IResult> StartRescoreAsync(string? writerKey, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (_, refused) = await CheckWriterAsync(writerKey, ct);
+        if (refused is not null) return refused;
+        return Results.Json(await rescoring.StartAsync(force: true, ct), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
+    });
+
+    /// <summary>The writer key's id, or the refusal: 401 without a live key, 403 for a key of a province (not the office).</summary>
+    private async Task<(string? KeyId, IResult? Refused)> CheckWriterAsync(string? presented, CancellationToken ct)
+    {
+        var check = await keys.CheckAsync(ProvinceKeyStore.OfficeScope, presented, ct);
+        return check.Result switch
+        {
+            KeyCheck.Accepted => (presented!.Split('.')[1], null),
+            KeyCheck.OtherProvince => (null, Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a writer key",
+                detail: $"This key belongs to {check.KeyFolder}: it can upload surveys, not change the programme's record. Use a writer key of the programme office.")),
+            _ => (null, Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Writer key needed",
+                detail: $"Changing the programme's record needs the programme office's writer key in the {WriterKeyHeader} header (mineingest keys create --province office).")),
+        };
+    }
+
+    private static IResult BadBody(Dictionary<string, string[]> errors) =>
+        Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "The request is not valid.");
+}

@@ -1,0 +1,82 @@
+using Azure.Data.Tables;
+using MineIngest.Domain;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.View;
+
+namespace MineIngest.Pipeline.Api;
+
+/// <summary>
+/// What a province key opens, and nothing more: an upload URL for a new file in the province's folder, and the report and
+/// rows to fix of the province's own surveys. The upload page needs only these, so a clerk never holds a function key.
+/// </summary>
+public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, MineView view, ILogger<ProvinceApi> logger)
+{
+    public const string ProvinceKeyHeader = "x-province-key";
+
+    /// <summary>POST /api/provinces/{province}/uploads: checks the province key, then hands out a SAS for one new blob.</summary>
+    public Task<IResult> CreateUploadAsync(string province, string? presentedKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        if (refused is not null) return refused;
+
+        var request = await ApiResults.ReadJsonAsync<UploadRequest>(body, ct);
+        if (request is null) return BadBody(ClerkMessages.UploadBodyNotJson());
+        if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem!);
+
+        var ticket = await uploads.IssueAsync(folder!, cleaned, ct);
+        logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}", folder, ticket.Blob, ticket.ExpiresOn);
+        return Results.Json(ticket, ApiResults.Json, statusCode: StatusCodes.Status201Created);
+    });
+
+    /// <summary>GET /api/provinces/{province}/surveys?blob=NAME: the report of a file this province uploaded (404 until it is read).</summary>
+    public Task<IResult> SurveyReportAsync(string province, string? presentedKey, string? blob, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        if (refused is not null) return refused;
+        if (string.IsNullOrWhiteSpace(blob) || !blob.StartsWith(folder + "/", StringComparison.Ordinal))
+            return NotYours(ClerkMessages.NotYourUpload());
+
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition} and Folder eq {folder} and Blob eq {blob}");
+        SurveyEntity? survey = null;
+        await foreach (var s in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
+            if (survey is null || s.ReceivedAt > survey.ReceivedAt) survey = s;
+        if (survey is null)
+        {
+            return ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
+        }
+        return await SurveysApi.ReportAsync(storage, view, survey, ct);
+    });
+
+    /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>
+    public Task<IResult> RowsToFixAsync(string province, string? presentedKey, string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        if (refused is not null) return refused;
+        var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
+        if (!survey.HasValue || survey.Value!.Folder != folder) return NotYours(ClerkMessages.NotYourUpload());
+        return await rowsToFix.AnswerAsync(survey.Value, format, ct);
+    });
+
+    /// <summary>The folder the key may act on, or the refusal in a clerk's words.</summary>
+    private async Task<(string? Folder, IResult? Refused)> CheckKeyAsync(string province, string? presentedKey, CancellationToken ct)
+    {
+        var folder = keys.Folder(province);
+        var check = await keys.CheckAsync(folder, presentedKey, ct);
+        return check.Result switch
+        {
+            KeyCheck.Unknown => (null, ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader))),
+            KeyCheck.OtherProvince => (null, ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province",
+                ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, province))),
+            _ => (folder, null),
+        };
+    }
+
+    private static IResult NotYours(ClerkText detail) => ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not found", detail);
+
+    private static IResult BadBody(ClerkText detail) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["fileName"] = [detail.English] }, detail: detail.English,
+            title: "The upload request is not valid.", extensions: new Dictionary<string, object?> { [ApiResults.DetailFa] = detail.Persian });
+}

@@ -1,0 +1,261 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.View;
+
+namespace MineIngest.Pipeline.Ingestion;
+
+/// <summary>Scores an accepted mine. An interface so that tests can inject a mine whose scoring always fails.</summary>
+public interface IMineScoring
+{
+    Score Score(Mine mine);
+}
+
+public sealed class MineScoring(RevivalScorer scorer) : IMineScoring
+{
+    public Score Score(Mine mine) => scorer.Score(mine);
+}
+
+/// <summary>
+/// Validates and scores one chunk of a survey's rows and writes the mines, the row errors and the chunk's
+/// result. A chunk whose result exists is done: a re-delivered message changes nothing.
+/// </summary>
+public sealed class ChunkProcessor(
+    StorageClients storage, RowValidator validator, IMineScoring scoring, ScoringFingerprint scoredWith, SurveyTotals totals, MineView view,
+    TimeProvider time, IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
+{
+    private const int BatchSize = 100;
+
+    public async Task ProcessAsync(ChunkMessage message, long dequeueCount, CancellationToken ct)
+    {
+        if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct))
+        {
+            logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
+            return;
+        }
+
+        var chunk = await storage.ReadChunkAsync(message.SurveyId, message.Chunk, ct);
+        var context = new ValidationContext(chunk.Folder == SurveyIngestor.NationalFolder ? null : chunk.Folder, IranClock.Today(time));
+        var lastTry = dequeueCount >= options.Value.MaxDequeueCount;
+
+        var mines = new List<MineEntity>();
+        var errors = new List<RowErrorEntity>();
+        int rejected = 0, failed = 0;
+        foreach (var row in chunk.Rows)
+        {
+            var outcome = validator.Validate(new SurveyRow(row.R, row.V), context, row.D);
+            if (!outcome.Accepted)
+            {
+                rejected++;
+                errors.AddRange(outcome.Errors.Select((e, i) => ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, i, e.Field, new ClerkText(e.Message, e.MessageFa))));
+                continue;
+            }
+            try
+            {
+                mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), scoredWith.Fingerprint, chunk, row.R));
+            }
+            catch (Exception ex) when (lastTry)
+            {
+                // Out of retries: this mine is recorded as failed, the rest of the chunk goes on.
+                logger.LogError(ex, "Mine in row {Row} of survey {SurveyId} failed after {Tries} tries", row.R, chunk.SurveyId, dequeueCount);
+                failed++;
+                errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, 0, "", ClerkMessages.RowFailed()));
+            }
+        }
+
+        await WriteMinesAsync(mines, ct);
+        // After the mines, so that a view that sees this entry finds them.
+        if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey)), cancellationToken: ct);
+        if (mines.Count > 0) view.NoteWritten(time.GetUtcNow());
+        await WriteBatchesAsync(storage.RowErrors, errors, ct);
+        await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
+        {
+            Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
+        }, ct);
+        logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",
+            message.Chunk, chunk.SurveyId, mines.Count, rejected, failed);
+    }
+
+    /// <summary>For a chunk message that exhausted its retries: all its rows end as failed, visibly.</summary>
+    public async Task FailAsync(ChunkMessage message, CancellationToken ct)
+    {
+        if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct)) return;
+        logger.LogError("Chunk {Chunk} of survey {SurveyId} (rows {FirstRow} to {LastRow}) failed after all retries",
+            message.Chunk, message.SurveyId, message.FirstRow, message.LastRow);
+        var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "", ClerkMessages.RowsFailed(message.FirstRow, message.LastRow));
+        await storage.RowErrors.UpsertEntityAsync(error, TableUpdateMode.Replace, ct);
+        await CompleteChunkAsync(message.SurveyId, message.Chunk, new ChunkResultEntity { Rows = message.Rows, Failed = message.Rows }, ct);
+    }
+
+    private async Task CompleteChunkAsync(string surveyId, int chunk, ChunkResultEntity result, CancellationToken ct)
+    {
+        result.PartitionKey = surveyId;
+        result.RowKey = ChunkResultEntity.KeyFor(chunk);
+        try
+        {
+            await storage.ChunkResults.AddEntityAsync(result, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // A twin delivery finished first; it wrote the same outcome.
+        }
+        await totals.RefreshAsync(surveyId, ct);
+    }
+
+    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, ClerkText message) => new()
+    {
+        PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message.English, MessageFa = message.Persian,
+    };
+
+    private static MineEntity ToEntity(Mine mine, Score score, string scoredWith, ChunkDocument chunk, int row) => new()
+    {
+        PartitionKey = mine.Province, RowKey = MineEntity.KeyFor(mine.MineId), MineId = mine.MineId, Name = mine.Name,
+        County = mine.County, Mineral = mine.Mineral, Status = mine.Status, Latitude = mine.Latitude, Longitude = mine.Longitude,
+        ReserveTonnes = mine.ReserveTonnes, GradePct = mine.GradePct, RoadKm = mine.RoadKm, PowerKm = mine.PowerKm,
+        JobsPotential = mine.JobsPotential, JobsCreated = mine.JobsCreated, InvestmentBnRial = mine.InvestmentBnRial,
+        IdleSince = mine.IdleSince, Problem = mine.Problem, SurveyDate = SurveyValues.Iso(mine.SurveyDate),
+        RevivedOn = mine.RevivedOn is { } revived ? SurveyValues.Iso(revived) : null, Notes = mine.Notes,
+        Score = score.Value, Tier = score.Tier, Resource = score.Components.Resource, Grade = score.Components.Grade,
+        Access = score.Components.Access, Jobs = score.Components.Jobs, Cost = score.Components.Cost,
+        Solvability = score.Components.Solvability, Warnings = JsonSerializer.Serialize(mine.Warnings),
+        SurveyId = chunk.SurveyId, Row = row, SurveyReceivedAt = chunk.ReceivedAt, ScoredWith = scoredWith,
+    };
+
+    /// <summary>
+    /// Writes mines in transactions of up to 100 per province, each only where this survey's row is newer than
+    /// the mine on record. A batch is first sent as inserts alone: for mines not yet on record (a new round's
+    /// usual case) that is one request per 100 mines. If any is on record the insert fails as a whole, and the batch
+    /// is decided from the in-memory view of the mines (loaded once; it holds each mine's version and ETag) and
+    /// written with those ETags: one request again. Only if that fails (the view was stale, or another writer came
+    /// first) does one range query decide each mine; a concurrent writer makes that transaction fail on its ETag,
+    /// and the batch is decided again.
+    /// </summary>
+    private async Task WriteMinesAsync(List<MineEntity> mines, CancellationToken ct)
+    {
+        foreach (var province in mines.GroupBy(m => m.PartitionKey))
+        {
+            var sorted = province.OrderBy(m => m.RowKey, StringComparer.Ordinal).ToList();
+            for (var i = 0; i < sorted.Count; i += BatchSize)
+            {
+                var batch = sorted.GetRange(i, Math.Min(BatchSize, sorted.Count - i));
+                // A failed transaction is the slowest thing Azurite does: when the view already knows some of these
+                // mines are on record, decide from it without trying inserts first.
+                var known = view.IfLoaded?.ByKey;
+                var onRecordAlready = known is not null && batch.Any(m => known.ContainsKey((m.PartitionKey, m.RowKey)));
+                if (!onRecordAlready && await TryInsertAllAsync(batch, ct)) continue;
+                if (await TryWriteNewerFromViewAsync(batch, ct)) continue;
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await WriteNewerAsync(province.Key, batch, ct);
+                        break;
+                    }
+                    catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+                    {
+                        logger.LogInformation("Mines of {Province} changed while writing; deciding the batch again", province.Key);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<bool> TryInsertAllAsync(List<MineEntity> batch, CancellationToken ct)
+    {
+        try
+        {
+            await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.Add, m)), ct);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false; // some are on record: decide one by one
+        }
+    }
+
+    private async Task<bool> TryWriteNewerFromViewAsync(List<MineEntity> batch, CancellationToken ct)
+    {
+        var known = (await view.LoadedAsync(ct)).ByKey;
+        try
+        {
+            // Versions only grow, so a mine the view shows newer than this row is newer on record too: skip it.
+            await SubmitNewerAsync(batch, key => known.GetValueOrDefault(key), ct);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+        {
+            logger.LogDebug("The view of the mines was behind for a batch of {Province}; reading what is on record", batch[0].PartitionKey);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Adds the mines with no version given, replaces (on its ETag) each whose version is older, and keeps every row as a
+    /// version of its mine (<see cref="MineHistory"/>): a replace is a merge of the new row's fields and the
+    /// replaced version's property; a row older than the one on record is merged in as a version property (on its ETag).
+    /// Nothing of the stored history is needed, so the view that decides holds none. One transaction for all.
+    /// </summary>
+    private async Task SubmitNewerAsync(List<MineEntity> batch, Func<(string, string), MineEntity?> onRecord, CancellationToken ct)
+    {
+        var actions = new List<TableTransactionAction>();
+        foreach (var mine in batch)
+        {
+            if (onRecord((mine.PartitionKey, mine.RowKey)) is not { } current)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, mine));
+                continue;
+            }
+            var order = MineEntity.CompareVersions(mine.SurveyDate, mine.SurveyReceivedAt, mine.SurveyId,
+                current.SurveyDate, current.SurveyReceivedAt, current.SurveyId);
+            if (order > 0)
+            {
+                // A merge: the new row's fields, and the replaced version in a property of its own beside the others.
+                var merge = new TableEntity(mine.PartitionKey, mine.RowKey)
+                {
+                    [nameof(MineEntity.Data)] = mine.Data, [nameof(MineEntity.Notes)] = mine.Notes ?? "",
+                };
+                MineHistory.Store(merge, MineVersion.Of(current));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
+            }
+            else if (order < 0)
+            {
+                // An older row than the one on record: one more version (written again, not twice, if it came before).
+                var merge = new TableEntity(current.PartitionKey, current.RowKey);
+                MineHistory.Store(merge, MineVersion.Of(mine));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, merge, current.ETag));
+            }
+        }
+        if (actions.Count > 0) await storage.MinesOf(batch[0].PartitionKey).SubmitTransactionAsync(actions, ct);
+    }
+
+    private async Task WriteNewerAsync(string province, List<MineEntity> batch, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {province} and RowKey ge {batch[0].RowKey} and RowKey le {batch[^1].RowKey}");
+        var onRecord = new Dictionary<string, MineEntity>(StringComparer.Ordinal);
+        // The fields and ETags: a replaced one's version goes into its successor's history, read from its fields.
+        await foreach (var existing in storage.MinesOf(province).QueryAsync<MineEntity>(filter, select: MineEntity.RecordColumns, cancellationToken: ct))
+        {
+            onRecord[existing.RowKey] = existing;
+        }
+
+        await SubmitNewerAsync(batch, key => onRecord.GetValueOrDefault(key.Item2), ct);
+    }
+
+    private static async Task WriteBatchesAsync(TableClient table, List<RowErrorEntity> entities, CancellationToken ct)
+    {
+        foreach (var partition in entities.GroupBy(e => e.PartitionKey))
+        {
+            foreach (var batch in partition.DistinctBy(e => e.RowKey).Chunk(BatchSize))
+            {
+                await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct);
+            }
+        }
+    }
+}

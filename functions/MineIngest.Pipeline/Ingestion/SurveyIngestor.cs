@@ -1,0 +1,258 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using MineIngest.Domain;
+using MineIngest.Domain.Reading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MineIngest.Pipeline.Records;
+
+namespace MineIngest.Pipeline.Ingestion;
+
+/// <summary>
+/// Reads an uploaded survey, records it, stages its rows in chunks and queues one message per chunk.
+/// Safe to run again for the same blob: the survey id comes from the blob's name and content, and each step
+/// is either repeated harmlessly or skipped once done.
+/// </summary>
+public sealed class SurveyIngestor(
+    StorageClients storage, ReferenceData reference, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
+    TimeProvider time, ILogger<SurveyIngestor> logger)
+{
+    public const string NationalFolder = "national";
+
+    /// <summary>The upload folder a name stands for: a province's slug (by slug, English or Persian name) or "national"; null if none.</summary>
+    public static string? UploadFolder(ReferenceData reference, string? name) =>
+        TextFold.Key(name ?? "") == NationalFolder ? NationalFolder : reference.FindProvince(name)?.Slug;
+
+    /// <summary>How often a file may fail to be read (storage or reader faults, not bad content) before it is rejected, visibly.</summary>
+    public const int MaxReadAttempts = 3;
+
+    public async Task IngestAsync(BlobClient blob, CancellationToken ct)
+    {
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
+        var surveyId = SurveyIdOf(blob.Name, await ContentHashAsync(blob, properties, ct));
+        var surveys = storage.SurveyTable;
+
+        var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        var attempt = 1;
+        if (existing.HasValue && existing.Value is { } known)
+        {
+            if (known.Stage == SurveyStage.Rejected || known.Enqueued)
+            {
+                logger.LogInformation("Survey {SurveyId} from {Blob} was already read; nothing to do", surveyId, blob.Name);
+                return;
+            }
+            if (known.Stage == SurveyStage.Processing)
+            {
+                // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
+                await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
+                return;
+            }
+            attempt = known.ReadAttempts + 1;
+        }
+
+        var survey = new SurveyEntity
+        {
+            RowKey = surveyId,
+            Blob = blob.Name,
+            Folder = blob.Name.Split('/')[0],
+            ReceivedAt = properties.CreatedOn,
+            ReadAttempts = attempt,
+        };
+        if (attempt > MaxReadAttempts)
+        {
+            // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
+            logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, existing.Value!.LastReadError);
+            await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), ct);
+            return;
+        }
+        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
+
+        List<ChunkMessage> messages;
+        try
+        {
+            if (!blob.Name.Contains('/') || UploadFolder(reference, survey.Folder) != survey.Folder)
+            {
+                throw new SurveyRejectedException(ClerkMessages.NotAProvinceFolder(survey.Folder));
+            }
+            if (properties.ContentLength > limits.Value.MaxFileBytes)
+            {
+                throw new SurveyRejectedException(ClerkMessages.FileTooLarge(limits.Value.MaxFileBytes / (1024 * 1024)));
+            }
+            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
+            messages = await StageRowsAsync(stream, survey, ct);
+        }
+        catch (SurveyRejectedException rejected)
+        {
+            logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
+            await RejectAsync(survey, rejected.Reason, ct);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Kept for the last try's log line; the exception escapes so the trigger (or the next sweep) tries again.
+            await TryNoteReadErrorAsync(surveyId, ex, ct);
+            throw;
+        }
+
+        survey.Stage = SurveyStage.Processing;
+        survey.Rows = messages.Sum(m => m.Rows);
+        survey.Chunks = messages.Count;
+        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+        await EnqueueAsync(survey, messages, ct);
+        logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
+    }
+
+    private async Task RejectAsync(SurveyEntity survey, ClerkText reason, CancellationToken ct)
+    {
+        survey.Stage = SurveyStage.Rejected;
+        survey.Rows = 0;
+        survey.Error = reason.English;
+        survey.ErrorFa = reason.Persian;
+        await storage.SurveyTable.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+    }
+
+    private async Task TryNoteReadErrorAsync(string surveyId, Exception error, CancellationToken ct)
+    {
+        try
+        {
+            var note = new TableEntity(SurveyEntity.Partition, surveyId) { [nameof(SurveyEntity.LastReadError)] = $"{error.GetType().Name}: {error.Message}" };
+            await storage.SurveyTable.UpdateEntityAsync(note, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (Exception noteError) when (noteError is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            logger.LogDebug(noteError, "Could not note the read error of survey {SurveyId}", surveyId);
+        }
+    }
+
+    /// <summary>
+    /// The content's MD5 in hex. A blob committed from blocks (large or browser uploads) has none: compute it and store
+    /// it on the blob (only if the blob is still the one measured), so that the sweep can tell this survey from its
+    /// listing alone. A file over the size limit is not read at all: its ETag stands in (it is rejected unread).
+    /// </summary>
+    private async Task<string> ContentHashAsync(BlobClient blob, BlobProperties properties, CancellationToken ct)
+    {
+        if (properties.ContentHash is { Length: > 0 } stored) return Convert.ToHexString(stored);
+        if (properties.ContentLength > limits.Value.MaxFileBytes) return "etag-" + properties.ETag;
+        byte[] md5;
+        await using (var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct))
+        {
+            md5 = await MD5.HashDataAsync(stream, ct);
+        }
+        try
+        {
+            await blob.SetHttpHeadersAsync(new BlobHttpHeaders
+            {
+                ContentHash = md5,
+                ContentType = properties.ContentType,
+                ContentEncoding = properties.ContentEncoding,
+                ContentLanguage = properties.ContentLanguage,
+                ContentDisposition = properties.ContentDisposition,
+                CacheControl = properties.CacheControl,
+            }, new BlobRequestConditions { IfMatch = properties.ETag }, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 403 or 409 or 412)
+        {
+            // Replaced meanwhile (that upload is a survey of its own) or not ours to change: the id stands as computed.
+            logger.LogInformation("Could not store the content hash on {Blob}: {Reason}", blob.Name, ex.ErrorCode);
+        }
+        return Convert.ToHexString(md5);
+    }
+
+    /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
+    public static string SurveyIdOf(string blobName, string contentHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
+
+    private async Task<List<ChunkMessage>> StageRowsAsync(Stream stream, SurveyEntity survey, CancellationToken ct)
+    {
+        var rowsPerChunk = options.Value.RowsPerChunk;
+        var duplicates = new DuplicateTracker(reference);
+        var messages = new List<ChunkMessage>();
+        var chunk = new List<ChunkRow>(rowsPerChunk);
+        // The readers are synchronous; uploads of full chunks overlap with reading the next ones.
+        var uploads = new List<Task>();
+        using (var reader = SurveyReader.Open(stream, survey.Blob, limits.Value))
+        {
+            survey.Headers = SurveyHeaders.ToJson(reader.Headers);
+            foreach (var row in reader.ReadRows())
+            {
+                ct.ThrowIfCancellationRequested();
+                chunk.Add(new ChunkRow(row.RowNumber, row.Values, duplicates.Check(row)));
+                if (chunk.Count == rowsPerChunk)
+                {
+                    uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
+                    chunk = new List<ChunkRow>(rowsPerChunk);
+                    if (uploads.Count >= 4) { await Task.WhenAll(uploads); uploads.Clear(); }
+                }
+            }
+        }
+        if (chunk.Count > 0) uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
+        await Task.WhenAll(uploads);
+        return messages;
+    }
+
+    private Task UploadChunkAsync(SurveyEntity survey, List<ChunkMessage> messages, List<ChunkRow> rows, CancellationToken ct)
+    {
+        var index = messages.Count;
+        messages.Add(ChunkMessage.For(survey.RowKey, index, rows));
+        var document = new ChunkDocument(survey.RowKey, survey.Blob, survey.Folder, survey.ReceivedAt, rows);
+        return storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index))
+            .UploadAsync(BinaryData.FromObjectAsJson(document, PipelineJson.Options), overwrite: true, ct);
+    }
+
+    private async Task EnqueueAsync(SurveyEntity survey, IEnumerable<ChunkMessage> messages, CancellationToken ct)
+    {
+        await storage.SendChunksAsync(messages, ct);
+        survey.Enqueued = true;
+        // Merge only the flag: scorers may already be writing the survey's totals.
+        var flag = new TableEntity(SurveyEntity.Partition, survey.RowKey) { [nameof(SurveyEntity.Enqueued)] = true };
+        await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, TableUpdateMode.Merge, ct);
+    }
+
+    private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct, ISet<int>? skip = null)
+    {
+        var messages = new List<ChunkMessage>();
+        for (var index = 0; index < survey.Chunks; index++)
+        {
+            if (skip?.Contains(index) == true) continue;
+            messages.Add(ChunkMessage.For(survey.RowKey, index, (await storage.ReadChunkAsync(survey.RowKey, index, ct)).Rows));
+        }
+        return messages;
+    }
+
+    /// <summary>
+    /// Queues again the chunks of surveys that have made no progress for a while. A host that is killed holds
+    /// the messages it had received invisible for minutes; this brings their rows back sooner. Chunks already
+    /// done are skipped, and a chunk scored twice counts once. Returns how many chunks were queued again.
+    /// </summary>
+    public async Task<int> RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
+    {
+        var requeued = 0;
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
+        await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
+        {
+            if (survey.RowsPending() == 0) continue;
+            if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
+            var done = new HashSet<int>();
+            await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
+                               TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
+            {
+                done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
+            logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
+                survey.RowKey, stalledFor.TotalSeconds, missing.Count);
+            await storage.SendChunksAsync(missing, ct);
+            requeued += missing.Count;
+            // Touch the survey so the next sweep waits another full period before queueing again.
+            var touch = new TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = time.GetUtcNow() };
+            await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        return requeued;
+    }
+}

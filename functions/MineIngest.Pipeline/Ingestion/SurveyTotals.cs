@@ -1,0 +1,42 @@
+using Azure;
+using Azure.Data.Tables;
+using MineIngest.Pipeline.Records;
+
+namespace MineIngest.Pipeline.Ingestion;
+
+/// <summary>
+/// Keeps a survey's accepted, rejected and failed counts equal to the sum of its chunk results. The survey is
+/// read (with its ETag) before the chunk results, so a writer that saw fewer results loses the race and reads again.
+/// </summary>
+public sealed class SurveyTotals(StorageClients storage)
+{
+    public async Task RefreshAsync(string surveyId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var survey = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct)).Value;
+            int accepted = 0, rejected = 0, failed = 0;
+            await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
+                               TableClient.CreateQueryFilter($"PartitionKey eq {surveyId}"), cancellationToken: ct))
+            {
+                accepted += result.Accepted;
+                rejected += result.Rejected;
+                failed += result.Failed;
+            }
+            if (survey.Accepted == accepted && survey.Rejected == rejected && survey.Failed == failed) return;
+            survey.Accepted = accepted;
+            survey.Rejected = rejected;
+            survey.Failed = failed;
+            try
+            {
+                await storage.SurveyTable.UpdateEntityAsync(survey, survey.ETag, TableUpdateMode.Replace, ct);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Another chunk finished meanwhile: read again.
+            }
+        }
+        throw new InvalidOperationException($"Could not update the totals of survey {surveyId}: too many concurrent writers.");
+    }
+}

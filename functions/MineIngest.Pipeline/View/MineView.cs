@@ -1,0 +1,239 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Records;
+
+namespace MineIngest.Pipeline.View;
+
+/// <summary>
+/// The mines on record at one moment, in ranking order, and when the newest of them was written. <see cref="ByKey"/>
+/// is the view's live index, shared by every snapshot: it may already hold newer versions than <see cref="Ranked"/>
+/// (its users, the scorer and the committee count, want the newest they can get; the scorer writes on ETags anyway).
+/// One index instead of one per snapshot: a view refreshed every second while a survey is scored would otherwise
+/// build a 100,000-entry dictionary each second .
+/// </summary>
+/// <param name="Version">Counts the snapshots of this view: a new one whenever a mine changed.</param>
+public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey, long Version)
+{
+    public static readonly MineSnapshot Empty = new([], null, new Dictionary<(string, string), MineEntity>(), 0);
+}
+
+/// <summary>
+/// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
+/// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
+/// entry this view has not seen does it ask the mines tables of the provinces the entries name for mines changed since
+/// it last looked at each (by their Timestamp, with a few seconds' overlap for writes that committed out of order).
+/// Freshness is the caller's to ask (<see cref="ReadAsync"/>): an answer comes from a view checked at or after the
+/// moment asked for, so an API polled with no uploads costs storage one small query per MineViewRefreshSeconds, and an
+/// answer after an idle hour is still as fresh as the first one after an upload.
+/// </summary>
+public sealed class MineView
+{
+    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
+    /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
+    private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
+    /// <summary>A fifth of a national survey's mines: five background collections in a next round of 100,000.</summary>
+    private const int ReplacedBeforeCollection = 20_000;
+    private int _replacedSinceCollection;
+    private long _minesRead;
+    private long _version;
+
+    private readonly StorageClients _storage;
+    private readonly IOptions<PipelineOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MineView> _logger;
+    private readonly CoalescedRefresh _refresh;
+
+    public MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
+    {
+        _storage = storage;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _refresh = new CoalescedRefresh(RefreshAsync, time);
+    }
+
+    /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
+    public long MinesRead => Interlocked.Read(ref _minesRead);
+
+    /// <summary>Every mine the view has seen, by key; written only by the refresh (one at a time), read by anyone at any time.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MineEntity> _mines = new();
+    /// <summary>The newest Timestamp seen in each province's mines table.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
+    private volatile bool _loaded;
+    /// <summary>When the last successful refresh began.</summary>
+    private DateTimeOffset _lastLook;
+    private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
+    private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
+
+    /// <summary>
+    /// The view checked against storage at or after <paramref name="since"/>: at once when it was, else after the refresh
+    /// that makes it so (shared with every concurrent caller). When that refresh does not end within
+    /// <see cref="PipelineOptions.MineViewWaitSeconds"/> or fails on storage, the view as last checked, marked stale;
+    /// with no view ever loaded there is nothing to serve, and the storage fault is thrown.
+    /// </summary>
+    public async Task<ViewRead<MineSnapshot>> ReadAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        var written = new DateTimeOffset(Interlocked.Read(ref _writtenTicks), TimeSpan.Zero);
+        if (written > since) since = written;
+        await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _loaded, _logger, "mine view", ct);
+        var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
+        return new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < since);
+    }
+
+    /// <summary>
+    /// Mines were written, or a survey was reported settled, before <paramref name="at"/> on this instance: no answer of
+    /// this view may come from a check begun before then. So a report that says <c>completed</c> is followed by answers
+    /// that include its rows, whatever MineViewRefreshSeconds allows (the scorer itself loads the view just before it writes).
+    /// </summary>
+    public void NoteWritten(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        for (var known = Interlocked.Read(ref _writtenTicks); ticks > known; known = Interlocked.Read(ref _writtenTicks))
+            if (Interlocked.CompareExchange(ref _writtenTicks, ticks, known) == known) return;
+    }
+
+    private long _writtenTicks;
+
+    /// <summary>
+    /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
+    /// (storage's clock): when that may be after the view's last check (within the overlap kept for clocks), the next
+    /// answer of this view is checked after now. Older reports cost nothing.
+    /// </summary>
+    public void NoteReported(SurveyDto survey, DateTimeOffset? surveyWritten)
+    {
+        if (survey.Status != "completed") return;
+        if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
+        NoteWritten(_time.GetUtcNow());
+    }
+
+    /// <summary>When the view was last checked against storage, or null before its first load.</summary>
+    public DateTimeOffset? CheckedAt => _refresh.CheckedAt;
+
+    /// <summary>
+    /// The view as it is, loading it first if it never was; no refresh. For the scorer, which decides from it and
+    /// writes with its ETags: a stale entry only makes a conditional write fail, and the scorer then reads.
+    /// </summary>
+    public async Task<MineSnapshot> LoadedAsync(CancellationToken ct)
+    {
+        if (!_loaded) await _refresh.EnsureAsync(DateTimeOffset.MinValue).WaitAsync(ct);
+        return _snapshot;
+    }
+
+    /// <summary>The view if it was ever loaded, without loading it.</summary>
+    public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
+
+    /// <summary>One refresh; <see cref="CoalescedRefresh"/> runs one at a time. Nothing of the view changes unless it succeeds.</summary>
+    private async Task RefreshAsync(DateTimeOffset now)
+    {
+        var ct = CancellationToken.None;
+        // The log first: whatever it lists was written before, so the mines queries below find it.
+        var (changedProvinces, seenChanges) = await ChangedSinceLastLookAsync(ct);
+        if (changedProvinces is null && _loaded)
+        {
+            _seenChanges = seenChanges;
+            _lastLook = now;
+            return;
+        }
+        var tables = _storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
+        var read = new List<MineEntity>[tables.Count];
+        // A few tables at a time: this host turns one page into mines while storage serves the next.
+        await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
+        {
+            var (province, table) = tables[i];
+            var mines = read[i] = [];
+            // Per table: a province's writes are found however late the log entry that names them comes.
+            DateTimeOffset? since = null;
+            if (_highWater.TryGetValue(province, out var seen))
+            {
+                // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
+                // refresh was most of a polled view's garbage while a survey is scored .
+                since = await OldestUnseenAsync(table, seen - Overlap, token);
+                if (since is null) return;
+            }
+            var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
+            await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
+            Interlocked.Add(ref _minesRead, mines.Count);
+        });
+        var changed = false;
+        for (var i = 0; i < tables.Count; i++)
+        {
+            foreach (var mine in read[i])
+            {
+                if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
+                var key = (mine.PartitionKey, mine.RowKey);
+                if (_mines.TryGetValue(key, out var known))
+                {
+                    if (known.ETag == mine.ETag) continue;
+                    _replacedSinceCollection++;
+                }
+                _mines[key] = mine;
+                changed = true;
+            }
+        }
+        if (_replacedSinceCollection >= ReplacedBeforeCollection)
+        {
+            // The versions this view let go had lived long enough to reach the oldest generation, which the GC
+            // collects only when its budget is spent: in a next round watched from a dashboard, that let every
+            // replaced mine pile up . A background collection now and then keeps the heap at
+            // the view's size; it does not stop the host.
+            _replacedSinceCollection = 0;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+        }
+        if (changed)
+        {
+            // Not _mines.Values.ToArray(): Values copies every entry into a list first, a second large array per refresh.
+            var ranked = new MineEntity[_mines.Count];
+            var n = 0;
+            foreach (var pair in _mines) ranked[n++] = pair.Value;
+            Array.Sort(ranked, MineEntity.Ranking);
+            _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines, Interlocked.Increment(ref _version));
+        }
+        _seenChanges = seenChanges;
+        _lastLook = now;
+        _loaded = true;
+    }
+
+    /// <summary>
+    /// The Timestamp of the oldest mine written since <paramref name="from"/> that this view does not hold in the
+    /// version on record (by ETag), or null when it holds them all; reads keys and Timestamps only.
+    /// </summary>
+    private async Task<DateTimeOffset?> OldestUnseenAsync(TableClient table, DateTimeOffset from, CancellationToken ct)
+    {
+        DateTimeOffset? oldest = null;
+        await foreach (var key in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Timestamp ge {from}"), maxPerPage: 1000,
+                           select: [nameof(ITableEntity.PartitionKey), nameof(ITableEntity.RowKey), nameof(ITableEntity.Timestamp)], cancellationToken: ct))
+        {
+            if (_mines.TryGetValue((key.PartitionKey, key.RowKey), out var known) && known.ETag == key.ETag) continue;
+            if (key.Timestamp is { } stamp && (oldest is null || stamp < oldest)) oldest = stamp;
+            else if (key.Timestamp is null) return from;
+        }
+        return oldest;
+    }
+
+    /// <summary>
+    /// The provinces named by change-log entries this view has not seen (reading the log from a little before the last
+    /// look), or null when there are none. An entry that names no provinces stands for all of them.
+    /// </summary>
+    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen)> ChangedSinceLastLookAsync(CancellationToken ct)
+    {
+        // Before the first load, only recent entries matter (the load reads every mine anyway).
+        var from = MineChangeLog.KeyAt((_loaded ? _lastLook : _time.GetUtcNow()) - ChangeLogOverlap);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? provinces = null;
+        await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(
+                           TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
+                           select: ["RowKey", MineChangeLog.Provinces], cancellationToken: ct))
+        {
+            seen.Add(entry.RowKey);
+            if (_seenChanges.Contains(entry.RowKey)) continue;
+            provinces ??= new HashSet<string>(StringComparer.Ordinal);
+            var named = entry.GetString(MineChangeLog.Provinces);
+            if (string.IsNullOrEmpty(named)) provinces.UnionWith(_storage.AllMines.Select(m => m.Province));
+            else provinces.UnionWith(named.Split(','));
+        }
+        // Taken as seen by the caller only once the mines they name are read: a refresh that fails reads them again.
+        return (provinces, seen);
+    }
+}

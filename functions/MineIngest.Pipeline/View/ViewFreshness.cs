@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using MineIngest.Pipeline.Health;
+
+namespace MineIngest.Pipeline.View;
+
+/// <summary>Something read through a view, with when the view was last checked against storage and whether that is older than asked.</summary>
+public sealed record ViewRead<T>(T Value, DateTimeOffset CheckedAt, bool Stale);
+
+/// <summary>
+/// What a request asks of the views' freshness: answers checked at or after <see cref="Since"/>. Without a header that is
+/// MineViewRefreshSeconds before it arrived; with <c>Cache-Control: no-cache</c> (or <c>max-age=0</c>, or
+/// <c>Pragma: no-cache</c>) it is the moment it arrived: read-your-writes.
+/// </summary>
+public sealed record RequestFreshness(DateTimeOffset Arrived, DateTimeOffset Since, bool NoCache, StringValues IfNoneMatch)
+{
+    public static RequestFreshness From(HttpRequest request, TimeProvider time, PipelineOptions options)
+    {
+        var arrived = time.GetUtcNow();
+        var noCache = AsksNoCache(request.Headers);
+        var since = noCache ? arrived : arrived - TimeSpan.FromSeconds(options.MineViewRefreshSeconds);
+        return new RequestFreshness(arrived, since, noCache, request.Headers.IfNoneMatch);
+    }
+
+    /// <summary>A request with no headers (the scorer's, a test's): the default bound.</summary>
+    public static RequestFreshness Default(TimeProvider time, PipelineOptions options)
+    {
+        var arrived = time.GetUtcNow();
+        return new RequestFreshness(arrived, arrived - TimeSpan.FromSeconds(options.MineViewRefreshSeconds), false, StringValues.Empty);
+    }
+
+    private static bool AsksNoCache(IHeaderDictionary headers)
+    {
+        if (CacheControlHeaderValue.TryParse(headers.CacheControl.ToString(), out var cacheControl)
+            && (cacheControl.NoCache || cacheControl.NoStore || cacheControl.MaxAge == TimeSpan.Zero)) return true;
+        return headers.Pragma.Any(p => p?.Contains("no-cache", StringComparison.OrdinalIgnoreCase) == true);
+    }
+
+    /// <summary>True when the request's If-None-Match names <paramref name="etag"/> (weak comparison, as RFC 9110 says for it).</summary>
+    public bool Matches(string etag)
+    {
+        if (IfNoneMatch.Count == 0) return false;
+        if (!EntityTagHeaderValue.TryParseList(IfNoneMatch, out var tags)) return false;
+        var ours = EntityTagHeaderValue.Parse(etag);
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
+    }
+}
+
+internal static class ViewFreshness
+{
+    /// <summary>
+    /// Waits for <paramref name="refresh"/> to have checked storage at or after <paramref name="since"/>, at most
+    /// <paramref name="waitSeconds"/> when there is a view to fall back on (the caller then serves it as stale). With
+    /// nothing loaded yet there is nothing to serve: it waits for the refresh, and a storage fault reaches the caller.
+    /// </summary>
+    public static async Task WaitAsync(CoalescedRefresh refresh, DateTimeOffset since, double waitSeconds, bool loaded, ILogger logger, string what, CancellationToken ct)
+    {
+        var task = refresh.EnsureAsync(since);
+        if (task.IsCompletedSuccessfully) return;
+        if (!loaded)
+        {
+            await task.WaitAsync(ct);
+            return;
+        }
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromSeconds(waitSeconds), ct);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("The {View} was not refreshed within {Seconds} s; answering from the check of {CheckedAt}", what, waitSeconds, refresh.CheckedAt);
+        }
+        catch (Exception ex) when (PipelineHealth.IsStorageFault(ex))
+        {
+            logger.LogWarning("The {View} could not be refreshed ({Reason}); answering from the check of {CheckedAt}", what, ex.Message, refresh.CheckedAt);
+        }
+    }
+}
+
+/// <summary>
+/// How fresh one answer built from the views is: when they were checked (the older of the mine view and the committee
+/// meetings), whether that is older than the request asked, and the answer's validator.
+/// </summary>
+public sealed record AnswerFreshness(DateTimeOffset CheckedAt, bool Stale, DateTimeOffset Now, string ETag, DateTimeOffset? LastModified)
+{
+    public double AgeSeconds => Math.Max(0, Math.Round((Now - CheckedAt).TotalSeconds, 1));
+
+    /// <summary>
+    /// The JSON answer with the freshness fields appended: <c>checkedAt</c>, <c>stale</c>, <c>ageSeconds</c>. The body
+    /// before them is cached per snapshot, so they are spliced in rather than serialised with it.
+    /// </summary>
+    public byte[] AppendTo(byte[] json)
+    {
+        var tail = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $",\"checkedAt\":\"{CheckedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}\",\"stale\":{(Stale ? "true" : "false")},\"ageSeconds\":{AgeSeconds:0.0}}}"));
+        var end = Array.LastIndexOf(json, (byte)'}');
+        var result = new byte[end + tail.Length];
+        Buffer.BlockCopy(json, 0, result, 0, end);
+        Buffer.BlockCopy(tail, 0, result, end, tail.Length);
+        return result;
+    }
+
+    /// <summary>
+    /// The headers every view answer carries: ETag, Last-Modified (the newest write in it), Cache-Control no-cache (a
+    /// browser revalidates each time, which costs a 304), and X-View-Checked-At / X-View-Stale for answers that are files.
+    /// </summary>
+    public void WriteHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.ETag = ETag;
+        if (LastModified is { } modified) headers.LastModified = modified.ToString("R", CultureInfo.InvariantCulture);
+        headers.CacheControl = "no-cache";
+        headers["X-View-Checked-At"] = CheckedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        headers["X-View-Stale"] = Stale ? "true" : "false";
+    }
+}
+
+/// <summary>An answer built from the views: its freshness headers, then the answer itself (or 304 with no body).</summary>
+internal sealed class ViewResult(IResult inner, AnswerFreshness freshness) : IResult
+{
+    public static IResult Json(RequestFreshness request, AnswerFreshness freshness, Func<byte[]> cachedBody) =>
+        request.Matches(freshness.ETag)
+            ? new ViewResult(Results.StatusCode(StatusCodes.Status304NotModified), freshness)
+            : new ViewResult(Results.Bytes(freshness.AppendTo(cachedBody()), "application/json; charset=utf-8"), freshness);
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        freshness.WriteHeaders(httpContext.Response);
+        return inner.ExecuteAsync(httpContext);
+    }
+}

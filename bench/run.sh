@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the measurements of docs/BENCHMARKS.md (section 9) and prints tables: end to end on the local stack (100,000
+# Runs the measurements of docs/BENCHMARKS.md and prints tables: end to end on the local stack (100,000
 # mines as csv, the next round of the same mines, and as xlsx), the host's peak memory (also for a 50 MB survey),
 # storage requests per mine, wrk against the API at 100,000 mines, and what an idle, polled API costs Azurite.
 # Installs wrk (Debian) and Azurite (npm) when missing. Takes about 35 minutes on 2 cores.

@@ -9,7 +9,7 @@ namespace MineIngest.Pipeline.View;
 /// began before the moment it asked for. A refresh that failed counts as the answer for those who asked before it
 /// began: they are not made to wait for another try at a storage that is away.
 /// </summary>
-internal sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimeProvider time)
+public sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private Task? _running;

@@ -117,7 +117,8 @@ public sealed class MineView
     /// </summary>
     public async Task<MineSnapshot> LoadedAsync(CancellationToken ct)
     {
-        if (!_loaded) await _refresh.EnsureAsync(DateTimeOffset.MinValue).WaitAsync(ct);
+        // Asked as of now, not of any time: a first load that failed (storage away) must be tried again, not answered with that failure.
+        if (!_loaded) await _refresh.EnsureAsync(_time.GetUtcNow()).WaitAsync(ct);
         return _snapshot;
     }
 

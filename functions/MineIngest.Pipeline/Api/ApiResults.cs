@@ -1,10 +1,8 @@
 using System.Text.Json;
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.Health;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline.Api;
 

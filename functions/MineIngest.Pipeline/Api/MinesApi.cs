@@ -2,12 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline.Api;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Azure.Data.Tables;
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using MineIngest.Pipeline.Access;

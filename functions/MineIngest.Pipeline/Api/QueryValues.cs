@@ -1,8 +1,5 @@
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline.Api;
 

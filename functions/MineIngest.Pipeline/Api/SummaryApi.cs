@@ -1,9 +1,7 @@
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.View;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline.Api;
 

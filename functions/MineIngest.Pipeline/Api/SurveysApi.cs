@@ -1,12 +1,10 @@
 using Azure.Data.Tables;
 using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.Ingestion;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MineIngest.Pipeline.Api;
 

@@ -2,7 +2,6 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MineIngest.Domain;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 
@@ -22,8 +21,6 @@ public sealed class CommitteeStore
     private readonly CoalescedRefresh _refresh;
     private volatile IReadOnlyList<CommitteeDto>? _items;
     private long _version;
-    /// <summary>When this instance last recorded a meeting: no answer may come from a read begun before it.</summary>
-    private long _ownWriteTicks;
 
     public CommitteeStore(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<CommitteeStore> logger)
     {
@@ -40,14 +37,11 @@ public sealed class CommitteeStore
     /// <summary>The meetings as read at or after <paramref name="since"/> (or after this instance's last write), on the mine view's rules.</summary>
     public async Task<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(DateTimeOffset since, CancellationToken ct)
     {
-        var ownWrite = new DateTimeOffset(Interlocked.Read(ref _ownWriteTicks), TimeSpan.Zero);
-        if (ownWrite > since) since = ownWrite;
-        await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _items is not null, _logger, "committee list", ct);
-        var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
-        return new ViewRead<IReadOnlyList<CommitteeDto>>(_items ?? [], checkedAt, checkedAt < since);
+        var (checkedAt, stale) = await _refresh.WaitAsync(since, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _items is not null, _logger, "committee list", ct);
+        return new ViewRead<IReadOnlyList<CommitteeDto>>(_items ?? [], checkedAt, stale);
     }
 
-    private async Task LoadAsync(DateTimeOffset startedAt)
+    private async Task LoadAsync()
     {
         var items = new List<CommitteeDto>();
         await foreach (var e in _storage.Committees.QueryAsync<CommitteeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CommitteeEntity.Partition}")))
@@ -59,7 +53,7 @@ public sealed class CommitteeStore
     public async Task<CommitteeDto> AddAsync(CommitteeEntity entity, CancellationToken ct)
     {
         await _storage.Committees.AddEntityAsync(entity, ct);
-        Interlocked.Exchange(ref _ownWriteTicks, _time.GetUtcNow().UtcTicks);
+        _refresh.RequireAfter(_time.GetUtcNow());
         return CommitteeDto.From(entity);
     }
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MineIngest.Domain;
 using MineIngest.Pipeline.Ingestion;
 

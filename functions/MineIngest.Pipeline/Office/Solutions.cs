@@ -1,8 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MineIngest.Domain;
 
 namespace MineIngest.Pipeline.Office;
 

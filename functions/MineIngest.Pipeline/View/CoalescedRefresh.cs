@@ -1,4 +1,7 @@
 
+using Microsoft.Extensions.Logging;
+using MineIngest.Pipeline.Health;
+
 namespace MineIngest.Pipeline.View;
 
 /// <summary>
@@ -7,9 +10,10 @@ namespace MineIngest.Pipeline.View;
 /// later, the running refresh when that one began then or later, or else the refresh that starts as soon as the running
 /// one ends. So a thousand requests arriving together cost one refresh, and no request is answered from a check that
 /// began before the moment it asked for. A refresh that failed counts as the answer for those who asked before it
-/// began: they are not made to wait for another try at a storage that is away.
+/// began: they are not made to wait for another try at a storage that is away. Writes this instance made raise a floor
+/// (<see cref="RequireAfter"/>): no caller is answered from a check begun before them, whatever it asked.
 /// </summary>
-public sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimeProvider time)
+public sealed class CoalescedRefresh(Func<Task> refresh, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private Task? _running;
@@ -17,6 +21,7 @@ public sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimePro
     private Task? _next;
     private DateTimeOffset? _checkedAt;
     private (DateTimeOffset StartedAt, Exception Error)? _lastFailure;
+    private long _floorTicks;
 
     /// <summary>When the last successful refresh began (everything on record then is in it), or null before the first.</summary>
     public DateTimeOffset? CheckedAt
@@ -24,9 +29,61 @@ public sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimePro
         get { lock (_lock) return _checkedAt; }
     }
 
-    /// <summary>Completes when a refresh that began at or after <paramref name="since"/> has succeeded; faults when it failed.</summary>
+    /// <summary>
+    /// Something this instance wrote was written before <paramref name="at"/>: from now on no caller is answered from a
+    /// check begun before then, so the next answer includes it.
+    /// </summary>
+    public void RequireAfter(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        for (var known = Interlocked.Read(ref _floorTicks); ticks > known; known = Interlocked.Read(ref _floorTicks))
+            if (Interlocked.CompareExchange(ref _floorTicks, ticks, known) == known) return;
+    }
+
+    /// <summary>What a caller asking for <paramref name="since"/> needs: that, or the floor of this instance's writes.</summary>
+    private DateTimeOffset Needed(DateTimeOffset since)
+    {
+        var floor = new DateTimeOffset(Interlocked.Read(ref _floorTicks), TimeSpan.Zero);
+        return floor > since ? floor : since;
+    }
+
+    /// <summary>
+    /// Waits for a check begun at or after <paramref name="since"/> (or the floor), at most <paramref name="wait"/> when
+    /// there is something loaded to fall back on (the caller then serves it as stale). With nothing loaded yet there is
+    /// nothing to serve: it waits for the refresh, and a storage fault reaches the caller. Returns when the last check
+    /// began and whether that is older than was needed.
+    /// </summary>
+    public async Task<(DateTimeOffset CheckedAt, bool Stale)> WaitAsync(DateTimeOffset since, TimeSpan wait, bool loaded, ILogger logger, string what, CancellationToken ct)
+    {
+        since = Needed(since);
+        var task = EnsureAsync(since);
+        if (!task.IsCompletedSuccessfully)
+        {
+            if (!loaded) await task.WaitAsync(ct);
+            else
+            {
+                try
+                {
+                    await task.WaitAsync(wait, ct);
+                }
+                catch (TimeoutException)
+                {
+                    logger.LogWarning("The {View} was not refreshed within {Seconds} s; answering from the check of {CheckedAt}", what, wait.TotalSeconds, CheckedAt);
+                }
+                catch (Exception ex) when (PipelineHealth.IsStorageFault(ex))
+                {
+                    logger.LogWarning("The {View} could not be refreshed ({Reason}); answering from the check of {CheckedAt}", what, ex.Message, CheckedAt);
+                }
+            }
+        }
+        var checkedAt = CheckedAt ?? DateTimeOffset.MinValue;
+        return (checkedAt, checkedAt < since);
+    }
+
+    /// <summary>Completes when a refresh that began at or after <paramref name="since"/> (or the floor) has succeeded; faults when it failed.</summary>
     public Task EnsureAsync(DateTimeOffset since)
     {
+        since = Needed(since);
         lock (_lock)
         {
             if (_checkedAt is { } checkedAt && checkedAt >= since) return Task.CompletedTask;
@@ -63,7 +120,7 @@ public sealed class CoalescedRefresh(Func<DateTimeOffset, Task> refresh, TimePro
         await Task.Yield();
         try
         {
-            await refresh(startedAt);
+            await refresh();
             lock (_lock)
             {
                 if (_checkedAt is null || startedAt > _checkedAt) _checkedAt = startedAt;

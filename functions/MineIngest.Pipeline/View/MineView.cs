@@ -11,7 +11,7 @@ namespace MineIngest.Pipeline.View;
 /// is the view's live index, shared by every snapshot: it may already hold newer versions than <see cref="Ranked"/>
 /// (its users, the scorer and the committee count, want the newest they can get; the scorer writes on ETags anyway).
 /// One index instead of one per snapshot: a view refreshed every second while a survey is scored would otherwise
-/// build a 100,000-entry dictionary each second .
+/// build a 100,000-entry dictionary each second.
 /// </summary>
 /// <param name="Version">Counts the snapshots of this view: a new one whenever a mine changed.</param>
 public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey, long Version)
@@ -62,8 +62,6 @@ public sealed class MineView
     /// <summary>The newest Timestamp seen in each province's mines table.</summary>
     private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
     private volatile bool _loaded;
-    /// <summary>When the last successful refresh began.</summary>
-    private DateTimeOffset _lastLook;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
     private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
 
@@ -75,11 +73,8 @@ public sealed class MineView
     /// </summary>
     public async Task<ViewRead<MineSnapshot>> ReadAsync(DateTimeOffset since, CancellationToken ct)
     {
-        var written = new DateTimeOffset(Interlocked.Read(ref _writtenTicks), TimeSpan.Zero);
-        if (written > since) since = written;
-        await ViewFreshness.WaitAsync(_refresh, since, _options.Value.MineViewWaitSeconds, _loaded, _logger, "mine view", ct);
-        var checkedAt = _refresh.CheckedAt ?? DateTimeOffset.MinValue;
-        return new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < since);
+        var (checkedAt, stale) = await _refresh.WaitAsync(since, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _loaded, _logger, "mine view", ct);
+        return new ViewRead<MineSnapshot>(_snapshot, checkedAt, stale);
     }
 
     /// <summary>
@@ -87,14 +82,7 @@ public sealed class MineView
     /// this view may come from a check begun before then. So a report that says <c>completed</c> is followed by answers
     /// that include its rows, whatever MineViewRefreshSeconds allows (the scorer itself loads the view just before it writes).
     /// </summary>
-    public void NoteWritten(DateTimeOffset at)
-    {
-        var ticks = at.UtcTicks;
-        for (var known = Interlocked.Read(ref _writtenTicks); ticks > known; known = Interlocked.Read(ref _writtenTicks))
-            if (Interlocked.CompareExchange(ref _writtenTicks, ticks, known) == known) return;
-    }
-
-    private long _writtenTicks;
+    public void NoteWritten(DateTimeOffset at) => _refresh.RequireAfter(at);
 
     /// <summary>
     /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
@@ -126,7 +114,7 @@ public sealed class MineView
     public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
 
     /// <summary>One refresh; <see cref="CoalescedRefresh"/> runs one at a time. Nothing of the view changes unless it succeeds.</summary>
-    private async Task RefreshAsync(DateTimeOffset now)
+    private async Task RefreshAsync()
     {
         var ct = CancellationToken.None;
         // The log first: whatever it lists was written before, so the mines queries below find it.
@@ -134,7 +122,6 @@ public sealed class MineView
         if (changedProvinces is null && _loaded)
         {
             _seenChanges = seenChanges;
-            _lastLook = now;
             return;
         }
         var tables = _storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
@@ -149,7 +136,7 @@ public sealed class MineView
             if (_highWater.TryGetValue(province, out var seen))
             {
                 // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
-                // refresh was most of a polled view's garbage while a survey is scored .
+                // refresh was most of a polled view's garbage while a survey is scored.
                 since = await OldestUnseenAsync(table, seen - Overlap, token);
                 if (since is null) return;
             }
@@ -177,7 +164,7 @@ public sealed class MineView
         {
             // The versions this view let go had lived long enough to reach the oldest generation, which the GC
             // collects only when its budget is spent: in a next round watched from a dashboard, that let every
-            // replaced mine pile up . A background collection now and then keeps the heap at
+            // replaced mine pile up. A background collection now and then keeps the heap at
             // the view's size; it does not stop the host.
             _replacedSinceCollection = 0;
             GC.Collect(2, GCCollectionMode.Forced, blocking: false);
@@ -192,7 +179,6 @@ public sealed class MineView
             _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines, Interlocked.Increment(ref _version));
         }
         _seenChanges = seenChanges;
-        _lastLook = now;
         _loaded = true;
     }
 
@@ -219,8 +205,9 @@ public sealed class MineView
     /// </summary>
     private async Task<(HashSet<string>? Provinces, HashSet<string> Seen)> ChangedSinceLastLookAsync(CancellationToken ct)
     {
+        // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
         // Before the first load, only recent entries matter (the load reads every mine anyway).
-        var from = MineChangeLog.KeyAt((_loaded ? _lastLook : _time.GetUtcNow()) - ChangeLogOverlap);
+        var from = MineChangeLog.KeyAt((CheckedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>? provinces = null;
         await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(

@@ -1,11 +1,5 @@
-using MineIngest.Domain;
-using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
-using MineIngest.Pipeline.View;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MineIngest.Pipeline.Api;
 
 namespace MineIngest.Pipeline.View;

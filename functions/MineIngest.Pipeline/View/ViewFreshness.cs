@@ -26,13 +26,6 @@ public sealed record RequestFreshness(DateTimeOffset Arrived, DateTimeOffset Sin
         return new RequestFreshness(arrived, since, noCache, request.Headers.IfNoneMatch);
     }
 
-    /// <summary>A request with no headers (the scorer's, a test's): the default bound.</summary>
-    public static RequestFreshness Default(TimeProvider time, PipelineOptions options)
-    {
-        var arrived = time.GetUtcNow();
-        return new RequestFreshness(arrived, arrived - TimeSpan.FromSeconds(options.MineViewRefreshSeconds), false, StringValues.Empty);
-    }
-
     private static bool AsksNoCache(IHeaderDictionary headers)
     {
         if (CacheControlHeaderValue.TryParse(headers.CacheControl.ToString(), out var cacheControl)
@@ -47,37 +40,6 @@ public sealed record RequestFreshness(DateTimeOffset Arrived, DateTimeOffset Sin
         if (!EntityTagHeaderValue.TryParseList(IfNoneMatch, out var tags)) return false;
         var ours = EntityTagHeaderValue.Parse(etag);
         return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
-    }
-}
-
-internal static class ViewFreshness
-{
-    /// <summary>
-    /// Waits for <paramref name="refresh"/> to have checked storage at or after <paramref name="since"/>, at most
-    /// <paramref name="waitSeconds"/> when there is a view to fall back on (the caller then serves it as stale). With
-    /// nothing loaded yet there is nothing to serve: it waits for the refresh, and a storage fault reaches the caller.
-    /// </summary>
-    public static async Task WaitAsync(CoalescedRefresh refresh, DateTimeOffset since, double waitSeconds, bool loaded, ILogger logger, string what, CancellationToken ct)
-    {
-        var task = refresh.EnsureAsync(since);
-        if (task.IsCompletedSuccessfully) return;
-        if (!loaded)
-        {
-            await task.WaitAsync(ct);
-            return;
-        }
-        try
-        {
-            await task.WaitAsync(TimeSpan.FromSeconds(waitSeconds), ct);
-        }
-        catch (TimeoutException)
-        {
-            logger.LogWarning("The {View} was not refreshed within {Seconds} s; answering from the check of {CheckedAt}", what, waitSeconds, refresh.CheckedAt);
-        }
-        catch (Exception ex) when (PipelineHealth.IsStorageFault(ex))
-        {
-            logger.LogWarning("The {View} could not be refreshed ({Reason}); answering from the check of {CheckedAt}", what, ex.Message, refresh.CheckedAt);
-        }
     }
 }
 

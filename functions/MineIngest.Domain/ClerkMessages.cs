@@ -124,6 +124,14 @@ public static class ClerkMessages
         $"{En(column)} must be between 0 and 100; found {Show(value)}.",
         $"«{Fa(column)}» باید بین ۰ و ۱۰۰ باشد؛ {Show(value)} نوشته شده است.");
 
+    public static ClerkText GradeBelowCutoff(double grade, Mineral mineral, double cutoff) => new(
+        $"Grade {Show(grade)}% is below the cut-off for {mineral.English} ({Show(cutoff)}% {mineral.GradeMeasure}).",
+        $"عیار {Show(grade)}٪ کمتر از حد اقتصادی {mineral.Persian} است ({Show(cutoff)}٪ {mineral.GradeMeasure}).");
+
+    public static ClerkText JobsCreatedAbovePotential(int created, int potential) => new(
+        $"Jobs created ({created}) is greater than potential jobs ({potential}).",
+        $"اشتغال ایجاد شده ({created}) بیشتر از اشتغال بالقوه ({potential}) است.");
+
     public static ClerkText RevivalDateMissing() => new(
         "The status is revived but the revival date is missing.",
         "وضعیت «احیا شده» است اما تاریخ احیا خالی است.");

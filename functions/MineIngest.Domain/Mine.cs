@@ -23,7 +23,8 @@ public sealed record Mine
     public required DateOnly SurveyDate { get; init; }
     public DateOnly? RevivedOn { get; init; }
     public string? Notes { get; init; }
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>What the clerk should look at again in an accepted row, in both languages.</summary>
+    public IReadOnlyList<RowError> Warnings { get; init; } = [];
 
     /// <summary>The key that identifies a mine within a province: trimmed, compared case-insensitively.</summary>
     public static string KeyOf(string mineId) => mineId.Trim().ToUpperInvariant();

@@ -18,7 +18,8 @@ public sealed record Problem(string Slug, string English, string Persian, double
 
 /// <summary>
 /// The project's own copy of the contract's names: provinces, minerals, statuses and problems,
-/// each found by slug, English or Persian name (folded).
+/// each found by slug, English or Persian name (folded); and the one catalogue of the other values a person reads
+/// (tiers, survey states, committee outcomes, solution states) in English and Persian (names.csv).
 /// </summary>
 public sealed class ReferenceData
 {
@@ -29,6 +30,9 @@ public sealed class ReferenceData
     public IReadOnlyList<NamedValue> Statuses { get; }
     public IReadOnlyList<Problem> Problems { get; }
 
+    /// <summary>The lists of names.csv by list name ("tier", "survey-status", "committee-outcome", "solution-state").</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<NamedValue>> Lists { get; }
+
     private readonly FrozenDictionary<string, Province> _provinces;
     private readonly FrozenDictionary<string, Mineral> _minerals;
     private readonly FrozenDictionary<string, NamedValue> _statuses;
@@ -37,8 +41,9 @@ public sealed class ReferenceData
     private ReferenceData(
         IReadOnlyList<Province> provinces, IReadOnlyList<Mineral> minerals,
         IReadOnlyList<(NamedValue Value, string[] Aliases)> statuses,
-        IReadOnlyList<(Problem Value, string[] Aliases)> problems)
+        IReadOnlyList<(Problem Value, string[] Aliases)> problems, IReadOnlyDictionary<string, IReadOnlyList<NamedValue>> lists)
     {
+        Lists = lists;
         Provinces = provinces;
         Minerals = minerals;
         Statuses = statuses.Select(s => s.Value).ToList();
@@ -53,6 +58,17 @@ public sealed class ReferenceData
     public Mineral? FindMineral(string? name) => Find(_minerals, name);
     public NamedValue? FindStatus(string? name) => Find(_statuses, name);
     public Problem? FindProblem(string? name) => Find(_problems, name);
+
+    /// <summary>A value of one of the <see cref="Lists"/>; an unknown value stands for itself in both languages.</summary>
+    public NamedValue Named(string list, string slug) =>
+        Lists.TryGetValue(list, out var values) && values.FirstOrDefault(v => v.Slug == slug) is { } named ? named : new NamedValue(slug, slug, slug);
+
+    /// <summary>"Persian - English", as the exports' headers and named values are written.</summary>
+    public string Both(string list, string slug)
+    {
+        var named = Named(list, slug);
+        return named.Persian == named.English ? named.English : $"{named.Persian} - {named.English}";
+    }
 
     public Province ProvinceBySlug(string slug) => _provinces[slug];
     public Mineral MineralBySlug(string slug) => _minerals[slug];
@@ -86,7 +102,9 @@ public sealed class ReferenceData
         var statuses = ReadCsv("statuses.csv").Select(r => (new NamedValue(r[0], r[1], r[2]), Aliases(r[3]))).ToList();
         var problems = ReadCsv("problems.csv").Select(r => (
             new Problem(r[0], r[1], r[2], double.Parse(r[4], CultureInfo.InvariantCulture)), Aliases(r[3]))).ToList();
-        return new ReferenceData(provinces, minerals, statuses, problems);
+        var lists = ReadCsv("names.csv").GroupBy(r => r[0])
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<NamedValue>)g.Select(r => new NamedValue(r[1], r[2], r[3])).ToList());
+        return new ReferenceData(provinces, minerals, statuses, problems, lists);
     }
 
     private static string[] Aliases(string field) =>

@@ -63,11 +63,11 @@ public sealed class RowValidator(ReferenceData reference)
             return new RowOutcome(row.RowNumber, mineId, null, errors);
         }
 
-        var warnings = new List<string>();
+        var warnings = new List<RowError>();
         if (grade is { } gradeValue && mineral is { HasGrade: true, CutoffPct: { } cutoff } && gradeValue < cutoff)
-            warnings.Add($"Grade {Show(gradeValue)}% is below the cut-off for {mineral.English} ({Show(cutoff)}% {mineral.GradeMeasure}).");
+            warnings.Add(new RowError(Key(Column.GradePct), ClerkMessages.GradeBelowCutoff(gradeValue, mineral, cutoff)));
         if (jobsCreated is { } created && created > jobsPotential)
-            warnings.Add($"Jobs created ({created}) is greater than potential jobs ({jobsPotential}).");
+            warnings.Add(new RowError(Key(Column.JobsCreated), ClerkMessages.JobsCreatedAbovePotential(created, jobsPotential.Value)));
 
         var mine = new Mine
         {
@@ -82,9 +82,6 @@ public sealed class RowValidator(ReferenceData reference)
 
     private static string Key(Column column) => SurveyColumns.Get(column).Key;
     // "R" is the same text for the usual values and much faster than a custom format; the custom one stays for the rest.
-    private static string Show(double value) => Math.Round(value, 10) == value && (value == 0 || Math.Abs(value) is >= 1e-4 and < 1e15)
-        ? value.ToString("R", CultureInfo.InvariantCulture) : value.ToString("0.##########", CultureInfo.InvariantCulture);
-
     private static string? Text(SurveyRow row, Column column) =>
         string.IsNullOrWhiteSpace(row[column]) ? null : row[column]!.Trim();
 

@@ -7,7 +7,7 @@ public enum Column
     RoadKm, PowerKm, JobsPotential, JobsCreated, InvestmentBnRial, IdleSince, Problem, SurveyDate, RevivedOn, Notes,
 }
 
-public sealed record SurveyColumn(Column Column, string Key, string English, string Persian, bool Required)
+public sealed record SurveyColumn(Column Column, string Key, string English, string Persian, bool Required, bool Numeric)
 {
     /// <summary>How a clerk sees the column named in a message: "Latitude (عرض جغرافیایی)".</summary>
     public string DisplayName => $"{English} ({Persian})";
@@ -20,7 +20,8 @@ public static class SurveyColumns
     /// <summary>Columns as the contract lists them. grade_pct and revived_on are required only for some rows,
     /// so a survey without those columns is read and the rows that need them are rejected.</summary>
     public static IReadOnlyList<SurveyColumn> All { get; } = ReferenceData.ReadCsv("survey-columns.csv")
-        .Select((r, i) => new SurveyColumn((Column)i, r[0], r[1], r[2], r[4] == "yes"))
+        .Select((r, i) => new SurveyColumn((Column)i, r[0], r[1], r[2], r[4] == "yes",
+            Numeric: r[3].Contains("number", StringComparison.Ordinal) || r[3] is "decimal degrees" or "year"))
         .ToList();
 
     public static IReadOnlyList<SurveyColumn> Required { get; } = All.Where(c => c.Required).ToList();

@@ -22,6 +22,10 @@ public sealed class ApiFunctions(
     public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await mines.MinesAsync(req, ct));
 
+    [Function("RankingCsv")]
+    public async Task<IActionResult> RankingCsv([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines.csv")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await mines.RankingCsvAsync(req, ct));
+
     [Function("Mine")]
     public async Task<IActionResult> Mine(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}")] HttpRequest req, string province, string mineId,
@@ -111,6 +115,11 @@ public sealed class ApiFunctions(
     [Function("UploadPage")]
     public IActionResult UploadPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload")] HttpRequest req) =>
         new ResultAction(DashboardFiles.UploadPage());
+
+    /// <summary>The upload page's limits (largest file, accepted types): no data, so no key.</summary>
+    [Function("UploadLimits")]
+    public IActionResult UploadLimits([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload/limits")] HttpRequest req) =>
+        new ResultAction(files.UploadLimits());
 
     /// <summary>The dashboard page; open it with ?code=FUNCTION_KEY and it passes the key on to the API.</summary>
     [Function("Dashboard")]

@@ -44,6 +44,7 @@ public static class LocalHostApp
         var api = app.MapGroup("/api");
         api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
         api.MapGet("/mines", (HttpRequest r, MinesApi a, CancellationToken ct) => a.MinesAsync(r, ct));
+        api.MapGet("/mines.csv", (HttpRequest r, MinesApi a, CancellationToken ct) => a.RankingCsvAsync(r, ct));
         api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
         api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
@@ -57,6 +58,7 @@ public static class LocalHostApp
         api.MapGet("/provinces/{province}/surveys/{id}/errors.{format}", (string province, string id, string format, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
             p.RowsToFixAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
         api.MapGet("/upload", () => DashboardFiles.UploadPage());
+        api.MapGet("/upload/limits", (FilesApi a) => a.UploadLimits());
         api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(province, mineId, ct));
         api.MapPut("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) =>
             o.PutSolutionAsync(province, mineId, r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));

@@ -38,6 +38,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringOptionsValidator>();
 
+        // Problem details (Results.Problem) are written with the host's JSON options: Persian as text there too.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ApiResults.TextEncoder);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(ReferenceData.Default);
         services.AddSingleton(sp => new RevivalScorer(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, sp.GetRequiredService<ReferenceData>()));

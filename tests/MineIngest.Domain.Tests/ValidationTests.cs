@@ -125,7 +125,7 @@ public class ValidationTests
     {
         var outcome = Validate(RowBuilder.WorkedExample().Set("grade_pct", 15));
         Assert.True(outcome.Accepted);
-        Assert.Contains(outcome.Mine!.Warnings, w => w.Contains("below the cut-off for Chromite (20% Cr2O3)"));
+        Assert.Contains(outcome.Mine!.Warnings, w => w.Message.Contains("below the cut-off for Chromite (20% Cr2O3)") && w.MessageFa.Contains("کرومیت"));
     }
 
     [Fact]
@@ -133,7 +133,8 @@ public class ValidationTests
     {
         var outcome = Validate(RowBuilder.WorkedExample().Set("status", "revived").Set("revived_on", "1402/05/01").Set("jobs_created", 30));
         Assert.True(outcome.Accepted);
-        Assert.Equal(["Jobs created (30) is greater than potential jobs (20)."], outcome.Mine!.Warnings);
+        Assert.Equal(["Jobs created (30) is greater than potential jobs (20)."], outcome.Mine!.Warnings.Select(w => w.Message));
+        Assert.Equal(["اشتغال ایجاد شده (30) بیشتر از اشتغال بالقوه (20) است."], outcome.Mine!.Warnings.Select(w => w.MessageFa));
         Assert.Equal(new DateOnly(2023, 7, 23), outcome.Mine.RevivedOn);
     }
 

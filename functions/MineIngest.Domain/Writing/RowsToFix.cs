@@ -1,7 +1,6 @@
 using System.Drawing;
-using System.Text;
+using System.Globalization;
 using MineIngest.Domain.Reading;
-using nietras.SeparatedValues;
 using SpreadCheetah;
 using SpreadCheetah.Styling;
 using SpreadCheetah.Worksheets;
@@ -41,7 +40,7 @@ public static class RowsToFix
         foreach (var row in rows)
         {
             var faulty = row.Reasons.Select(r => r.Field).ToHashSet(StringComparer.Ordinal);
-            var cells = headers.Select(h => new StyledCell(row.Values[(int)h.Column] ?? "",
+            var cells = headers.Select(h => ValueCell(SurveyColumns.Get(h.Column), row.Values[(int)h.Column],
                     faulty.Contains(SurveyColumns.Get(h.Column).Key) ? fault : null))
                 .Append(new StyledCell(row.ReasonsText(), reasons)).ToArray();
             await book.AddRowAsync(cells, ct);
@@ -49,24 +48,15 @@ public static class RowsToFix
         await book.FinishAsync(ct);
     }
 
-    /// <summary>The same as CSV, UTF-8 with a byte order mark so that Excel shows Persian text.</summary>
-    public static async Task WriteCsvAsync(Stream output, IReadOnlyList<SurveyHeader> headers, IEnumerable<RowToFix> rows, CancellationToken ct)
-    {
-        await using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
-        var names = headers.Select(h => h.Text).Append(ReasonsHeader).ToArray();
-        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
-        {
-            // Written first, so that a survey without rows to fix still gets its header.
-            writer.Header.Add(names);
-            writer.Header.Write();
-            foreach (var row in rows)
-            {
-                ct.ThrowIfCancellationRequested();
-                using var line = writer.NewRow();
-                for (var i = 0; i < headers.Count; i++) line[names[i]].Set(row.Values[(int)headers[i].Column] ?? "");
-                line[ReasonsHeader].Set(row.ReasonsText());
-            }
-        }
-        await text.FlushAsync(ct);
-    }
+    /// <summary>The same as CSV (<see cref="CsvExport"/>).</summary>
+    public static Task WriteCsvAsync(Stream output, IReadOnlyList<SurveyHeader> headers, IEnumerable<RowToFix> rows, CancellationToken ct) =>
+        CsvExport.WriteAsync(output, [.. headers.Select(h => h.Text), ReasonsHeader],
+            rows.Select(row => (IReadOnlyList<string?>)[.. headers.Select(h => row.Values[(int)h.Column]), row.ReasonsText()]), ct);
+
+    /// <summary>A value as the clerk sent it: a number of a numeric column as a number cell (the same text when read
+    /// back), anything else as a string cell, which a spreadsheet never runs as a formula.</summary>
+    private static StyledCell ValueCell(SurveyColumn column, string? value, StyleId? style) =>
+        column.Numeric && value is not null && SurveyValues.IsRoundTripForm(value)
+            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? new StyledCell(number, style) : new StyledCell(value ?? "", style);
 }

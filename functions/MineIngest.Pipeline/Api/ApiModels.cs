@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MineIngest.Domain;
 using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Api;
@@ -47,13 +48,24 @@ public sealed record MineDto(
 /// <param name="AsOf">When the newest mine in the view was written (the summary's asOf).</param>
 public sealed record MinePage(IReadOnlyList<MineDto> Items, string? Continuation, DateTime? AsOf);
 
-public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message, string MessageFa);
+/// <param name="Field">The column's key; <paramref name="FieldName"/> and <paramref name="FieldNameFa"/> its English and Persian headers.</param>
+public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, string Message, string MessageFa, string? FieldName, string? FieldNameFa)
+{
+    private static readonly Dictionary<string, SurveyColumn> ColumnsByKey = SurveyColumns.All.ToDictionary(c => c.Key);
+
+    public static SurveyErrorDto From(int row, string? mineId, string field, string message, string messageFa)
+    {
+        var column = ColumnsByKey.GetValueOrDefault(field);
+        return new(row, mineId, field.Length == 0 ? null : field, message, messageFa, column?.English, column?.Persian);
+    }
+}
 
 public sealed record SurveyDto(
     string Id, string Blob, string Province, DateTime ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
-    int Failed, int Pending, string? Error, string? ErrorFa, IReadOnlyList<SurveyErrorDto>? Errors)
+    int Failed, int Pending, string? Error, string? ErrorFa, IReadOnlyList<SurveyErrorDto>? Errors,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SurveyErrorDto>? Warnings = null)
 {
-    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors)
+    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null)
     {
         var pending = s.RowsPending();
         var status = s.Stage switch
@@ -63,8 +75,12 @@ public sealed record SurveyDto(
             _ => pending > 0 ? "processing" : "completed",
         };
         return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt.UtcDateTime, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
-            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors);
+            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors, warnings);
     }
 }
 
 public sealed record SurveyList(IReadOnlyList<SurveyDto> Items);
+
+/// <param name="MaxFileBytes">The largest survey file (<c>Survey:Limits:MaxFileBytes</c>).</param>
+/// <param name="Types">The file name endings a survey may have.</param>
+public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Types);

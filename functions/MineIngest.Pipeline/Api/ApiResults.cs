@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using MineIngest.Domain;
 using MineIngest.Pipeline.Health;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +14,13 @@ namespace MineIngest.Pipeline.Api;
 /// </summary>
 public static class ApiResults
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Persian goes out as UTF-8 text, not as \u escapes (readable in a terminal or a log, a sixth of the bytes); the
+    /// encoder still escapes what JSON and HTML need (quotes, &lt;, &gt;, &amp;, control characters).
+    /// </summary>
+    public static readonly JavaScriptEncoder TextEncoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = TextEncoder };
 
     /// <summary>A request body as <typeparamref name="T"/>, or null when it is not such JSON.</summary>
     public static async Task<T?> ReadJsonAsync<T>(Stream body, CancellationToken ct) where T : class

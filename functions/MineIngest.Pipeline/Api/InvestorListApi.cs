@@ -27,6 +27,6 @@ public sealed class InvestorListApi(ViewReader views, ReferenceData reference, I
         var name = $"investor-list{(province is null ? "" : "-" + province)}.{format}";
         return new ViewResult(format == "xlsx"
             ? Results.File(await InvestorList.XlsxAsync(rows, reference, ct), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
-            : Results.File(InvestorList.Csv(rows, reference), "text/csv; charset=utf-8", name), answer);
+            : Results.File(await InvestorList.CsvAsync(rows, reference, ct), "text/csv; charset=utf-8", name), answer);
     });
 }

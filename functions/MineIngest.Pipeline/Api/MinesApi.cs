@@ -19,23 +19,7 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
         var query = request.Query;
         var freshness = views.Ask(request);
         var errors = new Dictionary<string, string[]>();
-        var province = QueryValues.Province(reference, query, errors);
-        var mineral = QueryValues.Mineral(reference, query, errors);
-        var tierText = query["tier"].ToString();
-        var tier = tierText.Length > 0 ? tierText.Trim().ToUpperInvariant() : null;
-        if (tier is not (null or "A" or "B" or "C")) errors["tier"] = [$"\"{tierText}\" is not a tier: use A, B or C."];
-        string? status = null;
-        if (query["status"].ToString() is { Length: > 0 } s)
-        {
-            status = reference.FindStatus(s)?.Slug;
-            if (status is null) errors["status"] = [$"\"{s}\" is not a status: use idle, reviving, revived or active."];
-        }
-        string? problem = null;
-        if (query["problem"].ToString() is { Length: > 0 } p)
-        {
-            problem = p.Trim() == SummaryBuilder.UnspecifiedProblem ? SummaryBuilder.UnspecifiedProblem : reference.FindProblem(p)?.Slug;
-            if (problem is null) errors["problem"] = [$"\"{p}\" is not a main problem: use financial, equipment, market, legal, environmental, technical, infrastructure, none or unspecified."];
-        }
+        var filter = MineFilter.Parse(reference, query, errors);
         var top = 50;
         if (query["top"].ToString() is { Length: > 0 } topText && (!int.TryParse(topText, out top) || top is < 1 or > 1000))
             errors["top"] = [$"top must be a whole number from 1 to 1000; got \"{topText}\"."];
@@ -45,7 +29,7 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
         if (errors.Count > 0) return ApiResults.BadQuery(errors);
 
         var (snapshot, answer) = await views.MinesAsync(freshness, ct);
-        return ViewResult.Json(freshness, answer, () => _minePages.Get(snapshot, $"{province}|{mineral}|{tier}|{status}|{problem}|{top}|{query["continuation"]}", () =>
+        return ViewResult.Json(freshness, answer, () => _minePages.Get(snapshot, $"{filter}|{top}|{query["continuation"]}", () =>
         {
             IEnumerable<MineEntity> ranked = snapshot.Ranked;
             if (after is not null)
@@ -54,14 +38,23 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
                 var start = Array.BinarySearch(snapshot.Ranked, after, MineEntity.Ranking);
                 ranked = snapshot.Ranked.Skip(start >= 0 ? start + 1 : ~start);
             }
-            var page = ranked.Where(m => (province is null || m.PartitionKey == province) && (mineral is null || m.Mineral == mineral)
-                                         && (tier is null || m.Tier == tier) && (status is null || m.Status == status)
-                                         && (problem is null || (m.Problem ?? SummaryBuilder.UnspecifiedProblem) == problem))
-                .Take(top + 1).ToList();
+            var page = ranked.Where(filter.Matches).Take(top + 1).ToList();
             var more = page.Count > top;
             if (more) page.RemoveAt(top);
             return new MinePage(page.Select(MineDto.From).ToList(), more ? EncodeContinuation(page[^1]) : null, snapshot.AsOf?.UtcDateTime);
         }));
+    });
+
+    /// <summary>GET /api/mines.csv with the ranking's filters: every mine they keep, in ranking order (<see cref="RankingFile"/>).</summary>
+    public Task<IResult> RankingCsvAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var freshness = views.Ask(request);
+        var errors = new Dictionary<string, string[]>();
+        var filter = MineFilter.Parse(reference, request.Query, errors);
+        if (errors.Count > 0) return ApiResults.BadQuery(errors);
+        var (snapshot, answer) = await views.MinesAsync(freshness, ct);
+        var csv = await RankingFile.CsvAsync(snapshot.Ranked.Where(filter.Matches), reference, ct);
+        return new ViewResult(Results.File(csv, "text/csv; charset=utf-8", $"mineingest-ranking-{filter.Province ?? "all"}.csv"), answer);
     });
 
     public Task<IResult> MineAsync(string province, string mineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
@@ -101,4 +94,36 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
             return null;
         }
     }
+}
+
+/// <summary>The ranking's filters (province, mineral, tier, status, main problem), as /api/mines and its CSV read them.</summary>
+internal sealed record MineFilter(string? Province, string? Mineral, string? Tier, string? Status, string? Problem)
+{
+    public static MineFilter Parse(ReferenceData reference, IQueryCollection query, Dictionary<string, string[]> errors)
+    {
+        var province = QueryValues.Province(reference, query, errors);
+        var mineral = QueryValues.Mineral(reference, query, errors);
+        var tierText = query["tier"].ToString();
+        var tier = tierText.Length > 0 ? tierText.Trim().ToUpperInvariant() : null;
+        if (tier is not (null or "A" or "B" or "C")) errors["tier"] = [$"\"{tierText}\" is not a tier: use A, B or C."];
+        string? status = null;
+        if (query["status"].ToString() is { Length: > 0 } s)
+        {
+            status = reference.FindStatus(s)?.Slug;
+            if (status is null) errors["status"] = [$"\"{s}\" is not a status: use idle, reviving, revived or active."];
+        }
+        string? problem = null;
+        if (query["problem"].ToString() is { Length: > 0 } p)
+        {
+            problem = p.Trim() == SummaryBuilder.UnspecifiedProblem ? SummaryBuilder.UnspecifiedProblem : reference.FindProblem(p)?.Slug;
+            if (problem is null) errors["problem"] = [$"\"{p}\" is not a main problem: use financial, equipment, market, legal, environmental, technical, infrastructure, none or unspecified."];
+        }
+        return new MineFilter(province, mineral, tier, status, problem);
+    }
+
+    public bool Matches(MineEntity m) =>
+        (Province is null || m.PartitionKey == Province) && (Mineral is null || m.Mineral == Mineral) && (Tier is null || m.Tier == Tier)
+        && (Status is null || m.Status == Status) && (Problem is null || (m.Problem ?? SummaryBuilder.UnspecifiedProblem) == Problem);
+
+    public override string ToString() => $"{Province}|{Mineral}|{Tier}|{Status}|{Problem}";
 }

@@ -47,6 +47,7 @@ public sealed class RowsToFixSource(StorageClients storage)
         var errors = new Dictionary<int, List<RowError>>();
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
         {
+            if (e.IsWarning) continue; // a warning's row was accepted: nothing to fix
             if (!errors.TryGetValue(e.Row, out var list)) errors[e.Row] = list = [];
             list.Add(new RowError(e.Field, e.Message, e.MessageFa));
         }

@@ -38,16 +38,16 @@ public sealed class SurveysApi(StorageClients storage, MineView view, ReferenceD
     /// <summary>A survey's report with every row error: what /api/surveys/{id} and the province's report route answer.</summary>
     public static async Task<IResult> ReportAsync(StorageClients storage, MineView view, SurveyEntity survey, CancellationToken ct)
     {
-        var errors = new List<SurveyErrorDto>();
+        List<SurveyErrorDto> errors = [], warnings = [];
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
-            errors.Add(new SurveyErrorDto(e.Row, e.MineId, e.Field.Length == 0 ? null : e.Field, e.Message, e.MessageFa));
-        return Results.Json(Reported(view, survey, errors), ApiResults.Json);
+            (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
+        return Results.Json(Reported(view, survey, errors, warnings), ApiResults.Json);
     }
 
     /// <summary>A survey as reported; one reported completed makes this instance's next view answers include its rows.</summary>
-    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors)
+    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null)
     {
-        var dto = SurveyDto.From(survey, errors);
+        var dto = SurveyDto.From(survey, errors, warnings);
         view.NoteReported(dto, survey.Timestamp);
         return dto;
     }

@@ -32,6 +32,7 @@ public sealed class ChunkProcessor(
     TimeProvider time, IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
 {
     private const int BatchSize = 100;
+    private const int WarningsReportedPerChunk = BatchSize;
 
     public async Task ProcessAsync(ChunkMessage message, long dequeueCount, CancellationToken ct)
     {
@@ -47,7 +48,7 @@ public sealed class ChunkProcessor(
 
         var mines = new List<MineEntity>();
         var errors = new List<RowErrorEntity>();
-        int rejected = 0, failed = 0;
+        int rejected = 0, failed = 0, warnings = 0;
         foreach (var row in chunk.Rows)
         {
             var outcome = validator.Validate(new SurveyRow(row.R, row.V), context, row.D);
@@ -60,6 +61,12 @@ public sealed class ChunkProcessor(
             try
             {
                 mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), scoredWith.Fingerprint, chunk, row.R));
+                // The report shows a chunk's first warnings (one table batch at most); every mine keeps its own.
+                foreach (var (w, i) in outcome.Mine!.Warnings.Select((w, i) => (w, i)).TakeWhile(_ => warnings < WarningsReportedPerChunk))
+                {
+                    warnings++;
+                    errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, RowErrorEntity.FirstWarningIndex + i, w.Field, new ClerkText(w.Message, w.MessageFa), RowErrorEntity.Warning));
+                }
             }
             catch (Exception ex) when (lastTry)
             {
@@ -109,8 +116,9 @@ public sealed class ChunkProcessor(
         await totals.RefreshAsync(surveyId, ct);
     }
 
-    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, ClerkText message) => new()
+    private static RowErrorEntity ErrorEntity(string surveyId, int row, string? mineId, int index, string field, ClerkText message, string? kind = null) => new()
     {
+        Kind = kind,
         PartitionKey = surveyId, RowKey = RowErrorEntity.KeyFor(row, index), Row = row, MineId = mineId, Field = field, Message = message.English, MessageFa = message.Persian,
     };
 
@@ -124,7 +132,7 @@ public sealed class ChunkProcessor(
         RevivedOn = mine.RevivedOn is { } revived ? SurveyValues.Iso(revived) : null, Notes = mine.Notes,
         Score = score.Value, Tier = score.Tier, Resource = score.Components.Resource, Grade = score.Components.Grade,
         Access = score.Components.Access, Jobs = score.Components.Jobs, Cost = score.Components.Cost,
-        Solvability = score.Components.Solvability, Warnings = JsonSerializer.Serialize(mine.Warnings),
+        Solvability = score.Components.Solvability, Warnings = JsonSerializer.Serialize(mine.Warnings.Select(w => w.Message)),
         SurveyId = chunk.SurveyId, Row = row, SurveyReceivedAt = chunk.ReceivedAt, ScoredWith = scoredWith,
     };
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using MineIngest.Domain;
-using nietras.SeparatedValues;
+using MineIngest.Domain.Writing;
 using SpreadCheetah;
 using SpreadCheetah.Styling;
 using SpreadCheetah.Worksheets;
@@ -51,7 +51,7 @@ public static class InvestorList
             row.Rank.ToString(CultureInfo.InvariantCulture), $"{province.Persian} - {province.English}", m.MineId, m.Name, $"{mineral.Persian} - {mineral.English}",
             m.Tier, m.Score.ToString("0.0", CultureInfo.InvariantCulture), problem is null ? m.Problem : $"{problem.Persian} - {problem.English}",
             m.InvestmentBnRial?.ToString("0.##", CultureInfo.InvariantCulture), m.JobsPotential.ToString(CultureInfo.InvariantCulture),
-            row.LastOutcome?.Outcome, row.LastDate,
+            row.LastOutcome is { } last ? reference.Both("committee-outcome", last.Outcome) : null, row.LastDate,
         ];
     }
 
@@ -79,20 +79,6 @@ public static class InvestorList
         return output.ToArray();
     }
 
-    public static byte[] Csv(IReadOnlyList<Row> rows, ReferenceData reference)
-    {
-        using var text = new StringWriter();
-        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
-        {
-            writer.Header.Add(Headers.ToArray());
-            writer.Header.Write();
-            foreach (var row in rows)
-            {
-                using var line = writer.NewRow();
-                var cells = Cells(row, reference);
-                for (var i = 0; i < Headers.Count; i++) line[Headers[i]].Set(cells[i] ?? "");
-            }
-        }
-        return [.. System.Text.Encoding.UTF8.GetPreamble(), .. System.Text.Encoding.UTF8.GetBytes(text.ToString())];
-    }
+    public static Task<byte[]> CsvAsync(IReadOnlyList<Row> rows, ReferenceData reference, CancellationToken ct) =>
+        CsvExport.ToBytesAsync(Headers, rows.Select(row => Cells(row, reference)), ct);
 }

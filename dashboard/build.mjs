@@ -1,8 +1,9 @@
 // Bundles the dashboard's script into dist/dashboard.js (committed, so the .NET build needs no npm): app code, d3-geo, jalaali-js,
-// Iran's outline cut from world-atlas, and the province and mineral names from the app's reference data.
+// Iran's outline cut from world-atlas, and the province and mineral names from the app's reference data; beside it the
+// Persian web font Vazirmatn (variable weight, with its licence), so Persian looks the same on a machine without Persian fonts.
 // Run: cd dashboard && npm ci && npm run build
 import { build } from 'esbuild';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { feature } from 'topojson-client';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -13,12 +14,21 @@ const reference = `${here}../functions/MineIngest.Domain/ReferenceData/`;
 const csv = (name) => readFileSync(reference + name, 'utf8').trim().split(/\r?\n/).slice(1)
   .map((line) => line.split(',')).map(([slug, english, persian]) => ({ slug, english, persian }));
 
+// names.csv: list,slug,english,persian (tiers, survey states, committee outcomes, solution states), by list.
+const names = {};
+for (const line of readFileSync(reference + 'names.csv', 'utf8').trim().split(/\r?\n/).slice(1)) {
+  const [list, slug, english, persian] = line.split(',');
+  (names[list] ??= []).push({ slug, english, persian });
+}
+
 // Iran is ISO 3166 numeric 364 in world-atlas.
 const world = JSON.parse(readFileSync(`${here}node_modules/world-atlas/countries-50m.json`, 'utf8'));
 const iran = feature(world, world.objects.countries).features.find((f) => f.id === '364');
 if (!iran) throw new Error('Iran not found in world-atlas');
 
 mkdirSync(`${here}dist`, { recursive: true });
+copyFileSync(`${here}node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2`, `${here}dist/vazirmatn.woff2`);
+copyFileSync(`${here}node_modules/vazirmatn/OFL.txt`, `${here}dist/vazirmatn-OFL.txt`);
 await build({
   entryPoints: [`${here}src/app.js`],
   bundle: true,
@@ -33,6 +43,7 @@ await build({
     MINERALS: JSON.stringify(csv('minerals.csv')),
     STATUSES: JSON.stringify(csv('statuses.csv')),
     PROBLEMS: JSON.stringify(csv('problems.csv')),
+    NAMES: JSON.stringify(names),
   },
 });
 console.log(`dashboard: ${outfile} written (the app embeds dist/dashboard.js with src/index.html and src/dashboard.css)`);

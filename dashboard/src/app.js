@@ -2,7 +2,7 @@
 import { geoMercator, geoPath } from 'd3-geo';
 import { toGregorian, toJalaali, jalaaliMonthLength } from 'jalaali-js';
 
-/* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES, PROBLEMS */
+/* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES, PROBLEMS, NAMES */
 const apiBase = location.pathname.replace(/dashboard\/?$/, '');
 // In Azure the read routes need a function key: the page is opened with ?code=KEY and passes it on.
 const functionKey = new URLSearchParams(location.search).get('code');
@@ -49,6 +49,9 @@ let lang = localStorage.getItem('mineingest-lang') === 'fa' ? 'fa' : 'en';
 const t = (key, ...args) => { const v = text[lang][key]; return typeof v === 'function' ? v(...args) : v ?? key; };
 const named = (list, slug) => { const item = list.find((x) => x.slug === slug); return item ? (lang === 'fa' ? item.persian : item.english) : slug; };
 const number = (n) => (n ?? 0).toLocaleString(lang === 'fa' ? 'fa-IR' : 'en-US');
+/** Persian digits (۰-۹) in Persian, Latin in English: for figures already formatted (scores, dates, row numbers). */
+const digits = (value) => (lang === 'fa' ? String(value).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : String(value));
+const tierName = (tier) => named(NAMES.tier, tier);
 const $ = (selector) => document.querySelector(selector);
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -65,7 +68,7 @@ function bothDates(iso) {
   const [gy, gm, gd] = iso.slice(0, 10).split('-').map(Number);
   const j = toJalaali(gy, gm, gd);
   const jalali = `${j.jy}/${String(j.jm).padStart(2, '0')}/${String(j.jd).padStart(2, '0')}`;
-  return `${jalali} (${iso.slice(0, 10)})`;
+  return digits(`${jalali} (${iso.slice(0, 10)})`);
 }
 const isoOf = ({ gy, gm, gd }) => `${gy}-${String(gm).padStart(2, '0')}-${String(gd).padStart(2, '0')}`;
 
@@ -113,7 +116,7 @@ function renderBars(selector, groups) {
   const sorted = [...groups].sort((a, b) => b.mines - a.mines);
   $(selector).replaceChildren(...sorted.map((g) => el('div', { class: 'bar', 'data-testid': 'bar' },
     el('span', {}, g.label),
-    el('div', { class: 'track', title: `A ${g.byTier.A} · B ${g.byTier.B} · C ${g.byTier.C}` },
+    el('div', { class: 'track', title: ['A', 'B', 'C'].map((tier) => `${tierName(tier)} ${number(g.byTier[tier])}`).join(' · ') },
       ...['A', 'B', 'C'].map((tier) => el('div', { class: `seg ${tier}`, style: `width:${(100 * g.byTier[tier]) / max}%` }))),
     el('span', { class: 'n' }, number(g.mines)))));
 }
@@ -184,7 +187,7 @@ function renderMap(mines) {
     c.setAttribute('cx', x.toFixed(1)); c.setAttribute('cy', y.toFixed(1)); c.setAttribute('r', mines.length > 2000 ? '1.6' : '4');
     c.setAttribute('class', m.tier);
     const title = document.createElementNS(ns, 'title');
-    title.textContent = `${m.mineId} ${m.name} (${m.tier}, ${m.score})`;
+    title.textContent = `${m.mineId} ${m.name} (${tierName(m.tier)}, ${digits(m.score.toFixed(1))})`;
     c.append(title);
     points.append(c);
   }
@@ -203,7 +206,10 @@ function fillFilters() {
     select.replaceChildren(...options(list));
     select.value = chosen;
   }
-  $('#f-tier').options[0].textContent = t('all');
+  const tier = $('#f-tier');
+  const chosenTier = tier.value;
+  tier.replaceChildren(...options(NAMES.tier));
+  tier.value = chosenTier;
 }
 async function loadRanking(index = 0) {
   if (index === 0) ranking.pages = [undefined];
@@ -218,7 +224,7 @@ function renderRanking() {
   $('#ranking tbody').replaceChildren(...ranking.items.map((m, i) => el('tr', { 'data-testid': 'ranking-row', onclick: () => guarded(() => showBreakdown(m)) },
     el('td', { class: 'num' }, number(offset + i + 1)), el('td', {}, m.mineId), el('td', {}, m.name),
     el('td', {}, named(PROVINCES, m.province)), el('td', {}, named(MINERALS, m.mineral)), el('td', {}, named(STATUSES, m.status)),
-    el('td', { class: 'num' }, m.score.toFixed(1)), el('td', { class: `tier ${m.tier}` }, m.tier), el('td', {}, bothDates(m.surveyDate)))));
+    el('td', { class: 'num' }, digits(m.score.toFixed(1))), el('td', { class: `tier ${m.tier}` }, tierName(m.tier)), el('td', {}, bothDates(m.surveyDate)))));
   $('#page').textContent = t('page', number(ranking.index + 1));
   $('#prev').disabled = ranking.index === 0;
   $('#next').disabled = !ranking.pages[ranking.index + 1];
@@ -227,17 +233,17 @@ async function showBreakdown(m) {
   const keys = ['resource', 'grade', 'access', 'jobs', 'cost', 'solvability'];
   const box = $('#breakdown');
   box.hidden = false;
-  box.replaceChildren(el('h3', {}, `${m.mineId} · ${m.name} · ${m.score.toFixed(1)} (${m.tier})`),
+  box.replaceChildren(el('h3', {}, `${m.mineId} · ${m.name} · ${digits(m.score.toFixed(1))} (${tierName(m.tier)})`),
     ...keys.map((k) => el('div', { class: 'component', 'data-testid': 'component' },
       el('span', {}, t(k)), el('div', { class: 'track' }, el('div', { class: 'fill', style: `width:${Math.round(m.components[k] * 100)}%` })),
-      el('span', { class: 'n' }, m.components[k].toFixed(2)))));
+      el('span', { class: 'n' }, digits(m.components[k].toFixed(2))))));
   const path = `mines/${encodeURIComponent(m.province)}/${encodeURIComponent(m.mineId)}`;
   const [history, solution] = await Promise.all([api(`${path}/history`), api(`${path}/solution`)]);
   box.append(el('h4', {}, t('history')), timeline(history.versions), el('h4', {}, t('statusChanges')),
     el('ul', {}, ...history.statusChanges.map((c) => el('li', { 'data-testid': 'status-change' }, t('changeOn', named(STATUSES, c.from), named(STATUSES, c.to), bothDates(c.on))))),
     el('h4', {}, t('solution')),
     solution.current
-      ? el('p', { 'data-testid': 'solution' }, `${solution.current.state}: ${solution.current.text}`,
+      ? el('p', { 'data-testid': 'solution' }, `${named(NAMES['solution-state'], solution.current.state)}: ${solution.current.text}`,
         solution.current.responsibleBody ? ` · ${t('by')} ${solution.current.responsibleBody}` : '',
         solution.current.targetDate ? ` · ${t('target')} ${bothDates(solution.current.targetDate)}` : '')
       : el('p', { class: 'muted' }, t('noSolution')));
@@ -262,7 +268,7 @@ function timeline(versions) {
     c.setAttribute('class', `status-${v.status}`);
     c.setAttribute('data-testid', 'timeline-point');
     const title = document.createElementNS(ns, 'title');
-    title.textContent = `${bothDates(v.surveyDate)}: ${named(STATUSES, v.status)}, ${v.score.toFixed(1)} (${v.tier})`;
+    title.textContent = `${bothDates(v.surveyDate)}: ${named(STATUSES, v.status)}, ${digits(v.score.toFixed(1))} (${tierName(v.tier)})`;
     c.append(title);
     const label = document.createElementNS(ns, 'text');
     label.setAttribute('x', x(i).toFixed(1)); label.setAttribute('y', '156'); label.setAttribute('text-anchor', 'middle');
@@ -281,18 +287,14 @@ async function showRescoring() {
   } catch { $('#rescoring').textContent = ''; }
 }
 
-/** The ranking of the filters as CSV: UTF-8 with a byte order mark, so that Excel shows Persian names intact. */
+/** The ranking of the filters as the server writes it (GET /api/mines.csv: UTF-8 with a BOM, formula-safe cells). */
 async function downloadCsv() {
-  const rows = await everyMine(filters());
-  const header = ['rank', 'province', 'province_fa', 'mine_id', 'name', 'county', 'mineral', 'mineral_fa', 'status', 'score', 'tier',
-    'resource', 'grade', 'access', 'jobs', 'cost', 'solvability', 'jobs_potential', 'jobs_created', 'survey_date', 'survey_date_jalali'];
-  const quote = (v) => { const s = v === null || v === undefined ? '' : String(v); return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
-  const lines = rows.map((m, i) => [i + 1, m.province, PROVINCES.find((p) => p.slug === m.province)?.persian, m.mineId, m.name, m.county,
-    m.mineral, MINERALS.find((x) => x.slug === m.mineral)?.persian, m.status, m.score, m.tier, m.components.resource, m.components.grade,
-    m.components.access, m.components.jobs, m.components.cost, m.components.solvability, m.jobsPotential, m.jobsCreated, m.surveyDate,
-    bothDates(m.surveyDate).split(' ')[0]].map(quote).join(','));
-  const blob = new Blob(['\uFEFF' + [header.join(','), ...lines].join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
-  const link = el('a', { href: URL.createObjectURL(blob), download: `mineingest-ranking-${filters().province || 'all'}.csv` });
+  const url = new URL(apiBase + 'mines.csv', location.origin);
+  for (const [k, v] of Object.entries(filters())) if (v) url.searchParams.set(k, v);
+  if (functionKey) url.searchParams.set('code', functionKey);
+  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache' } });
+  if (!response.ok) throw new Error(`${response.status} mines.csv`);
+  const link = el('a', { href: URL.createObjectURL(await response.blob()), download: `mineingest-ranking-${filters().province || 'all'}.csv` });
   document.body.append(link);
   link.click();
   link.remove();
@@ -302,7 +304,7 @@ async function downloadCsv() {
 async function loadSurveys() {
   const list = await api('surveys');
   $('#surveys tbody').replaceChildren(...list.items.slice(0, 20).map((s) => el('tr', { 'data-testid': 'survey-row', onclick: () => showSurvey(s.id) },
-    el('td', {}, s.blob), el('td', {}, bothDates(s.receivedAt)), el('td', {}, s.status), el('td', { class: 'num' }, number(s.rows)),
+    el('td', {}, s.blob), el('td', {}, bothDates(s.receivedAt)), el('td', {}, named(NAMES['survey-status'], s.status)), el('td', { class: 'num' }, number(s.rows)),
     el('td', { class: 'num' }, number(s.accepted)), el('td', { class: 'num' }, number(s.rejected)), el('td', { class: 'num' }, number(s.failed)))));
 }
 async function showSurvey(id) {
@@ -313,7 +315,8 @@ async function showSurvey(id) {
     : s.errors.length === 0 ? [el('p', {}, t('noErrors'))]
       : [el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('row')), el('th', {}, t('mine')), el('th', {}, t('field')), el('th', {}, t('problem')))),
         el('tbody', {}, ...s.errors.map((e) => el('tr', { 'data-testid': 'survey-error' }, el('td', { class: 'num' }, number(e.row)),
-          el('td', {}, e.mineId ?? ''), el('td', {}, e.field ?? ''), el('td', {}, lang === 'fa' ? e.messageFa ?? e.message : e.message)))))];
+          el('td', {}, e.mineId ?? ''), el('td', {}, (lang === 'fa' ? e.fieldNameFa : e.fieldName) ?? e.field ?? ''),
+          el('td', {}, lang === 'fa' ? e.messageFa ?? e.message : e.message)))))];
   box.replaceChildren(el('h3', {}, t('errorsOf', s.blob)), ...body);
 }
 

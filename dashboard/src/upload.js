@@ -3,9 +3,12 @@
 // No libraries: the Blob REST calls used here are two (Put Blob, Put Block + Put Block List).
 (() => {
   'use strict';
-  const MAX_BYTES = 50 * 1024 * 1024; // surveys.md: the limit for one survey file
   const BLOCK = 4 * 1024 * 1024;
-  const TYPES = ['.xlsx', '.xls', '.csv'];
+  // The server's limits (GET upload/limits): a changed Survey__Limits__MaxFileBytes needs no change here. Until they
+  // arrive (or if they cannot be read) the contract's: 50 MB, xlsx, xls and csv.
+  let limits = { maxFileBytes: 50 * 1024 * 1024, types: ['.xlsx', '.xls', '.csv'] };
+  const limitsRead = fetch('upload/limits').then((r) => (r.ok ? r.json() : null)).then((l) => { if (l) limits = l; }).catch(() => {});
+  const megabytes = () => Math.round((limits.maxFileBytes / (1024 * 1024)) * 10) / 10;
   const KEY_STORE = 'mineingest-province-key';
   const LANG_STORE = 'mineingest-upload-lang';
 
@@ -19,13 +22,14 @@
       province: (p) => `استان: ${p}`, noKey: 'نخست کلید بارگذاری استان را وارد کنید.',
       keyShape: 'این کلید بارگذاری نیست: کلید به شکل استان.شناسه.رمز است، همان‌گونه که دفتر برنامه داده است.',
       badType: (n) => `«${n}» فایل بررسی نیست: فقط فایل‌های .xlsx، .xls و .csv بارگذاری می‌شوند.`,
-      tooLarge: (n) => `«${n}» بزرگ‌تر از ۵۰ مگابایت است، سقف یک بررسی. آن را به چند فایل کوچک‌تر تقسیم کنید.`,
+      tooLarge: (n) => `«${n}» بزرگ‌تر از ${digits(megabytes())} مگابایت است، سقف یک بررسی. آن را به چند فایل کوچک‌تر تقسیم کنید.`,
       empty: (n) => `«${n}» خالی است.`,
       waiting: 'در صف', asking: 'گرفتن نشانی بارگذاری…', sending: 'در حال فرستادن…', reading: 'فرستاده شد؛ در انتظار گزارش…',
       sendFailed: 'فرستادن فایل ناموفق بود؛ اتصال را بررسی کنید و دوباره بفرستید.',
       rows: 'ردیف‌ها', accepted: 'پذیرفته', rejected: 'رد شده', failed: 'ناموفق', pending: 'در انتظار',
       completed: 'گزارش نهایی است.', processing: 'در حال پردازش…', fileRejected: 'کل فایل رد شد:',
       allGood: 'همه ردیف‌ها پذیرفته شدند.', row: 'ردیف', mine: 'کد معدن', field: 'ستون', message: 'مشکل',
+      warnings: 'هشدارها (ردیف‌ها پذیرفته شدند؛ این مقادیر را دوباره ببینید)', warning: 'هشدار',
       fixXlsx: 'دریافت ردیف‌های اصلاحی (xlsx)', fixCsv: '(csv)',
       fixHelp: 'ردیف‌های رد شده را در این فایل اصلاح کنید و همین فایل را دوباره بفرستید.',
       network: 'سرویس پاسخ نداد؛ چند دقیقه دیگر دوباره امتحان کنید.',
@@ -39,13 +43,14 @@
       province: (p) => `Province: ${p}`, noKey: 'Enter the province upload key first.',
       keyShape: 'This is not an upload key: a key looks like province.id.secret, as the programme office gave it.',
       badType: (n) => `"${n}" is not a survey file: only .xlsx, .xls and .csv files can be uploaded.`,
-      tooLarge: (n) => `"${n}" is larger than 50 MB, the limit for one survey. Split it into smaller files.`,
+      tooLarge: (n) => `"${n}" is larger than ${megabytes()} MB, the limit for one survey. Split it into smaller files.`,
       empty: (n) => `"${n}" is empty.`,
       waiting: 'Queued', asking: 'Getting an upload address…', sending: 'Sending…', reading: 'Sent; waiting for the report…',
       sendFailed: 'The file could not be sent; check the connection and send it again.',
       rows: 'Rows', accepted: 'Accepted', rejected: 'Rejected', failed: 'Failed', pending: 'Pending',
       completed: 'The report is final.', processing: 'Processing…', fileRejected: 'The whole file was rejected:',
       allGood: 'Every row was accepted.', row: 'Row', mine: 'Mine', field: 'Field', message: 'Problem',
+      warnings: 'Warnings (the rows were accepted; look at these values again)', warning: 'Warning',
       fixXlsx: 'Download the rows to fix (xlsx)', fixCsv: '(csv)',
       fixHelp: 'Correct the rejected rows in this file and send the same file again.',
       network: 'The service did not answer; try again in a few minutes.',
@@ -54,6 +59,8 @@
 
   const $ = (s) => document.querySelector(s);
   let lang = localStorage.getItem(LANG_STORE) === 'en' ? 'en' : 'fa';
+  /** Persian digits (۰-۹) in Persian, Latin in English. */
+  const digits = (value) => (lang === 'fa' ? String(value).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : String(value));
   const t = (key, ...args) => { const v = text[lang][key]; return typeof v === 'function' ? v(...args) : v ?? key; };
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
@@ -70,15 +77,16 @@
   const items = [];
   let busy = false;
 
-  function addFiles(files) {
+  async function addFiles(files) {
+    await limitsRead;
     for (const file of files) {
       const item = { file, state: 'waiting', problem: null, sent: 0, report: null, node: el('div', { class: 'file', 'data-testid': 'file' }) };
       items.push(item);
       $('#queue').append(item.node);
       const name = file.name; const dot = name.lastIndexOf('.');
       const ext = dot >= 0 ? name.slice(dot).toLowerCase() : '';
-      if (!TYPES.includes(ext)) fail(item, ['badType', name]);
-      else if (file.size > MAX_BYTES) fail(item, ['tooLarge', name]);
+      if (!limits.types.includes(ext)) fail(item, ['badType', name]);
+      else if (file.size > limits.maxFileBytes) fail(item, ['tooLarge', name]);
       else if (file.size === 0) fail(item, ['empty', name]);
       render(item);
     }
@@ -173,7 +181,7 @@
     bar.value = item.sent;
     const percent = Math.floor((100 * item.sent) / Math.max(1, item.file.size));
     bar.dataset.percent = String(percent);
-    item.node.querySelector('.percent').textContent = `${percent}%`;
+    item.node.querySelector('.percent').textContent = lang === 'fa' ? `${digits(percent)}٪` : `${percent}%`;
   }
 
   function render(item) {
@@ -195,7 +203,7 @@
       n.append(el('p', { class: 'problem', 'data-testid': 'file-rejected' }, `${t('fileRejected')} ${lang === 'fa' ? s.errorFa || s.error : s.error}`));
       return;
     }
-    const count = (name) => el('span', {}, `${t(name)}: `, el('b', { 'data-testid': `count-${name}` }, String(s[name])));
+    const count = (name) => el('span', {}, `${t(name)}: `, el('b', { 'data-testid': `count-${name}`, 'data-value': String(s[name]) }, digits(s[name])));
     n.append(el('p', { class: 'counts' }, count('rows'), count('accepted'), count('rejected'), count('failed'), count('pending')));
     n.append(el('p', { class: s.status === 'completed' ? 'ok' : 'muted', 'data-testid': 'report-state' },
       s.status === 'completed' ? (s.rejected + s.failed === 0 ? t('allGood') : t('completed')) : t('processing')));
@@ -205,12 +213,18 @@
       xlsx.onclick = () => download(item, 'xlsx'); csv.onclick = () => download(item, 'csv');
       n.append(el('p', {}, xlsx, ' ', csv), el('p', { class: 'muted' }, t('fixHelp')));
     }
-    if (s.errors && s.errors.length > 0) {
-      const head = el('tr', {}, ...['row', 'mine', 'field', 'message'].map((h) => el('th', {}, t(h))));
-      const rows = [...s.errors].sort((a, b) => a.row - b.row).map((e) => el('tr', { 'data-testid': 'error-row' },
-        el('td', {}, String(e.row)), el('td', {}, e.mineId || ''), el('td', {}, e.field || ''), el('td', {}, lang === 'fa' ? e.messageFa || e.message : e.message)));
-      n.append(el('table', { class: 'errors' }, el('thead', {}, head), el('tbody', {}, ...rows)));
-    }
+    n.append(...table(s.errors, 'message', 'error-row'));
+    if (s.warnings && s.warnings.length > 0) n.append(el('h4', {}, t('warnings')), ...table(s.warnings, 'warning', 'warning-row'));
+  }
+
+  /** Row errors or warnings: row, mine, the column by its header in the page's language, the message. */
+  function table(list, messageHeader, testId) {
+    if (!list || list.length === 0) return [];
+    const head = el('tr', {}, ...['row', 'mine', 'field', messageHeader].map((h) => el('th', {}, t(h))));
+    const rows = [...list].sort((a, b) => a.row - b.row).map((e) => el('tr', { 'data-testid': testId },
+      el('td', {}, digits(e.row)), el('td', {}, e.mineId || ''), el('td', { 'data-testid': 'field' }, (lang === 'fa' ? e.fieldNameFa : e.fieldName) || e.field || ''),
+      el('td', {}, lang === 'fa' ? e.messageFa || e.message : e.message)));
+    return [el('table', { class: 'errors' }, el('thead', {}, head), el('tbody', {}, ...rows))];
   }
 
   function applyLanguage() {

@@ -161,7 +161,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]); // the BOM Excel needs to read UTF-8
         var csv = Encoding.UTF8.GetString(bytes[3..]);
         Assert.Contains("یزد", csv);
-        Assert.Equal(yazd + 1, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(yazd + 1, csv.Split("\n", StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal("mineingest-ranking-yazd.csv", download.SuggestedFilename);
 
         await page.SelectOptionAsync("#lang", "fa");
@@ -226,7 +226,7 @@ public sealed class DashboardBundleTests
     public void The_committed_bundle_is_built_from_the_current_sources()
     {
         var dashboard = Path.Combine(Azurite.RepoRoot, "dashboard");
-        if (!File.Exists(Path.Combine(dashboard, "node_modules", "esbuild", "package.json")))
+        if (!File.Exists(Path.Combine(dashboard, "node_modules", "esbuild", "package.json")) || !File.Exists(Path.Combine(dashboard, "node_modules", "vazirmatn", "package.json")))
             Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], dashboard);
         var built = Path.Combine(Path.GetTempPath(), $"mineingest-dashboard-{Guid.NewGuid():N}.js");
         try
@@ -234,6 +234,9 @@ public sealed class DashboardBundleTests
             Run("node", ["build.mjs", "--out", built], dashboard);
             Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "dashboard.js")).AsSpan().SequenceEqual(File.ReadAllBytes(built)),
                 "dashboard/dist/dashboard.js is stale: run `cd dashboard && npm ci && npm run build` and commit it.");
+            Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "vazirmatn.woff2")).AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(dashboard, "node_modules", "vazirmatn", "fonts", "webfonts", "Vazirmatn[wght].woff2"))),
+                "dashboard/dist/vazirmatn.woff2 is not the pinned package's font: run `cd dashboard && npm ci && npm run build` and commit it.");
         }
         finally
         {

@@ -18,6 +18,7 @@ namespace MineIngest.Pipeline.Tests;
 public sealed class UploadPageFixture : IAsyncLifetime
 {
     private readonly Azurite _azurite = new();
+    public Azurite Azurite => _azurite;
     private WebApplication? _app;
     private IPlaywright? _playwright;
     public IBrowser Browser { get; private set; } = null!;
@@ -84,7 +85,10 @@ public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<U
         throw new InvalidOperationException($"No blob under {prefix} ends with {endsWith}.");
     }
 
-    private static async Task<int> CountAsync(ILocator item, string name) => int.Parse((await item.GetByTestId($"count-{name}").TextContentAsync())!);
+    /// <summary>A count of the report as the page holds it (the text shows it in the page's digits).</summary>
+    private static async Task<int> CountAsync(ILocator item, string name) => int.Parse((await item.GetByTestId($"count-{name}").GetAttributeAsync("data-value"))!);
+
+    private static string PersianDigits(int n) => string.Concat(n.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('۰' + (c - '0'))));
 
     private static async Task<ILocator> SettledAsync(IPage page, int index, float timeoutMs = 90_000)
     {
@@ -193,5 +197,75 @@ public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<U
         var blob = fixture.Surveys.GetBlockBlobClient(await BlobNameAsync("national/", "national-big.xlsx"));
         var blocks = (await blob.GetBlockListAsync()).Value.CommittedBlocks.ToList();
         Assert.Equal((bytes.Length + 4 * 1024 * 1024 - 1) / (4 * 1024 * 1024), blocks.Count);
+    }
+
+    [Fact]
+    public async Task In_persian_the_report_names_columns_and_warnings_in_persian_with_persian_digits_in_the_shipped_font()
+    {
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await OpenAsync(context, fixture.KermanKey);
+        var survey = new SurveyBuilder { Language = HeaderLanguage.Persian }
+            .Add(RowBuilder.WorkedExample("PFA-1").Set("grade_pct", 10))           // accepted, grade below chromite's cut-off: a warning
+            .Add(RowBuilder.WorkedExample("PFA-2").Set("latitude", 41.2))          // rejected: outside Iran
+            .AddMany(10, i => RowBuilder.WorkedExample($"PFA-{i + 3}"));
+        await page.GetByTestId("files").SetInputFilesAsync(fixture.Write("kerman-persian.xlsx", survey.ToXlsx()));
+        var item = await SettledAsync(page, 0);
+        var blob = await BlobNameAsync("kerman/", "kerman-persian.xlsx");
+        var report = await fixture.Http.GetFromJsonAsync<JsonElement>(
+            $"/api/surveys/{(await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/surveys?blob={Uri.EscapeDataString(blob)}")).GetProperty("items")[0].GetProperty("id").GetString()}");
+
+        Assert.Equal("۱۲", await item.GetByTestId("count-rows").TextContentAsync());
+        Assert.Equal("۱۱", await item.GetByTestId("count-accepted").TextContentAsync());
+        var error = item.GetByTestId("error-row");
+        Assert.Equal(1, await error.CountAsync());
+        Assert.Equal(PersianDigits(3), await error.Locator("td:nth-child(1)").TextContentAsync()); // header on row 1, PFA-2 on row 3
+        Assert.Equal("عرض جغرافیایی", await error.GetByTestId("field").TextContentAsync());
+        Assert.Equal(report.GetProperty("errors")[0].GetProperty("messageFa").GetString(), await error.Locator("td:nth-child(4)").TextContentAsync());
+
+        var warning = item.GetByTestId("warning-row");
+        Assert.Equal(1, await warning.CountAsync());
+        Assert.Equal(PersianDigits(2), await warning.Locator("td:nth-child(1)").TextContentAsync());
+        Assert.Equal("عیار (درصد)", await warning.GetByTestId("field").TextContentAsync());
+        var warningFa = report.GetProperty("warnings")[0].GetProperty("messageFa").GetString();
+        Assert.Contains("کمتر از حد اقتصادی کرومیت", warningFa);
+        Assert.Equal(warningFa, await warning.Locator("td:nth-child(4)").TextContentAsync());
+
+        // The page's text is set in the font shipped with it, loaded from this app (not one the machine happens to have).
+        Assert.StartsWith("Vazirmatn", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('[data-testid=warning-row] td')).fontFamily"));
+        Assert.True(await page.EvaluateAsync<bool>(
+            "async () => { await document.fonts.ready; return [...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Vazirmatn' && f.status === 'loaded'); }"));
+        using var font = await fixture.Http.GetAsync("/api/dashboard/vazirmatn.woff2");
+        Assert.Equal("font/woff2", font.Content.Headers.ContentType?.MediaType);
+
+        await page.SelectOptionAsync("#lang", "en");
+        Assert.Equal("12", await item.GetByTestId("count-rows").TextContentAsync());
+        Assert.Equal("Latitude", await item.GetByTestId("error-row").GetByTestId("field").TextContentAsync());
+        Assert.Equal(report.GetProperty("warnings")[0].GetProperty("message").GetString(), await item.GetByTestId("warning-row").Locator("td:nth-child(4)").TextContentAsync());
+    }
+
+    [Fact]
+    public async Task The_page_takes_its_file_limit_from_the_server_and_refuses_a_larger_file_before_sending_it()
+    {
+        // A second host on the same storage whose survey limit is 1 MB.
+        var url = $"http://127.0.0.1:{fixture.Azurite.HostPort()}";
+        await using var app = LocalHostApp.Build([$"--AzureWebJobsStorage={fixture.Azurite.ConnectionString}", $"--urls={url}",
+            "--Survey:Limits:MaxFileBytes=1048576", "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync();
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var sent = new List<string>();
+        page.Request += (_, r) => { if (r.Url.Contains("/uploads") || r.Url.Contains("devstoreaccount1")) sent.Add(r.Url); };
+        await page.GotoAsync(url + "/api/upload");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.GetByTestId("key").FillAsync(fixture.KermanKey);
+        await page.GetByTestId("save-key").ClickAsync();
+
+        await page.GetByTestId("files").SetInputFilesAsync(fixture.Write("kerman-2mb.csv", new byte[2 * 1024 * 1024]));
+        var problem = page.GetByTestId("file").Nth(0).GetByTestId("problem");
+        await problem.WaitForAsync();
+        Assert.Equal("«kerman-2mb.csv» بزرگ‌تر از ۱ مگابایت است، سقف یک بررسی. آن را به چند فایل کوچک‌تر تقسیم کنید.", await problem.TextContentAsync());
+        await page.WaitForTimeoutAsync(500);
+        Assert.Empty(sent);
+        await app.StopAsync();
     }
 }

@@ -21,11 +21,15 @@ public static partial class SpreadsheetText
 
     /// <summary>A value for a CSV cell: as given, or with the apostrophe in front when it would start a formula.</summary>
     public static string ForCsv(string? value) =>
-        value is null ? "" : StartsLikeFormula(value) ? Guard + value : value;
+        value is null ? "" : NeedsGuard(value) ? Guard + value : value;
 
     /// <summary>A text read from a sheet: the apostrophe <see cref="ForCsv"/> put in front of a formula-like text taken off.</summary>
     public static string FromSheet(string text) =>
-        text.Length > 1 && text[0] == Guard && StartsLikeFormula(text.AsSpan(1)) ? text[1..] : text;
+        text.Length > 1 && text[0] == Guard && NeedsGuard(text.AsSpan(1)) ? text[1..] : text;
+
+    /// <summary>Formula-like, also after apostrophes: those are guarded too, so that the reader taking one apostrophe off
+    /// gives every text back exactly ("'=x" is written "''=x").</summary>
+    private static bool NeedsGuard(ReadOnlySpan<char> value) => StartsLikeFormula(value.TrimStart(Guard));
 
     [GeneratedRegex(@"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex PlainNumber();

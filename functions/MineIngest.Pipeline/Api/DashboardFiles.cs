@@ -38,6 +38,8 @@ public static class DashboardFiles
                 ".html" => "text/html; charset=utf-8",
                 ".js" => "text/javascript; charset=utf-8",
                 ".css" => "text/css; charset=utf-8",
+                ".woff2" => "font/woff2",
+                ".txt" => "text/plain; charset=utf-8",
                 _ => "application/octet-stream",
             }),
             StringComparer.Ordinal);

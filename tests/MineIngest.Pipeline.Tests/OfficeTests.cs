@@ -156,7 +156,7 @@ public sealed class OfficeTests(PipelineFixture fixture)
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(expected, rows.Select(r => r[2]));
         Assert.Equal(["1", "2", "3"], rows.Select(r => r[0]));
-        Assert.Equal("declined", rows.Single(r => r[2] == "AR-2")[10]);
+        Assert.Equal("نپذیرفت - Declined", rows.Single(r => r[2] == "AR-2")[10]); // the outcome in both languages
         Assert.Equal("اردبیل - Ardabil", rows[0][1]);
         var xlsx = await fixture.Http.GetAsync("/api/investor-list.xlsx?province=ardabil&tier=A");
         Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);

@@ -193,4 +193,20 @@ public static class ClerkMessages
     public static ClerkText UploadBodyNotJson() => new(
         "The request body must be JSON such as {\"fileName\": \"kerman-1403.xlsx\"}.",
         "بدنه درخواست باید JSON باشد، مانند {\"fileName\": \"kerman-1403.xlsx\"}.");
+
+    public static ClerkText WithdrawReasonMissing() => new(
+        "Say why the survey is withdrawn: the request body must be JSON such as {\"reason\": \"last year's file sent by mistake\"}.",
+        "بنویسید چرا این بررسی پس گرفته می‌شود: بدنه درخواست باید JSON باشد، مانند {\"reason\": \"فایل سال گذشته اشتباهی فرستاده شد\"}.");
+
+    public static ClerkText WithdrawTooLate(int days) => new(
+        $"A province can withdraw its own survey within {days} days of uploading it; after that, ask the programme office.",
+        $"استان تا {days} روز پس از بارگذاری می‌تواند بررسی خود را پس بگیرد؛ پس از آن از دفتر برنامه بخواهید.");
+
+    public static ClerkText WithdrawWhileProcessing() => new(
+        "The survey is still being read or scored; withdraw it once its report is final.",
+        "این بررسی هنوز در حال خواندن یا امتیازدهی است؛ پس از نهایی شدن گزارش آن را پس بگیرید.");
+
+    public static ClerkText WithdrawKeyNeeded(string writerHeader, string provinceHeader) => new(
+        $"Withdrawing a survey needs the programme office's writer key ({writerHeader}) or the survey's own province key ({provinceHeader}).",
+        "پس گرفتن بررسی به کلید نویسنده دفتر برنامه یا کلید بارگذاری همان استان نیاز دارد.");
 }

@@ -47,6 +47,12 @@ public sealed class ApiFunctions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
         new ResultAction(await surveys.SurveyAsync(id, ct));
 
+    /// <summary>Withdrawing a survey: the office's writer key or the survey's own province key, checked by the route itself.</summary>
+    [Function("WithdrawSurvey")]
+    public async Task<IActionResult> WithdrawSurvey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "surveys/{id}/withdraw")] HttpRequest req, string id, CancellationToken ct) =>
+        new ResultAction(await surveys.WithdrawAsync(id, req, ct));
+
     [Function("RowsToFix")]
     public async Task<IActionResult> RowsToFix(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}/errors.{format}")] HttpRequest req, string id, string format,

@@ -7,7 +7,7 @@ using MineIngest.Pipeline.Office;
 namespace MineIngest.Functions;
 
 /// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
-public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring)
+public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals)
 {
     /// <summary>The app setting holding the sweep's NCRONTAB schedule (a flat name: nested names in %...% are unreliable on Linux plans).</summary>
     public const string SweepScheduleSetting = "SurveySweepSchedule";
@@ -34,6 +34,12 @@ public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor pr
     public Task RescoreMines(
         [QueueTrigger(PipelineOptions.RescoreQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
         rescoring.ProcessAsync(RescoreMessage.Parse(message), ct);
+
+    /// <summary>One page of a province's mines put back as they were before a withdrawn survey.</summary>
+    [Function(nameof(WithdrawMines))]
+    public Task WithdrawMines(
+        [QueueTrigger(PipelineOptions.WithdrawQueue, Connection = "AzureWebJobsStorage")] string message, CancellationToken ct) =>
+        withdrawals.ProcessAsync(WithdrawMessage.Parse(message), ct);
 
     /// <summary>
     /// Reads every upload whose BlobCreated event never came, and queues again the chunks of stalled surveys. On a timer,

@@ -49,6 +49,7 @@ public static class LocalHostApp
         api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
         api.MapGet("/surveys", (HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
         api.MapGet("/surveys/{id}", (string id, SurveysApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
+        api.MapPost("/surveys/{id}/withdraw", (string id, HttpRequest r, SurveysApi a, CancellationToken ct) => a.WithdrawAsync(id, r, ct));
         api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, SurveysApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));
         api.MapGet("/template.xlsx", (FilesApi a, CancellationToken ct) => a.TemplateAsync(ct));
         api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>

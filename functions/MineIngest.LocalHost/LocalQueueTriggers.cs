@@ -29,7 +29,7 @@ public sealed class QueueTriggerOptions
 /// and polling goes on; messages whose outcome could not be written reappear when their lease ends.
 /// </summary>
 public sealed class LocalQueueTriggers(
-    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
+    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, Withdrawals withdrawals, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
 {
     /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>
     public static IReadOnlyDictionary<string, string> Functions { get; } = new Dictionary<string, string>
@@ -37,6 +37,7 @@ public sealed class LocalQueueTriggers(
         ["ScoreChunk"] = PipelineOptions.ChunkQueue,
         ["FailChunk"] = PipelineOptions.ChunkPoisonQueue,
         ["RescoreMines"] = PipelineOptions.RescoreQueue,
+        ["WithdrawMines"] = PipelineOptions.WithdrawQueue,
     };
 
     /// <summary>How long a received message stays invisible to others while it is handled (no renewal: a chunk takes seconds).</summary>
@@ -54,7 +55,9 @@ public sealed class LocalQueueTriggers(
             // A poison message whose rows cannot even be recorded as failed stays in the poison queue, counted by /api/health.
             Task.Run(() => PollAsync(poison, null, (m, token) => processor.FailAsync(ChunkMessage.Parse(m.MessageText), token), ct), ct),
             Task.Run(() => PollAsync(storage.RescoreQueue, storage.Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue),
-                (m, token) => rescoring.ProcessAsync(RescoreMessage.Parse(m.MessageText), token), ct), ct));
+                (m, token) => rescoring.ProcessAsync(RescoreMessage.Parse(m.MessageText), token), ct), ct),
+            Task.Run(() => PollAsync(storage.WithdrawQueue, storage.Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue),
+                (m, token) => withdrawals.ProcessAsync(WithdrawMessage.Parse(m.MessageText), token), ct), ct));
     }
 
     private async Task PollAsync(QueueClient queue, QueueClient? poison, Func<QueueMessage, CancellationToken, Task> handle, CancellationToken ct)

@@ -33,6 +33,10 @@ public sealed class PipelineOptions
     public const string RescoreQueue = "rescore";
     public const string RescorePoisonQueue = RescoreQueue + "-poison";
     public const string RescorePagesTable = "rescorepages";
+    /// <summary>Withdrawing a survey: one message per page of a province's mines, and each page's plan (counted once).</summary>
+    public const string WithdrawQueue = "withdrawals";
+    public const string WithdrawPoisonQueue = WithdrawQueue + "-poison";
+    public const string WithdrawPagesTable = "withdrawpages";
     public const string SurveysTable = "surveys";
     public const string ChunkResultsTable = "surveychunks";
     public const string RowErrorsTable = "surveyerrors";

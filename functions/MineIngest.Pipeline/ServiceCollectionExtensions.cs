@@ -64,6 +64,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ReportRetention>();
         services.AddSingleton<ScoringFingerprint>();
         services.AddSingleton<Rescoring>();
+        services.AddSingleton<Withdrawals>();
         services.AddSingleton<CommitteeStore>();
         services.AddSingleton<OfficeApi>();
         services.AddHostedService<RescoreOnStart>();

@@ -136,7 +136,8 @@ public sealed class InfraTests
     {
         var variables = Compiled.Value["variables"]!;
         Assert.Equal([PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer], Strings(variables["containers"]));
-        Assert.Equal([PipelineOptions.ChunkQueue, PipelineOptions.ChunkPoisonQueue, PipelineOptions.RescoreQueue, PipelineOptions.RescorePoisonQueue], Strings(variables["queues"]));
+        Assert.Equal([PipelineOptions.ChunkQueue, PipelineOptions.ChunkPoisonQueue, PipelineOptions.RescoreQueue, PipelineOptions.RescorePoisonQueue,
+            PipelineOptions.WithdrawQueue, PipelineOptions.WithdrawPoisonQueue], Strings(variables["queues"]));
         var codeTables = typeof(PipelineOptions).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.Name.EndsWith("Table", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!);
         Assert.Equal(codeTables.Order(), Strings(variables["tables"]).Order());

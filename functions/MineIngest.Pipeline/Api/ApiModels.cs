@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MineIngest.Domain;
+using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Api;
@@ -63,19 +64,22 @@ public sealed record SurveyErrorDto(int Row, string? MineId, string? Field, stri
 public sealed record SurveyDto(
     string Id, string Blob, string Province, DateTime ReceivedAt, string Status, int Rows, int Accepted, int Rejected,
     int Failed, int Pending, string? Error, string? ErrorFa, IReadOnlyList<SurveyErrorDto>? Errors,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SurveyErrorDto>? Warnings = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SurveyErrorDto>? Warnings = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WithdrawalDto? Withdrawal = null)
 {
-    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null)
+    public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null, WithdrawalDto? withdrawal = null)
     {
         var pending = s.RowsPending();
         var status = s.Stage switch
         {
+            _ when s.WithdrawnAt is not null => "withdrawn",
+            _ when s.WithdrawRequestedAt is not null => "withdrawing",
             SurveyStage.Rejected => "rejected",
             SurveyStage.Reading => "processing",
             _ => pending > 0 ? "processing" : "completed",
         };
         return new SurveyDto(s.RowKey, s.Blob, s.Folder, s.ReceivedAt.UtcDateTime, status, s.Stage == SurveyStage.Rejected ? 0 : s.Rows,
-            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors, warnings);
+            s.Accepted, s.Rejected, s.Failed, pending, s.Error, s.ErrorFa, errors, warnings, withdrawal);
     }
 }
 
@@ -84,3 +88,6 @@ public sealed record SurveyList(IReadOnlyList<SurveyDto> Items);
 /// <param name="MaxFileBytes">The largest survey file (<c>Survey:Limits:MaxFileBytes</c>).</param>
 /// <param name="Types">The file name endings a survey may have.</param>
 public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Types);
+
+/// <param name="Reason">Why the survey is withdrawn: kept with it and with every mine it wrote.</param>
+public sealed record WithdrawRequest(string? Reason);

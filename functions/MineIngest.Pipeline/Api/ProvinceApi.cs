@@ -12,7 +12,7 @@ namespace MineIngest.Pipeline.Api;
 /// What a province key opens, and nothing more: an upload URL for a new file in the province's folder, and the report and
 /// rows to fix of the province's own surveys. The upload page needs only these, so a clerk never holds a function key.
 /// </summary>
-public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, MineView view, ILogger<ProvinceApi> logger)
+public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, SurveysApi surveys, ILogger<ProvinceApi> logger)
 {
     public const string ProvinceKeyHeader = "x-province-key";
 
@@ -47,7 +47,7 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
         {
             return ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
         }
-        return await SurveysApi.ReportAsync(storage, view, survey, ct);
+        return await surveys.ReportAsync(survey, ct);
     });
 
     /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>

@@ -1,6 +1,8 @@
 using Azure.Data.Tables;
 using MineIngest.Domain;
+using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Ingestion;
+using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace MineIngest.Pipeline.Api;
 
-/// <summary>GET /api/surveys, one survey's report and its rows to fix: read from storage at every request.</summary>
-public sealed class SurveysApi(StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, ILogger<SurveysApi> logger)
+/// <summary>GET /api/surveys, one survey's report and its rows to fix (read from storage at every request), and withdrawing a survey.</summary>
+public sealed class SurveysApi(
+    StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, Withdrawals withdrawals, ProvinceKeyStore keys,
+    TimeProvider time, ILogger<SurveysApi> logger)
 {
     public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
@@ -32,25 +36,81 @@ public sealed class SurveysApi(StorageClients storage, MineView view, ReferenceD
     public Task<IResult> SurveyAsync(string id, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
-        return survey.HasValue ? await ReportAsync(storage, view, survey.Value!, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
+        return survey.HasValue ? await ReportAsync(survey.Value!, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
     });
 
-    /// <summary>A survey's report with every row error: what /api/surveys/{id} and the province's report route answer.</summary>
-    public static async Task<IResult> ReportAsync(StorageClients storage, MineView view, SurveyEntity survey, CancellationToken ct)
+    /// <summary>A survey's report with every row error and warning, and its withdrawal: what /api/surveys/{id} and the province's report route answer.</summary>
+    public async Task<IResult> ReportAsync(SurveyEntity survey, CancellationToken ct)
     {
+        // A withdrawal whose last pages are done is finished by whoever looks first.
+        if (survey.WithdrawRequestedAt is not null && survey.WithdrawnAt is null && await withdrawals.FinishIfDoneAsync(survey, ct))
+            survey = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
         List<SurveyErrorDto> errors = [], warnings = [];
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
             (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
-        return Results.Json(Reported(view, survey, errors, warnings), ApiResults.Json);
+        return Results.Json(Reported(view, survey, errors, warnings, await withdrawals.StatusAsync(survey, ct)), ApiResults.Json);
     }
 
-    /// <summary>A survey as reported; one reported completed makes this instance's next view answers include its rows.</summary>
-    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null)
+    /// <summary>A survey as reported; one reported completed (or withdrawn) makes this instance's next view answers include its writes.</summary>
+    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null,
+        WithdrawalDto? withdrawal = null)
     {
-        var dto = SurveyDto.From(survey, errors, warnings);
+        var dto = SurveyDto.From(survey, errors, warnings, withdrawal);
         view.NoteReported(dto, survey.Timestamp);
         return dto;
     }
+
+    /// <summary>
+    /// POST /api/surveys/{id}/withdraw {"reason": "..."}: the office's writer key, or the survey's own province key within
+    /// <see cref="Withdrawals.ProvinceDays"/> days of the upload. 202 with the survey and its withdrawal's progress.
+    /// </summary>
+    public Task<IResult> WithdrawAsync(string id, HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var writerKey = request.Headers[OfficeApi.WriterKeyHeader].ToString();
+        var provinceKey = request.Headers[ProvinceApi.ProvinceKeyHeader].ToString();
+        if (writerKey.Length == 0 && provinceKey.Length == 0)
+            return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Key needed", ClerkMessages.WithdrawKeyNeeded(OfficeApi.WriterKeyHeader, ProvinceApi.ProvinceKeyHeader));
+        var found = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
+        if (!found.HasValue) return ApiResults.NotFound($"There is no survey \"{id}\".");
+        var survey = found.Value!;
+
+        string by;
+        if (writerKey.Length > 0)
+        {
+            var check = await keys.CheckAsync(ProvinceKeyStore.OfficeScope, writerKey, ct);
+            if (check.Result == KeyCheck.OtherProvince)
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a writer key",
+                    detail: $"This key belongs to {check.KeyFolder}: a province withdraws its own surveys with its province key ({ProvinceApi.ProvinceKeyHeader}).");
+            if (check.Result != KeyCheck.Accepted)
+                return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Key not accepted", ClerkMessages.WithdrawKeyNeeded(OfficeApi.WriterKeyHeader, ProvinceApi.ProvinceKeyHeader));
+            by = $"office ({writerKey.Split('.')[1]})";
+        }
+        else
+        {
+            var check = await keys.CheckAsync(survey.Folder, provinceKey, ct);
+            if (check.Result == KeyCheck.Unknown)
+                return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceApi.ProvinceKeyHeader));
+            if (check.Result == KeyCheck.OtherProvince)
+                return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province", ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, survey.Folder));
+            if (time.GetUtcNow() - survey.ReceivedAt > TimeSpan.FromDays(Withdrawals.ProvinceDays))
+                return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Too late for the province", ClerkMessages.WithdrawTooLate(Withdrawals.ProvinceDays));
+            by = $"province {survey.Folder} ({provinceKey.Split('.')[1]})";
+        }
+
+        var reason = (await ApiResults.ReadJsonAsync<WithdrawRequest>(request.Body, ct))?.Reason?.Trim();
+        if (string.IsNullOrEmpty(reason))
+        {
+            var missing = ClerkMessages.WithdrawReasonMissing();
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [missing.English] }, detail: missing.English,
+                title: "The withdrawal request is not valid.", extensions: new Dictionary<string, object?> { [ApiResults.DetailFa] = missing.Persian });
+        }
+        if (survey.WithdrawRequestedAt is null && !survey.IsSettled())
+            return ApiResults.ClerkProblem(StatusCodes.Status409Conflict, "Still being read or scored", ClerkMessages.WithdrawWhileProcessing());
+
+        var withdrawal = await withdrawals.StartAsync(survey, reason, by, ct);
+        var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct)).Value;
+        return Results.Json(SurveyDto.From(now, null, null, withdrawal), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
+    });
 
     /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>
     public Task<IResult> RowsToFixAsync(string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>

@@ -11,7 +11,11 @@ namespace MineIngest.Pipeline.Health;
 
 /// <summary>What /api/health says of the survey backlog.</summary>
 public sealed record Backlog(
-    int SurveysProcessing, string? OldestUnsettledSurvey, double? OldestUnsettledSeconds, SweepDto? LastSweep, int PoisonMessages, RescoreDto? Rescore);
+    int SurveysProcessing, string? OldestUnsettledSurvey, double? OldestUnsettledSeconds, SweepDto? LastSweep, int PoisonMessages, RescoreDto? Rescore,
+    IReadOnlyList<WithdrawingDto> Withdrawals);
+
+/// <summary>A withdrawal in progress: the survey, its file and the progress.</summary>
+public sealed record WithdrawingDto(string Survey, string Blob, WithdrawalDto Withdrawal);
 
 public sealed record SweepDto(DateTime At, int Blobs, int WithoutReport, int Read, int Failed, int StalledRequeued);
 
@@ -21,7 +25,7 @@ public sealed record HealthDto(string Status, string? Reason, Backlog? Backlog);
 /// /api/health: 200 with the backlog while every storage service answers, 503 with the reason when one does not.
 /// One query of the survey partition (a few columns), one table read, and two queue property reads.
 /// </summary>
-public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Rescoring rescoring, TimeProvider time, ILogger<PipelineHealth> logger)
+public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals, TimeProvider time, ILogger<PipelineHealth> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     /// <summary>Where a blob trigger (Event Grid source, in Azure) puts a file it gave up on.</summary>
@@ -51,6 +55,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Re
         var poison = Task.WhenAll(MessageCountAsync(PipelineOptions.ChunkPoisonQueue, ct), MessageCountAsync(BlobPoisonQueue, ct));
         var last = sweep.LastAsync(ct);
         var rescore = rescoring.StatusAsync(ct);
+        var withdrawing = withdrawals.ActiveAsync(ct);
 
         // A survey is unsettled while it is being read, or while rows are pending (Stage stays "processing" when complete).
         var processing = 0;
@@ -72,7 +77,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Re
             processing, oldest?.RowKey, oldest is null ? null : Math.Round((time.GetUtcNow() - oldest.ReceivedAt).TotalSeconds, 1),
             sweepReport is null ? null : new SweepDto(sweepReport.At.UtcDateTime, sweepReport.Blobs, sweepReport.WithoutReport, sweepReport.Read,
                 sweepReport.Failed, sweepReport.StalledRequeued),
-            counts.Sum(), await rescore);
+            counts.Sum(), await rescore, (await withdrawing).Select(w => new WithdrawingDto(w.Survey.RowKey, w.Survey.Blob, w.Withdrawal)).ToList());
     }
 
     private async Task<int> MessageCountAsync(string queue, CancellationToken ct)

@@ -166,7 +166,7 @@ public sealed class ChunkProcessor(
                         await WriteNewerAsync(province.Key, batch, ct);
                         break;
                     }
-                    catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+                    catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < 10)
                     {
                         logger.LogInformation("Mines of {Province} changed while writing; deciding the batch again", province.Key);
                     }
@@ -197,8 +197,9 @@ public sealed class ChunkProcessor(
             await SubmitNewerAsync(batch, key => known.GetValueOrDefault(key), ct);
             return true;
         }
-        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
         {
+            // 404: a mine the view still holds was removed (a withdrawal).
             logger.LogDebug("The view of the mines was behind for a batch of {Province}; reading what is on record", batch[0].PartitionKey);
             return false;
         }

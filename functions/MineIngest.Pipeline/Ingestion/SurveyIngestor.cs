@@ -33,10 +33,17 @@ public sealed class SurveyIngestor(
     public async Task IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
-        var surveyId = SurveyIdOf(blob.Name, await ContentHashAsync(blob, properties, ct));
+        var contentHash = await ContentHashAsync(blob, properties, ct);
+        var surveyId = SurveyIdOf(blob.Name, contentHash);
         var surveys = storage.SurveyTable;
 
         var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, properties.LastModified))
+        {
+            // The same file sent again once its survey was withdrawn is a new survey: named by this upload too.
+            surveyId = SurveyIdOf(blob.Name, contentHash + "\n" + properties.LastModified.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        }
         var attempt = 1;
         if (existing.HasValue && existing.Value is { } known)
         {
@@ -164,6 +171,10 @@ public sealed class SurveyIngestor(
     }
 
     /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
+    /// <summary>Whether the blob was written after its survey's withdrawal was asked for: an upload of the same file, not the same upload seen again.</summary>
+    public static bool SentAgainAfterWithdrawal(SurveyEntity survey, DateTimeOffset blobLastModified) =>
+        survey.WithdrawRequestedAt is { } withdrawn && blobLastModified > withdrawn;
+
     public static string SurveyIdOf(string blobName, string contentHash) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
 

@@ -20,7 +20,7 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// id, so sweeps on several instances at once, or racing the blob trigger, do no harm.
 /// </summary>
 public sealed class SurveySweep(
-    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, IOptions<PipelineOptions> options,
+    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, IOptions<PipelineOptions> options,
     TimeProvider time, ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
@@ -74,6 +74,7 @@ public sealed class SurveySweep(
         {
             requeued = await ingestor.RecoverStalledAsync(recoverAfter, ct);
             await rescoring.RecoverStalledAsync(recoverAfter, ct);
+            await withdrawals.RecoverStalledAsync(recoverAfter, ct);
             _stalledCheckedAt = time.GetUtcNow();
         }
 
@@ -108,7 +109,8 @@ public sealed class SurveySweep(
         var known = new Dictionary<string, SurveyEntity>(StringComparer.Ordinal);
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}"),
-                           select: [nameof(SurveyEntity.RowKey), nameof(SurveyEntity.Timestamp), nameof(SurveyEntity.Stage), nameof(SurveyEntity.Enqueued)], cancellationToken: ct))
+                           select: [nameof(SurveyEntity.RowKey), nameof(SurveyEntity.Timestamp), nameof(SurveyEntity.Stage), nameof(SurveyEntity.Enqueued),
+                               nameof(SurveyEntity.WithdrawRequestedAt)], cancellationToken: ct))
         {
             known[survey.RowKey] = survey;
         }
@@ -121,6 +123,7 @@ public sealed class SurveySweep(
             if (blob.Properties.ContentHash is not { Length: > 0 } md5) { toRead.Add(blob); continue; }
             var id = SurveyIngestor.SurveyIdOf(blob.Name, Convert.ToHexString(md5));
             if (!known.TryGetValue(id, out var survey)) toRead.Add(blob);
+            else if (blob.Properties.LastModified is { } written && SurveyIngestor.SentAgainAfterWithdrawal(survey, written)) toRead.Add(blob); // the ingestor names it anew
             else if (survey.Stage == SurveyStage.Rejected || survey.Enqueued) _settled.TryAdd(VersionKey(blob), 0);
             else if (survey.Timestamp < stuckBefore) toRead.Add(blob); // reading began, then the reader died
         }

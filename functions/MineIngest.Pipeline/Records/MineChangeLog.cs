@@ -14,12 +14,27 @@ public static class MineChangeLog
     /// <summary>Property naming the provinces whose mines tables the entry's writes touched, comma-separated.</summary>
     public const string Provinces = "Provinces";
 
-    public static TableEntity Entry(DateTimeOffset at, string surveyId, int chunk, int mines, IEnumerable<string> provinces) =>
-        new(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}"))
+    /// <summary>Property listing the mines the entry's writes deleted (a withdrawal), as JSON <see cref="RemovedMine"/>s: reading
+    /// by Timestamp finds what was written, never what is gone.</summary>
+    public const string Removed = "Removed";
+
+    public static TableEntity Entry(DateTimeOffset at, string surveyId, int chunk, int mines, IEnumerable<string> provinces,
+        IReadOnlyCollection<RemovedMine>? removed = null)
+    {
+        var entry = new TableEntity(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}"))
         {
             ["Mines"] = mines, [Provinces] = string.Join(",", provinces.Distinct().Order(StringComparer.Ordinal)),
         };
+        if (removed is { Count: > 0 }) entry[Removed] = System.Text.Json.JsonSerializer.Serialize(removed, Ingestion.PipelineJson.Options);
+        return entry;
+    }
+
+    public static IReadOnlyList<RemovedMine> RemovedIn(TableEntity entry) =>
+        entry.GetString(Removed) is { Length: > 0 } json ? System.Text.Json.JsonSerializer.Deserialize<List<RemovedMine>>(json, Ingestion.PipelineJson.Options) ?? [] : [];
 
     /// <summary>Entries written at or after this time sort at or after this key.</summary>
     public static string KeyAt(DateTimeOffset at) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>A mine deleted from the record, with the Timestamp it had: a view drops its copy unless it holds a newer one.</summary>
+public sealed record RemovedMine(string Province, string RowKey, DateTimeOffset Timestamp);

@@ -10,27 +10,49 @@ namespace MineIngest.Pipeline.Records;
 
 /// <summary>
 /// One accepted row of a mine as its history shows it: the survey, the mine's state then and the score it got.
-/// Stored in <see cref="MineEntity.Earlier"/> as a JSON array of its values in this order (<see cref="MineVersionConverter"/>).
+/// Stored as a JSON array of its values in this order (<see cref="MineVersionConverter"/>); versions written since
+/// surveys can be withdrawn also hold the whole record (<see cref="Data"/>, the mine's stored form without its notes), so
+/// that a withdrawal can put the mine back as this version described it.
 /// </summary>
 [JsonConverter(typeof(MineVersionConverter))]
 public sealed record MineVersion(
     string SurveyId, string SurveyDate, DateTimeOffset SurveyReceivedAt, int Row, string Status, string? RevivedOn, double Score, string Tier,
     int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial,
-    double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability)
+    double Resource, double Grade, double Access, double Jobs, double Cost, double Solvability, string? Data = null)
 {
     public static MineVersion Of(MineEntity m) => new(m.SurveyId, m.SurveyDate, m.SurveyReceivedAt, m.Row, m.Status, m.RevivedOn, m.Score, m.Tier,
-        m.JobsPotential, m.JobsCreated, m.Problem, m.InvestmentBnRial, m.Resource, m.Grade, m.Access, m.Jobs, m.Cost, m.Solvability);
+        m.JobsPotential, m.JobsCreated, m.Problem, m.InvestmentBnRial, m.Resource, m.Grade, m.Access, m.Jobs, m.Cost, m.Solvability, m.Data);
+
+    /// <summary>
+    /// The mine as this version had it. From <see cref="Data"/> when the version holds it; an older version holds only what
+    /// the figures need, so the rest (name, place, reserve) comes from <paramref name="other"/>, another version of the mine.
+    /// </summary>
+    public MineEntity ToMine(MineEntity other)
+    {
+        var mine = new MineEntity { PartitionKey = other.PartitionKey, RowKey = other.RowKey, Data = Data ?? other.Data };
+        if (Data is not null) return mine;
+        (mine.SurveyId, mine.SurveyDate, mine.SurveyReceivedAt, mine.Row, mine.Status, mine.RevivedOn, mine.Score, mine.Tier) =
+            (SurveyId, SurveyDate, SurveyReceivedAt, Row, Status, RevivedOn, Score, Tier);
+        (mine.JobsPotential, mine.JobsCreated, mine.Problem, mine.InvestmentBnRial) = (JobsPotential, JobsCreated, Problem, InvestmentBnRial);
+        (mine.Resource, mine.Grade, mine.Access, mine.Jobs, mine.Cost, mine.Solvability) = (Resource, Grade, Access, Jobs, Cost, Solvability);
+        return mine;
+    }
 
     /// <summary>Version order, the order of "newest survey wins": survey date, upload time, survey id.</summary>
     public string Key => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SurveyDate}|{SurveyReceivedAt.UtcTicks:D19}|{SurveyId}");
 }
 
+/// <param name="Withdrawn">The version's survey was withdrawn: shown, counted nowhere (<paramref name="WithdrawnReason"/> says why).</param>
 public sealed record MineVersionDto(
     string SurveyId, string SurveyDate, string SurveyDateJalali, DateTimeOffset SurveyReceivedAt, int Row, string Status, string? RevivedOn,
-    double Score, string Tier, int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial, Components Components);
+    double Score, string Tier, int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial, Components Components,
+    bool Withdrawn = false, string? WithdrawnReason = null);
 
 /// <summary>A change of status between two versions: on the revival date when the mine became revived, else the survey date.</summary>
 public sealed record StatusChangeDto(string From, string To, string On, string OnJalali, string SurveyId);
+
+/// <summary>A withdrawn survey's mark on a mine: why, and what the withdrawal did to the mine (restored, removed or untouched).</summary>
+public sealed record WithdrawnMark(string SurveyId, string Reason, string Outcome);
 
 public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyList<MineVersionDto> Versions, IReadOnlyList<StatusChangeDto> StatusChanges);
 
@@ -45,7 +67,7 @@ public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyLis
 /// </summary>
 public static class MineHistory
 {
-    /// <summary>Version properties are "V" and 16 hex digits.</summary>
+    /// <summary>Version properties are "V" and 16 hex digits; withdrawal marks "W" and 16 hex digits.</summary>
     private const int PropertyLength = 17;
 
     public static IReadOnlyList<MineVersion> Earlier(string? earlier) =>
@@ -61,26 +83,47 @@ public static class MineHistory
 
     /// <summary>The versions stored in an entity's version properties (the mine itself and <see cref="MineEntity.Earlier"/> not included).</summary>
     public static IEnumerable<MineVersion> StoredIn(IEnumerable<KeyValuePair<string, object>> properties) =>
-        properties.Where(p => p.Key.Length == PropertyLength && p.Key[0] == 'V' && p.Value is string && p.Key.Skip(1).All(char.IsAsciiHexDigitUpper))
-            .Select(p => JsonSerializer.Deserialize<MineVersion>((string)p.Value, PipelineJson.Options)!);
+        Named(properties, 'V').Select(p => JsonSerializer.Deserialize<MineVersion>(p, PipelineJson.Options)!);
+
+    /// <summary>The property that marks a survey's versions of this mine withdrawn (the same for the same survey: marking twice writes it again).</summary>
+    public static string WithdrawnPropertyOf(string surveyId) =>
+        "W" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(surveyId)), 0, 8);
+
+    /// <summary>Marks <paramref name="surveyId"/>'s versions of the mine withdrawn, for a merge; <paramref name="outcome"/> is what the withdrawal did to the mine.</summary>
+    public static void MarkWithdrawn(TableEntity entity, string surveyId, string reason, string outcome) =>
+        entity[WithdrawnPropertyOf(surveyId)] = JsonSerializer.Serialize(new WithdrawnMark(surveyId, reason, outcome), PipelineJson.Options);
+
+    /// <summary>The withdrawn surveys whose versions this mine holds, by survey id.</summary>
+    public static Dictionary<string, WithdrawnMark> WithdrawnIn(IEnumerable<KeyValuePair<string, object>> properties) =>
+        Named(properties, 'W').Select(p => JsonSerializer.Deserialize<WithdrawnMark>(p, PipelineJson.Options)!).ToDictionary(m => m.SurveyId, StringComparer.Ordinal);
+
+    private static IEnumerable<string> Named(IEnumerable<KeyValuePair<string, object>> properties, char prefix) =>
+        properties.Where(p => p.Key.Length == PropertyLength && p.Key[0] == prefix && p.Value is string && p.Key.Skip(1).All(char.IsAsciiHexDigitUpper))
+            .Select(p => (string)p.Value);
 
     /// <summary>Every version of the mine, oldest first: the earlier ones (both ways of storing them) and the current record.</summary>
     public static List<MineVersion> VersionsOf(MineEntity mine, IEnumerable<KeyValuePair<string, object>>? stored = null) =>
-        Earlier(mine.Earlier).Concat(StoredIn(stored ?? [])).Append(MineVersion.Of(mine))
+        // The current record first: its version may also be stored as a property (restored by a withdrawal), with an older score.
+        new[] { MineVersion.Of(mine) }.Concat(Earlier(mine.Earlier)).Concat(StoredIn(stored ?? []))
             .DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
 
     public static MineHistoryDto ToDto(MineEntity mine, IEnumerable<KeyValuePair<string, object>> stored)
     {
-        var versions = VersionsOf(mine, stored);
+        var properties = stored.ToList();
+        var versions = VersionsOf(mine, properties);
+        var withdrawn = WithdrawnIn(properties);
         var dtos = versions.Select(v => new MineVersionDto(v.SurveyId, v.SurveyDate, Jalali(v.SurveyDate), v.SurveyReceivedAt, v.Row, v.Status,
             v.RevivedOn, v.Score, v.Tier, v.JobsPotential, v.JobsCreated, v.Problem, v.InvestmentBnRial,
-            Components.Rounded(v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability))).ToList();
+            Components.Rounded(v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability),
+            withdrawn.ContainsKey(v.SurveyId), withdrawn.GetValueOrDefault(v.SurveyId)?.Reason)).ToList();
+        // A withdrawn survey's versions count nowhere, status changes included.
+        var counted = versions.Where(v => !withdrawn.ContainsKey(v.SurveyId)).ToList();
         var changes = new List<StatusChangeDto>();
-        for (var i = 1; i < versions.Count; i++)
+        for (var i = 1; i < counted.Count; i++)
         {
-            if (versions[i].Status == versions[i - 1].Status) continue;
-            var on = versions[i].Status == "revived" && versions[i].RevivedOn is { } revived ? revived : versions[i].SurveyDate;
-            changes.Add(new StatusChangeDto(versions[i - 1].Status, versions[i].Status, on, Jalali(on), versions[i].SurveyId));
+            if (counted[i].Status == counted[i - 1].Status) continue;
+            var on = counted[i].Status == "revived" && counted[i].RevivedOn is { } revived ? revived : counted[i].SurveyDate;
+            changes.Add(new StatusChangeDto(counted[i - 1].Status, counted[i].Status, on, Jalali(on), counted[i].SurveyId));
         }
         return new MineHistoryDto(mine.PartitionKey, mine.MineId, dtos, changes);
     }
@@ -101,7 +144,10 @@ public sealed class MineVersionConverter : JsonConverter<MineVersion>
             Next(ref reader).TokenType == JsonTokenType.Null ? null : reader.GetDouble(),
             Next(ref reader).GetDouble(), Next(ref reader).GetDouble(), Next(ref reader).GetDouble(), Next(ref reader).GetDouble(),
             Next(ref reader).GetDouble(), Next(ref reader).GetDouble());
-        if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray) throw new JsonException("A mine version has 18 values.");
+        if (!reader.Read()) throw new JsonException("A mine version has 18 or 19 values.");
+        if (reader.TokenType == JsonTokenType.EndArray) return version;
+        version = version with { Data = reader.TokenType == JsonTokenType.Null ? null : reader.GetString() };
+        if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray) throw new JsonException("A mine version has 18 or 19 values.");
         return version;
     }
 
@@ -121,6 +167,7 @@ public sealed class MineVersionConverter : JsonConverter<MineVersion>
         if (v.Problem is null) writer.WriteNullValue(); else writer.WriteStringValue(v.Problem);
         if (v.InvestmentBnRial is { } investment) writer.WriteNumberValue(investment); else writer.WriteNullValue();
         foreach (var component in (ReadOnlySpan<double>)[v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability]) writer.WriteNumberValue(component);
+        if (v.Data is not null) writer.WriteStringValue(v.Data);
         writer.WriteEndArray();
     }
 

@@ -94,6 +94,8 @@ public sealed class StorageClients
     public TableClient MineChanges => Tables.GetTableClient(PipelineOptions.MineChangesTable);
     public TableClient RescorePages => Tables.GetTableClient(PipelineOptions.RescorePagesTable);
     public QueueClient RescoreQueue => Queues.GetQueueClient(PipelineOptions.RescoreQueue);
+    public TableClient WithdrawPages => Tables.GetTableClient(PipelineOptions.WithdrawPagesTable);
+    public QueueClient WithdrawQueue => Queues.GetQueueClient(PipelineOptions.WithdrawQueue);
     public TableClient Solutions => Tables.GetTableClient(PipelineOptions.SolutionsTable);
     public TableClient Committees => Tables.GetTableClient(PipelineOptions.CommitteesTable);
     public TableClient SurveyTable => Tables.GetTableClient(PipelineOptions.SurveysTable);
@@ -136,7 +138,9 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }
+        await WithdrawQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+        await Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }
                      .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;

@@ -38,6 +38,19 @@ public sealed class SurveyEntity : ITableEntity
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
     public string? LastReadError { get; set; }
 
+    /// <summary>When the survey's withdrawal was asked for (<see cref="Office.Withdrawals"/>); null while it counts.</summary>
+    public DateTimeOffset? WithdrawRequestedAt { get; set; }
+    public string? WithdrawReason { get; set; }
+    /// <summary>Who asked: "office (key id)" or "province kerman (key id)".</summary>
+    public string? WithdrawnBy { get; set; }
+    /// <summary>The provinces whose mines the withdrawal goes through, comma-separated.</summary>
+    public string? WithdrawProvinces { get; set; }
+    /// <summary>When every mine was put back; with the counts of what was done.</summary>
+    public DateTimeOffset? WithdrawnAt { get; set; }
+    public int? WithdrawRestored { get; set; }
+    public int? WithdrawRemoved { get; set; }
+    public int? WithdrawUntouched { get; set; }
+
     // Methods, not properties: the table serializer would store properties.
     /// <summary>Rows not yet accepted, rejected or failed; none for a rejected file.</summary>
     public int RowsPending() => Stage == SurveyStage.Rejected ? 0 : Math.Max(0, Rows - Accepted - Rejected - Failed);

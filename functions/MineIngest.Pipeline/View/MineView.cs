@@ -91,7 +91,7 @@ public sealed class MineView
     /// </summary>
     public void NoteReported(SurveyDto survey, DateTimeOffset? surveyWritten)
     {
-        if (survey.Status != "completed") return;
+        if (survey.Status is not ("completed" or "withdrawn")) return;
         if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
         NoteWritten(_time.GetUtcNow());
     }
@@ -118,7 +118,7 @@ public sealed class MineView
     {
         var ct = CancellationToken.None;
         // The log first: whatever it lists was written before, so the mines queries below find it.
-        var (changedProvinces, seenChanges) = await ChangedSinceLastLookAsync(ct);
+        var (changedProvinces, seenChanges, removed) = await ChangedSinceLastLookAsync(ct);
         if (changedProvinces is null && _loaded)
         {
             _seenChanges = seenChanges;
@@ -159,6 +159,12 @@ public sealed class MineView
                 _mines[key] = mine;
                 changed = true;
             }
+        }
+        foreach (var gone in removed)
+        {
+            // Unless written again since (a newer Timestamp): a survey sent again after a withdrawal adds the mine anew.
+            var key = (gone.Province, gone.RowKey);
+            if (_mines.TryGetValue(key, out var held) && (held.Timestamp is not { } stamp || stamp <= gone.Timestamp) && _mines.TryRemove(key, out _)) changed = true;
         }
         if (_replacedSinceCollection >= ReplacedBeforeCollection)
         {
@@ -203,25 +209,27 @@ public sealed class MineView
     /// The provinces named by change-log entries this view has not seen (reading the log from a little before the last
     /// look), or null when there are none. An entry that names no provinces stands for all of them.
     /// </summary>
-    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen)> ChangedSinceLastLookAsync(CancellationToken ct)
+    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed)> ChangedSinceLastLookAsync(CancellationToken ct)
     {
         // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
         // Before the first load, only recent entries matter (the load reads every mine anyway).
         var from = MineChangeLog.KeyAt((CheckedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>? provinces = null;
+        var removed = new List<RemovedMine>();
         await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
-                           select: ["RowKey", MineChangeLog.Provinces], cancellationToken: ct))
+                           select: ["RowKey", MineChangeLog.Provinces, MineChangeLog.Removed], cancellationToken: ct))
         {
             seen.Add(entry.RowKey);
             if (_seenChanges.Contains(entry.RowKey)) continue;
+            removed.AddRange(MineChangeLog.RemovedIn(entry));
             provinces ??= new HashSet<string>(StringComparer.Ordinal);
             var named = entry.GetString(MineChangeLog.Provinces);
             if (string.IsNullOrEmpty(named)) provinces.UnionWith(_storage.AllMines.Select(m => m.Province));
             else provinces.UnionWith(named.Split(','));
         }
         // Taken as seen by the caller only once the mines they name are read: a refresh that fails reads them again.
-        return (provinces, seen);
+        return (provinces, seen, removed);
     }
 }

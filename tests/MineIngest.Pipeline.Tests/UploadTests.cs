@@ -196,6 +196,20 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         Assert.Equal(0, summaryExit);
         Assert.Matches(@"mines\s*│\s*3\s", summaryOutput);
 
+        // Sent by mistake: the province withdraws the clean file with its own key, and its one mine leaves the record.
+        var (withdrawExit, withdrawOutput) = await CliAsync(["withdraw", blob, "--reason", "sent twice by mistake", "--province", "zanjan", "--key", key]);
+        Assert.Equal(0, withdrawExit);
+        Assert.Matches("withdraw(ing|n)", withdrawOutput);
+        var withdrawn = "";
+        for (var i = 0; i < 120 && !withdrawn.Contains("): withdrawn"); i++)
+        {
+            await Task.Delay(500);
+            withdrawn = (await CliAsync(["status", blob])).Output;
+        }
+        Assert.Contains("Withdrawn by province zanjan", withdrawn);
+        Assert.Contains("sent twice by mistake. 1 of 1 mines done: 0 restored, 1 removed, 0 untouched (withdrawn)", withdrawn);
+        Assert.Matches(@"mines\s*│\s*2\s", (await CliAsync(["summary", "--province", "zanjan"])).Output);
+
         var (wrongExit, wrongOutput) = await CliAsync(["upload", clean, "--province", "zanjan", "--key", key[..^3] + "xyz"]);
         Assert.Equal(ExitCodes.Error, wrongExit);
         Assert.Contains("upload key was refused", wrongOutput);

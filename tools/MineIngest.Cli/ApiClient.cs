@@ -67,6 +67,17 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         return SendAsync<RescoreDto>(request, ct);
     }
 
+    /// <summary>Withdraws a survey with the office's writer key or the province's key (header and key).</summary>
+    public Task<SurveyDto> WithdrawAsync(string id, string reason, (string Header, string Key) key, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/withdraw")
+        {
+            Content = JsonContent.Create(new WithdrawRequest(reason), options: ApiResults.Json),
+        };
+        request.Headers.Add(key.Header, key.Key);
+        return SendAsync<SurveyDto>(request, ct);
+    }
+
     /// <summary>A survey's rows to fix, as xlsx or csv (the function-key route).</summary>
     public Task<byte[]> GetRowsToFixAsync(string id, string format, CancellationToken ct) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/errors.{format}"),

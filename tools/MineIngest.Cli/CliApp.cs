@@ -94,6 +94,27 @@ public static class CliApp
             return ExitCodes.AllWentThrough;
         }));
 
+        var reasonOption = new Option<string>("--reason") { Description = "Why the survey is withdrawn (kept with it and with every mine it wrote)", Required = true };
+        var withdrawSurvey = new Argument<string>("survey") { Description = "A survey id, or a blob name such as kerman/20261126-101500-1a2b3c-survey.xlsx" };
+        var withdraw = new Command("withdraw", "Withdraw a wrong survey: every mine and figure returns to what it was without it "
+            + "(the office's --writer-key, or the province's own --key within 7 days of the upload)") { withdrawSurvey, reasonOption, writerKeyOption };
+        withdraw.SetAction((r, token) => Run(console, async () =>
+        {
+            var settings = Settings(r);
+            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
+            var key = writerKey is not null ? (Pipeline.Api.OfficeApi.WriterKeyHeader, writerKey) : (Pipeline.Api.ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+            using var http = NewHttp();
+            var api = new ApiClient(http, settings);
+            var which = r.GetValue(withdrawSurvey)!.Trim();
+            var id = which.Contains('/')
+                ? (await api.FindSurveyAsync(which, token))?.Id ?? throw new CliException($"No survey has been made from {which} yet.")
+                : which;
+            var survey = await api.WithdrawAsync(id, r.GetValue(reasonOption)!, key, token);
+            var w = survey.Withdrawal!;
+            console.MarkupLineInterpolated($"Survey {survey.Blob} ({survey.Id}): {survey.Status}, {w.Done} of {w.Mines} mines done so far. `mineingest status {survey.Id}` shows the progress.");
+            return ExitCodes.AllWentThrough;
+        }));
+
         var templateOut = new Option<FileInfo>("--out", "-o")
         {
             Description = "Where to write the template", DefaultValueFactory = _ => new FileInfo(Domain.Writing.SurveyTemplate.FileName),
@@ -159,7 +180,7 @@ public static class CliApp
 
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
-            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, rescore, keys,
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, rescore, withdraw, keys,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

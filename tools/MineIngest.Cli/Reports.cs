@@ -18,6 +18,9 @@ public static class Reports
         }
         console.MarkupLineInterpolated(
             $"rows {survey.Rows}, accepted {survey.Accepted}, rejected {survey.Rejected}, failed {survey.Failed}, pending {survey.Pending}");
+        if (survey.Withdrawal is { } w)
+            console.MarkupLineInterpolated(
+                $"[yellow]Withdrawn[/] by {w.By} on {w.RequestedAt:yyyy-MM-dd HH:mm} UTC: {w.Reason}. {w.Done} of {w.Mines} mines done: {w.Restored} restored, {w.Removed} removed, {w.Untouched} untouched ({w.Status}).");
         if (survey.Errors is { Count: > 0 } errors)
         {
             var table = new Table().AddColumns("Row", "Mine", "Field", "Problem / مشکل");

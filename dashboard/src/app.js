@@ -24,6 +24,8 @@ const text = {
     resource: 'Resource', grade: 'Grade', access: 'Access', jobs: 'Jobs', cost: 'Cost', solvability: 'Solvability',
     errorsOf: (f) => `Row errors of ${f}`, row: 'Row', field: 'Field', problem: 'Problem', noErrors: 'No row errors.',
     asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.',
+    withdraw: 'Withdraw', withdrawReason: (f) => `Why is ${f} withdrawn? (kept with the survey and with every mine it wrote)`,
+    writerKey: 'The programme office\'s writer key:', withdrawStarted: (f) => `${f} is being withdrawn: every mine it wrote returns to what it was.`,
     stale: (d, s) => `Storage is not answering: these figures are as last read, ${d} (${s} s ago).`,
   },
   fa: {
@@ -42,6 +44,8 @@ const text = {
     resource: 'ذخیره', grade: 'عیار', access: 'دسترسی', jobs: 'اشتغال', cost: 'هزینه', solvability: 'حل‌پذیری',
     errorsOf: (f) => `خطاهای ردیف‌های ${f}`, row: 'ردیف', field: 'ستون', problem: 'مشکل', noErrors: 'خطایی نیست.',
     asOf: (d) => `به‌روز تا ${d}`, unavailable: 'داده‌ها اکنون در دسترس نیستند.',
+    withdraw: 'پس گرفتن', withdrawReason: (f) => `چرا ${f} پس گرفته می‌شود؟ (با بررسی و با هر معدنی که نوشته نگه داشته می‌شود)`,
+    writerKey: 'کلید نویسنده دفتر برنامه:', withdrawStarted: (f) => `${f} در حال پس‌گرفتن است: هر معدنی که نوشته به حال پیشین بازمی‌گردد.`,
     stale: (d, s) => `فضای ذخیره‌سازی پاسخ نمی‌دهد: این ارقام آخرین خوانده‌شده‌ها هستند، ${d} (${s} ثانیه پیش).`,
   },
 };
@@ -305,7 +309,25 @@ async function loadSurveys() {
   const list = await api('surveys');
   $('#surveys tbody').replaceChildren(...list.items.slice(0, 20).map((s) => el('tr', { 'data-testid': 'survey-row', onclick: () => showSurvey(s.id) },
     el('td', {}, s.blob), el('td', {}, bothDates(s.receivedAt)), el('td', {}, named(NAMES['survey-status'], s.status)), el('td', { class: 'num' }, number(s.rows)),
-    el('td', { class: 'num' }, number(s.accepted)), el('td', { class: 'num' }, number(s.rejected)), el('td', { class: 'num' }, number(s.failed)))));
+    el('td', { class: 'num' }, number(s.accepted)), el('td', { class: 'num' }, number(s.rejected)), el('td', { class: 'num' }, number(s.failed)),
+    el('td', {}, ['completed', 'rejected'].includes(s.status)
+      ? el('button', { type: 'button', 'data-testid': 'withdraw', onclick: (e) => { e.stopPropagation(); guarded(() => withdraw(s)); } }, t('withdraw')) : ''))));
+}
+
+/** Withdraws a survey with the office's writer key (asked once, kept in this browser), after asking why. */
+async function withdraw(survey) {
+  const reason = prompt(t('withdrawReason', survey.blob));
+  if (!reason || !reason.trim()) return;
+  let key = localStorage.getItem('mineingest-writer-key');
+  if (!key) { key = prompt(t('writerKey')); if (!key) return; }
+  const url = new URL(`${apiBase}surveys/${encodeURIComponent(survey.id)}/withdraw`, location.origin);
+  if (functionKey) url.searchParams.set('code', functionKey);
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-writer-key': key }, body: JSON.stringify({ reason: reason.trim() }) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) { $('#withdraw-message').textContent = (lang === 'fa' ? answer.detailFa : null) ?? answer.detail ?? String(response.status); return; }
+  localStorage.setItem('mineingest-writer-key', key);
+  $('#withdraw-message').textContent = t('withdrawStarted', survey.blob);
+  await loadSurveys();
 }
 async function showSurvey(id) {
   const s = await api(`surveys/${encodeURIComponent(id)}`);

@@ -30,6 +30,9 @@
       completed: 'گزارش نهایی است.', processing: 'در حال پردازش…', fileRejected: 'کل فایل رد شد:',
       allGood: 'همه ردیف‌ها پذیرفته شدند.', row: 'ردیف', mine: 'کد معدن', field: 'ستون', message: 'مشکل',
       warnings: 'هشدارها (ردیف‌ها پذیرفته شدند؛ این مقادیر را دوباره ببینید)', warning: 'هشدار',
+      withdraw: 'پس گرفتن این بررسی', withdrawReason: 'چرا این بررسی پس گرفته می‌شود؟ (با بررسی و با هر معدنی که نوشته نگه داشته می‌شود)',
+      withdrawing: 'در حال پس‌گرفتن: هر معدنی که این بررسی نوشته به حال پیشین بازمی‌گردد…',
+      withdrawn: (w) => `این بررسی پس گرفته شد (${w.reason}): ${digits(w.restored)} معدن به حال پیشین بازگشت، ${digits(w.removed)} معدن حذف شد، ${digits(w.untouched)} معدن دست نخورد.`,
       fixXlsx: 'دریافت ردیف‌های اصلاحی (xlsx)', fixCsv: '(csv)',
       fixHelp: 'ردیف‌های رد شده را در این فایل اصلاح کنید و همین فایل را دوباره بفرستید.',
       network: 'سرویس پاسخ نداد؛ چند دقیقه دیگر دوباره امتحان کنید.',
@@ -51,6 +54,9 @@
       completed: 'The report is final.', processing: 'Processing…', fileRejected: 'The whole file was rejected:',
       allGood: 'Every row was accepted.', row: 'Row', mine: 'Mine', field: 'Field', message: 'Problem',
       warnings: 'Warnings (the rows were accepted; look at these values again)', warning: 'Warning',
+      withdraw: 'Withdraw this survey', withdrawReason: 'Why is this survey withdrawn? (kept with the survey and with every mine it wrote)',
+      withdrawing: 'Being withdrawn: every mine this survey wrote returns to what it was…',
+      withdrawn: (w) => `This survey was withdrawn (${w.reason}): ${w.restored} mines restored, ${w.removed} removed, ${w.untouched} untouched.`,
       fixXlsx: 'Download the rows to fix (xlsx)', fixCsv: '(csv)',
       fixHelp: 'Correct the rejected rows in this file and send the same file again.',
       network: 'The service did not answer; try again in a few minutes.',
@@ -157,13 +163,27 @@
         if (r.ok) {
           item.report = await r.json();
           render(item);
-          if (item.report.status !== 'processing') { item.state = 'done'; render(item); return; }
+          if (!['processing', 'withdrawing'].includes(item.report.status)) { item.state = 'done'; render(item); return; }
         } else if (r.status !== 404) {
           item.state = 'refused'; item.problem = await r.json().catch(() => ({})); render(item); return;
         }
       } catch { /* the service is briefly away: keep asking */ }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
+  }
+
+  /** Withdraws the survey with the province key (the server allows it within 7 days of the upload), then follows its report. */
+  async function withdraw(item) {
+    const reason = prompt(t('withdrawReason'));
+    if (!reason || !reason.trim()) return;
+    const k = key();
+    const r = await fetch(`surveys/${encodeURIComponent(item.report.id)}/withdraw`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-province-key': k }, body: JSON.stringify({ reason: reason.trim() }),
+    }).catch(() => null);
+    if (!r) { item.problem = ['network']; render(item); return; }
+    if (!r.ok) { item.problem = await r.json().catch(() => ({})); render(item); return; }
+    item.problem = null; item.report = await r.json(); item.state = 'reading'; render(item);
+    await poll(item, k);
   }
 
   async function download(item, format) {
@@ -203,6 +223,10 @@
       n.append(el('p', { class: 'problem', 'data-testid': 'file-rejected' }, `${t('fileRejected')} ${lang === 'fa' ? s.errorFa || s.error : s.error}`));
       return;
     }
+    if (s.withdrawal) {
+      n.append(el('p', { class: 'muted', 'data-testid': 'withdrawal' }, s.status === 'withdrawn' ? t('withdrawn', s.withdrawal) : t('withdrawing')));
+      return;
+    }
     const count = (name) => el('span', {}, `${t(name)}: `, el('b', { 'data-testid': `count-${name}`, 'data-value': String(s[name]) }, digits(s[name])));
     n.append(el('p', { class: 'counts' }, count('rows'), count('accepted'), count('rejected'), count('failed'), count('pending')));
     n.append(el('p', { class: s.status === 'completed' ? 'ok' : 'muted', 'data-testid': 'report-state' },
@@ -212,6 +236,11 @@
       const csv = el('button', { type: 'button', 'data-testid': 'fix-csv' }, t('fixCsv'));
       xlsx.onclick = () => download(item, 'xlsx'); csv.onclick = () => download(item, 'csv');
       n.append(el('p', {}, xlsx, ' ', csv), el('p', { class: 'muted' }, t('fixHelp')));
+    }
+    if (s.status === 'completed') {
+      const button = el('button', { type: 'button', 'data-testid': 'withdraw' }, t('withdraw'));
+      button.onclick = () => withdraw(item);
+      n.append(el('p', {}, button));
     }
     n.append(...table(s.errors, 'message', 'error-row'));
     if (s.warnings && s.warnings.length > 0) n.append(el('h4', {}, t('warnings')), ...table(s.warnings, 'warning', 'warning-row'));

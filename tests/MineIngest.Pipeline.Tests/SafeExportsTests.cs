@@ -111,7 +111,7 @@ public sealed class SafeExportsTests(PipelineFixture fixture)
         var enumerations = new Dictionary<string, IReadOnlyList<string>>
         {
             ["tier"] = ["A", "B", "C"],
-            ["survey-status"] = ["processing", "completed", "rejected"],
+            ["survey-status"] = ["processing", "completed", "rejected", "withdrawing", "withdrawn"],
             ["committee-outcome"] = CommitteeOutcomes.All,
             ["solution-state"] = OfficeApi.SolutionStates,
         };

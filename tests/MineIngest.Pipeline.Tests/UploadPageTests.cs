@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
@@ -267,5 +268,24 @@ public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<U
         await page.WaitForTimeoutAsync(500);
         Assert.Empty(sent);
         await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_clerk_withdraws_a_wrong_upload_from_its_report_and_its_mines_leave_the_record()
+    {
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await OpenAsync(context, fixture.KermanKey);
+        await page.GetByTestId("files").SetInputFilesAsync(fixture.Write("kerman-wrong.csv",
+            new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"PW-{i}")).ToCsv()));
+        var item = await SettledAsync(page, 0);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/api/mines/kerman/PW-1")).StatusCode);
+
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync("فایل استان دیگری بود");
+        await item.GetByTestId("withdraw").ClickAsync();
+        var withdrawal = item.GetByTestId("withdrawal");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdrawal]')?.textContent.includes('پس گرفته شد')",
+            null, new() { Timeout = 60_000 });
+        Assert.Equal("این بررسی پس گرفته شد (فایل استان دیگری بود): ۰ معدن به حال پیشین بازگشت، ۳ معدن حذف شد، ۰ معدن دست نخورد.", await withdrawal.TextContentAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.Http.GetAsync("/api/mines/kerman/PW-1")).StatusCode);
     }
 }

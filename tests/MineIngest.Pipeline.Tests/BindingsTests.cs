@@ -29,7 +29,7 @@ public class BindingsTests
     {
         var metadata = Metadata().Where(f => Trigger(f).GetProperty("type").GetString() == "queueTrigger")
             .ToDictionary(f => f.GetProperty("name").GetString()!, f => Trigger(f).GetProperty("queueName").GetString()!);
-        Assert.Equal(3, metadata.Count);
+        Assert.Equal(4, metadata.Count);
         Assert.Equal(metadata.OrderBy(p => p.Key), LocalQueueTriggers.Functions.OrderBy(p => p.Key));
 
         var app = LocalHostApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true"]);

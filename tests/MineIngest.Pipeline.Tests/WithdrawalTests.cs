@@ -22,17 +22,21 @@ public sealed class WithdrawalTests(ITestOutputHelper output) : IDisposable
 {
     private readonly Azurite _azurite = new();
 
-    private LocalHostProcess StartHost() =>
-        LocalHostProcess.Start(_azurite, null, "--Pipeline:RecoverAfterSeconds=10", "--LocalHost:SweepSeconds=0.5");
+    private LocalHostProcess StartHost() => StartHost(_azurite);
+
+    private static LocalHostProcess StartHost(Azurite azurite) =>
+        LocalHostProcess.Start(azurite, null, "--Pipeline:RecoverAfterSeconds=10", "--LocalHost:SweepSeconds=0.5");
 
     private ProvinceKeyStore Keys => new(StorageClients.FromConfiguration(new ConfigurationBuilder()
         .AddInMemoryCollection([new("AzureWebJobsStorage", _azurite.ConnectionString)]).Build()), ReferenceData.Default, TimeProvider.System);
 
     private TableClient Surveys => new TableServiceClient(_azurite.ConnectionString).GetTableClient(PipelineOptions.SurveysTable);
 
-    private async Task<JsonElement> UploadAsync(LocalHostProcess host, string blob, SurveyBuilder survey)
+    private Task<JsonElement> UploadAsync(LocalHostProcess host, string blob, SurveyBuilder survey) => UploadAsync(_azurite, host, blob, survey);
+
+    private static async Task<JsonElement> UploadAsync(Azurite azurite, LocalHostProcess host, string blob, SurveyBuilder survey)
     {
-        var container = new BlobContainerClient(_azurite.ConnectionString, PipelineOptions.SurveysContainer);
+        var container = new BlobContainerClient(azurite.ConnectionString, PipelineOptions.SurveysContainer);
         await container.CreateIfNotExistsAsync();
         await container.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()), overwrite: true);
         var report = await PipelineFixture.WaitForSurveyAsync(host.Http, blob, timeout: TimeSpan.FromSeconds(240));
@@ -89,16 +93,24 @@ public sealed class WithdrawalTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_wrong_survey_withdrawn_leaves_every_figure_as_if_it_was_never_sent_with_its_versions_marked_in_history()
     {
-        using var host = StartHost();
-        foreach (var (province, prefix) in new[] { ("kerman", "KR"), ("yazd", "YZ"), ("fars", "FR") })
-            await UploadAsync(host, $"{province}/round.csv", Round(province, prefix));
-        // The province's correct later survey (dated after the wrong one) of 5 mines. Uploaded first here, so that the
-        // figures without the wrong survey can be read before it comes: newest survey wins by date, so the record ends
-        // the same whichever of the two arrives first.
-        await UploadAsync(host, "kerman/correct.csv", new SurveyBuilder().AddMany(5, i =>
-            RowBuilder.WorkedExample($"KR-{i:D3}", "kerman").Set("status", "reviving").Set("jobs_potential", 99).Set("survey_date", new DateOnly(2020, 8, 1))));
-        var expected = await FiguresAsync(host.Http);
+        var round = new[] { ("kerman", "KR"), ("yazd", "YZ"), ("fars", "FR") };
+        // The province's correct later survey (dated after the wrong one): 5 of the mines the wrong survey changes.
+        var correct = new SurveyBuilder().AddMany(5, i =>
+            RowBuilder.WorkedExample($"KR-{i:D3}", "kerman").Set("status", "reviving").Set("jobs_potential", 99).Set("survey_date", new DateOnly(2020, 8, 1)));
 
+        // The figures as they are with the wrong survey never sent: the same files in storage of their own.
+        Dictionary<string, string> expected;
+        using (var control = new Azurite())
+        using (var controlHost = StartHost(control))
+        {
+            foreach (var (province, prefix) in round) await UploadAsync(control, controlHost, $"{province}/round.csv", Round(province, prefix));
+            await UploadAsync(control, controlHost, "kerman/correct.csv", correct);
+            expected = await FiguresAsync(controlHost.Http);
+        }
+
+        using var host = StartHost();
+        foreach (var (province, prefix) in round) await UploadAsync(host, $"{province}/round.csv", Round(province, prefix));
+        var withoutWrong = await FiguresAsync(host.Http);
         // The wrong survey: 40 mines made revived in the first quarter of 1399 (dated after the round, before the correct
         // survey), and 10 mines that do not exist.
         var wrong = new SurveyBuilder()
@@ -108,8 +120,9 @@ public sealed class WithdrawalTests(ITestOutputHelper output) : IDisposable
                 .Set("jobs_created", 30).Set("survey_date", new DateOnly(2020, 6, 1)));
         var wrongReport = await UploadAsync(host, "kerman/wrong.csv", wrong);
         var id = wrongReport.GetProperty("id").GetString()!;
-        var withWrong = await FiguresAsync(host.Http);
-        Assert.NotEqual(expected["/api/summary"], withWrong["/api/summary"]);
+        Assert.NotEqual(withoutWrong["/api/summary"], (await FiguresAsync(host.Http))["/api/summary"]);
+        await UploadAsync(host, "kerman/correct.csv", correct);
+        Assert.NotEqual(expected["/api/summary"], (await FiguresAsync(host.Http))["/api/summary"]);
 
         var writer = (await Keys.CreateAsync(ProvinceKeyStore.OfficeScope, CancellationToken.None)).Key;
         using var accepted = await WithdrawAsync(host.Http, id, "Last year's sheet sent with this year's dates", (OfficeApi.WriterKeyHeader, writer));

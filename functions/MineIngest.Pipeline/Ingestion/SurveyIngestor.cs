@@ -33,15 +33,15 @@ public sealed class SurveyIngestor(
     public async Task IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
-        var contentHash = await ContentHashAsync(blob, properties, ct);
+        var (contentHash, blobETag) = await ContentHashAsync(blob, properties, ct);
         var surveyId = SurveyIdOf(blob.Name, contentHash);
         var surveys = storage.SurveyTable;
 
         var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
-        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, properties.LastModified))
+        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, blobETag, properties.LastModified))
         {
-            // The same file sent again once its survey was withdrawn is a new survey: named by this upload too.
-            surveyId = SurveyIdOf(blob.Name, contentHash + "\n" + properties.LastModified.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // The same file sent again once its survey was withdrawn is a new survey: named by this upload (its ETag) too.
+            surveyId = SurveyIdOf(blob.Name, contentHash + "\n" + blobETag);
             existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
         }
         var attempt = 1;
@@ -67,6 +67,7 @@ public sealed class SurveyIngestor(
             Blob = blob.Name,
             Folder = blob.Name.Split('/')[0],
             ReceivedAt = properties.CreatedOn,
+            BlobETag = blobETag.ToString(),
             ReadAttempts = attempt,
         };
         if (attempt > MaxReadAttempts)
@@ -141,18 +142,19 @@ public sealed class SurveyIngestor(
     /// it on the blob (only if the blob is still the one measured), so that the sweep can tell this survey from its
     /// listing alone. A file over the size limit is not read at all: its ETag stands in (it is rejected unread).
     /// </summary>
-    private async Task<string> ContentHashAsync(BlobClient blob, BlobProperties properties, CancellationToken ct)
+    private async Task<(string Hash, ETag BlobETag)> ContentHashAsync(BlobClient blob, BlobProperties properties, CancellationToken ct)
     {
-        if (properties.ContentHash is { Length: > 0 } stored) return Convert.ToHexString(stored);
-        if (properties.ContentLength > limits.Value.MaxFileBytes) return "etag-" + properties.ETag;
+        if (properties.ContentHash is { Length: > 0 } stored) return (Convert.ToHexString(stored), properties.ETag);
+        if (properties.ContentLength > limits.Value.MaxFileBytes) return ("etag-" + properties.ETag, properties.ETag);
         byte[] md5;
         await using (var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct))
         {
             md5 = await MD5.HashDataAsync(stream, ct);
         }
+        var etag = properties.ETag;
         try
         {
-            await blob.SetHttpHeadersAsync(new BlobHttpHeaders
+            etag = (await blob.SetHttpHeadersAsync(new BlobHttpHeaders
             {
                 ContentHash = md5,
                 ContentType = properties.ContentType,
@@ -160,21 +162,24 @@ public sealed class SurveyIngestor(
                 ContentLanguage = properties.ContentLanguage,
                 ContentDisposition = properties.ContentDisposition,
                 CacheControl = properties.CacheControl,
-            }, new BlobRequestConditions { IfMatch = properties.ETag }, ct);
+            }, new BlobRequestConditions { IfMatch = properties.ETag }, ct)).Value.ETag;
         }
         catch (RequestFailedException ex) when (ex.Status is 403 or 409 or 412)
         {
             // Replaced meanwhile (that upload is a survey of its own) or not ours to change: the id stands as computed.
             logger.LogInformation("Could not store the content hash on {Blob}: {Reason}", blob.Name, ex.ErrorCode);
         }
-        return Convert.ToHexString(md5);
+        return (Convert.ToHexString(md5), etag);
     }
 
-    /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
-    /// <summary>Whether the blob was written after its survey's withdrawal was asked for: an upload of the same file, not the same upload seen again.</summary>
-    public static bool SentAgainAfterWithdrawal(SurveyEntity survey, DateTimeOffset blobLastModified) =>
-        survey.WithdrawRequestedAt is { } withdrawn && blobLastModified > withdrawn;
+    /// <summary>
+    /// Whether the blob of a withdrawn survey is another upload (the same file sent again), not the one that was read:
+    /// its ETag differs from the one the survey was read from (surveys read before that was kept: written after the withdrawal).
+    /// </summary>
+    public static bool SentAgainAfterWithdrawal(SurveyEntity survey, ETag blobETag, DateTimeOffset blobLastModified) =>
+        survey.WithdrawRequestedAt is { } withdrawn && (survey.BlobETag is { } read ? read != blobETag.ToString() : blobLastModified > withdrawn);
 
+    /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
     public static string SurveyIdOf(string blobName, string contentHash) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
 

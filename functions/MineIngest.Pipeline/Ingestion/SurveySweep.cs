@@ -110,7 +110,7 @@ public sealed class SurveySweep(
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}"),
                            select: [nameof(SurveyEntity.RowKey), nameof(SurveyEntity.Timestamp), nameof(SurveyEntity.Stage), nameof(SurveyEntity.Enqueued),
-                               nameof(SurveyEntity.WithdrawRequestedAt)], cancellationToken: ct))
+                               nameof(SurveyEntity.WithdrawRequestedAt), nameof(SurveyEntity.BlobETag)], cancellationToken: ct))
         {
             known[survey.RowKey] = survey;
         }
@@ -123,7 +123,8 @@ public sealed class SurveySweep(
             if (blob.Properties.ContentHash is not { Length: > 0 } md5) { toRead.Add(blob); continue; }
             var id = SurveyIngestor.SurveyIdOf(blob.Name, Convert.ToHexString(md5));
             if (!known.TryGetValue(id, out var survey)) toRead.Add(blob);
-            else if (blob.Properties.LastModified is { } written && SurveyIngestor.SentAgainAfterWithdrawal(survey, written)) toRead.Add(blob); // the ingestor names it anew
+            else if (blob.Properties.ETag is { } etag && blob.Properties.LastModified is { } written && SurveyIngestor.SentAgainAfterWithdrawal(survey, etag, written))
+                toRead.Add(blob); // the ingestor names it anew
             else if (survey.Stage == SurveyStage.Rejected || survey.Enqueued) _settled.TryAdd(VersionKey(blob), 0);
             else if (survey.Timestamp < stuckBefore) toRead.Add(blob); // reading began, then the reader died
         }

@@ -184,6 +184,9 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         var (csvExit, _) = await CliAsync(["status", mixedBlob, "--errors-out", Path.Combine(folder.FullName, "fix.csv")]);
         Assert.Equal(ExitCodes.RowsRejected, csvExit);
         Assert.Contains("Z-4", await File.ReadAllTextAsync(Path.Combine(folder.FullName, "fix.csv")));
+        // The command writes the server's file as it is: the same formula-safe CSV (SafeExportsTests opens that one).
+        var mixedId = (await PipelineFixture.WaitForSurveyAsync(fixture.Http, mixedBlob)).GetProperty("id").GetString();
+        Assert.Equal(await fixture.Http.GetByteArrayAsync($"/api/surveys/{mixedId}/errors.csv"), await File.ReadAllBytesAsync(Path.Combine(folder.FullName, "fix.csv")));
         var templateFile = Path.Combine(folder.FullName, "template.xlsx");
         Assert.Equal(0, (await CliAsync(["template", "--out", templateFile])).Exit);
         using (var reader = Domain.Reading.SurveyReader.Open(File.OpenRead(templateFile), "template.xlsx", new Domain.Reading.SurveyLimits()))

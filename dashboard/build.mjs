@@ -1,6 +1,6 @@
 // Bundles the dashboard's script into dist/dashboard.js (committed, so the .NET build needs no npm): app code, d3-geo, jalaali-js,
 // Iran's outline cut from world-atlas, and the province and mineral names from the app's reference data; beside it the
-// Persian web font Vazirmatn (variable weight, with its licence), so Persian looks the same on a machine without Persian fonts.
+// Persian web font Vazirmatn (regular and bold, with its licence), so Persian looks the same on a machine without Persian fonts.
 // Run: cd dashboard && npm ci && npm run build
 import { build } from 'esbuild';
 import { readFileSync, mkdirSync, copyFileSync } from 'node:fs';
@@ -27,7 +27,11 @@ const iran = feature(world, world.objects.countries).features.find((f) => f.id =
 if (!iran) throw new Error('Iran not found in world-atlas');
 
 mkdirSync(`${here}dist`, { recursive: true });
-copyFileSync(`${here}node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2`, `${here}dist/vazirmatn.woff2`);
+// The static regular and bold faces, not the variable one: Chromium's PDFs of pages set in the variable font lose
+// letters from their text layer (copying from a printed report, or pdftotext, dropped some "e"s and digits).
+for (const face of ['Regular', 'Bold']) {
+  copyFileSync(`${here}node_modules/vazirmatn/fonts/webfonts/Vazirmatn-${face}.woff2`, `${here}dist/vazirmatn-${face.toLowerCase()}.woff2`);
+}
 copyFileSync(`${here}node_modules/vazirmatn/OFL.txt`, `${here}dist/vazirmatn-OFL.txt`);
 await build({
   entryPoints: [`${here}src/app.js`],

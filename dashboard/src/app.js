@@ -23,7 +23,7 @@ const text = {
     months: ['Farvardin', 'Ordibehesht', 'Khordad', 'Tir', 'Mordad', 'Shahrivar', 'Mehr', 'Aban', 'Azar', 'Dey', 'Bahman', 'Esfand'],
     resource: 'Resource', grade: 'Grade', access: 'Access', jobs: 'Jobs', cost: 'Cost', solvability: 'Solvability',
     errorsOf: (f) => `Row errors of ${f}`, row: 'Row', field: 'Field', problem: 'Problem', noErrors: 'No row errors.',
-    asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.',
+    asOf: (d) => `as of ${d}`, unavailable: 'The data cannot be loaded just now.', reportLink: 'Progress report for this period (print)',
     withdraw: 'Withdraw', withdrawReason: (f) => `Why is ${f} withdrawn? (kept with the survey and with every mine it wrote)`,
     writerKey: 'The programme office\'s writer key:', withdrawStarted: (f) => `${f} is being withdrawn: every mine it wrote returns to what it was.`,
     stale: (d, s) => `Storage is not answering: these figures are as last read, ${d} (${s} s ago).`,
@@ -43,7 +43,7 @@ const text = {
     months: ['فروردین', 'اردیبهشت', 'خرداد', 'تیر', 'مرداد', 'شهریور', 'مهر', 'آبان', 'آذر', 'دی', 'بهمن', 'اسفند'],
     resource: 'ذخیره', grade: 'عیار', access: 'دسترسی', jobs: 'اشتغال', cost: 'هزینه', solvability: 'حل‌پذیری',
     errorsOf: (f) => `خطاهای ردیف‌های ${f}`, row: 'ردیف', field: 'ستون', problem: 'مشکل', noErrors: 'خطایی نیست.',
-    asOf: (d) => `به‌روز تا ${d}`, unavailable: 'داده‌ها اکنون در دسترس نیستند.',
+    asOf: (d) => `به‌روز تا ${d}`, unavailable: 'داده‌ها اکنون در دسترس نیستند.', reportLink: 'گزارش پیشرفت این دوره (چاپی)',
     withdraw: 'پس گرفتن', withdrawReason: (f) => `چرا ${f} پس گرفته می‌شود؟ (با بررسی و با هر معدنی که نوشته نگه داشته می‌شود)`,
     writerKey: 'کلید نویسنده دفتر برنامه:', withdrawStarted: (f) => `${f} در حال پس‌گرفتن است: هر معدنی که نوشته به حال پیشین بازمی‌گردد.`,
     stale: (d, s) => `فضای ذخیره‌سازی پاسخ نمی‌دهد: این ارقام آخرین خوانده‌شده‌ها هستند، ${d} (${s} ثانیه پیش).`,
@@ -152,6 +152,7 @@ async function loadPeriod() {
   const span = spans().find((s) => s.key === $('#period-span').value);
   const from = isoOf(toGregorian(jy, span.from, 1));
   const to = isoOf(toGregorian(jy, span.to, jalaaliMonthLength(jy, span.to)));
+  reportLink(from, to);
   const period = await api('summary', { from, to });
   if (request !== periodRequest) return; // a later choice is on its way
   $('#period-revived').textContent = number(period.revived);
@@ -160,6 +161,17 @@ async function loadPeriod() {
   $('#period-jobs').dataset.value = String(period.jobsCreated);
   // Last, so that a changed period line means the figures beside it are the period's.
   $('#period-dates').textContent = `${bothDates(from)} – ${bothDates(to)}`;
+}
+
+/** The printable progress report for the chosen period and the ranking's province filter, in the page's language. */
+function reportLink(from, to) {
+  const url = new URL(apiBase + 'report', location.origin);
+  url.searchParams.set('from', from);
+  url.searchParams.set('to', to);
+  if ($('#f-province').value) url.searchParams.set('province', $('#f-province').value);
+  if (lang === 'en') url.searchParams.set('lang', 'en');
+  if (functionKey) url.searchParams.set('code', functionKey);
+  $('#report-link').href = url.pathname + url.search;
 }
 
 // ---- map --------------------------------------------------------------------------------------------------
@@ -368,6 +380,7 @@ async function start() {
   $('#period-year').addEventListener('change', () => guarded(loadPeriod));
   $('#period-span').addEventListener('change', () => guarded(loadPeriod));
   for (const id of ['#f-province', '#f-mineral', '#f-tier', '#f-status', '#f-problem']) $(id).addEventListener('change', () => guarded(() => loadRanking(0)));
+  $('#f-province').addEventListener('change', () => guarded(loadPeriod));
   $('#prev').addEventListener('click', () => guarded(() => loadRanking(ranking.index - 1)));
   $('#next').addEventListener('click', () => guarded(() => loadRanking(ranking.index + 1)));
   $('#download-csv').addEventListener('click', () => guarded(downloadCsv));

@@ -12,7 +12,7 @@ namespace MineIngest.Functions;
 /// <summary>The HTTP API of http-api.md. Every route but health needs a function key in Azure.</summary>
 public sealed class ApiFunctions(
     SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
-    ProvinceApi provinces, OfficeApi office)
+    ProvinceApi provinces, OfficeApi office, ReportApi report)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -21,6 +21,16 @@ public sealed class ApiFunctions(
     [Function("Mines")]
     public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await mines.MinesAsync(req, ct));
+
+    /// <summary>The programme's progress report for a period: a printable page.</summary>
+    [Function("Report")]
+    public async Task<IActionResult> Report([HttpTrigger(AuthorizationLevel.Function, "get", Route = "report")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await report.PageAsync(req, ct));
+
+    /// <summary>The progress report as a workbook, a sheet per table.</summary>
+    [Function("ReportWorkbook")]
+    public async Task<IActionResult> ReportWorkbook([HttpTrigger(AuthorizationLevel.Function, "get", Route = "report.xlsx")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await report.WorkbookAsync(req, ct));
 
     [Function("RankingCsv")]
     public async Task<IActionResult> RankingCsv([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines.csv")] HttpRequest req, CancellationToken ct) =>

@@ -66,6 +66,8 @@ public static class LocalHostApp
         api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r, ct));
         api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
         api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r.Headers[OfficeApi.WriterKeyHeader], ct));
+        api.MapGet("/report", (HttpRequest r, ReportApi a, CancellationToken ct) => a.PageAsync(r, ct));
+        api.MapGet("/report.xlsx", (HttpRequest r, ReportApi a, CancellationToken ct) => a.WorkbookAsync(r, ct));
         api.MapGet("/investor-list.{format}", (string format, HttpRequest r, InvestorListApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));

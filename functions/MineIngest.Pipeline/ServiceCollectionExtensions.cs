@@ -65,6 +65,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ScoringFingerprint>();
         services.AddSingleton<Rescoring>();
         services.AddSingleton<Withdrawals>();
+        services.AddSingleton<ProgressReports>();
+        services.AddSingleton<ReportApi>();
         services.AddSingleton<CommitteeStore>();
         services.AddSingleton<OfficeApi>();
         services.AddHostedService<RescoreOnStart>();

@@ -132,6 +132,10 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Equal(await ApiAsync("1399-01-01", "1399-05-31"), firstFive1399);
         Assert.True(firstFive1399.Revived > 0, "the Kerman sample has a mine revived in Khordad 1399");
         Assert.Contains("1399/01/01 (2020-03-20)", await page.Locator("#period-dates").TextContentAsync());
+        // The progress report of the chosen period: its link, followed once, states the same figures.
+        var link = (await page.GetAttributeAsync("#report-link", "href"))!;
+        Assert.Contains("from=2020-03-20&to=2020-08-21", link);
+        Assert.Contains($"{firstFive1399.Revived} mines were revived and {firstFive1399.Jobs} jobs were created", await fixture.Http.GetStringAsync(link));
 
         var autumn1398 = await PickAsync("1398", "q3", "1398/07/01", "1398/09/30");
         Assert.Equal(await ApiAsync("1398-07-01", "1398-09-30"), autumn1398);
@@ -234,9 +238,10 @@ public sealed class DashboardBundleTests
             Run("node", ["build.mjs", "--out", built], dashboard);
             Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "dashboard.js")).AsSpan().SequenceEqual(File.ReadAllBytes(built)),
                 "dashboard/dist/dashboard.js is stale: run `cd dashboard && npm ci && npm run build` and commit it.");
-            Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "vazirmatn.woff2")).AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(dashboard, "node_modules", "vazirmatn", "fonts", "webfonts", "Vazirmatn[wght].woff2"))),
-                "dashboard/dist/vazirmatn.woff2 is not the pinned package's font: run `cd dashboard && npm ci && npm run build` and commit it.");
+            foreach (var face in new[] { "Regular", "Bold" })
+                Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", $"vazirmatn-{face.ToLowerInvariant()}.woff2")).AsSpan()
+                    .SequenceEqual(File.ReadAllBytes(Path.Combine(dashboard, "node_modules", "vazirmatn", "fonts", "webfonts", $"Vazirmatn-{face}.woff2"))),
+                    $"dashboard/dist/vazirmatn-{face.ToLowerInvariant()}.woff2 is not the pinned package's font: run `cd dashboard && npm ci && npm run build` and commit it.");
         }
         finally
         {

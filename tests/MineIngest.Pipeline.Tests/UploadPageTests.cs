@@ -235,7 +235,7 @@ public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<U
         Assert.StartsWith("Vazirmatn", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('[data-testid=warning-row] td')).fontFamily"));
         Assert.True(await page.EvaluateAsync<bool>(
             "async () => { await document.fonts.ready; return [...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Vazirmatn' && f.status === 'loaded'); }"));
-        using var font = await fixture.Http.GetAsync("/api/dashboard/vazirmatn.woff2");
+        using var font = await fixture.Http.GetAsync("/api/dashboard/vazirmatn-regular.woff2");
         Assert.Equal("font/woff2", font.Content.Headers.ContentType?.MediaType);
 
         await page.SelectOptionAsync("#lang", "en");

@@ -159,6 +159,33 @@ public sealed partial class ReportTests(ReportFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task The_command_writes_the_report_as_a_workbook_and_as_the_page()
+    {
+        var folder = Directory.CreateTempSubdirectory("report-cli-");
+        try
+        {
+            var output = new StringWriter();
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                Ansi = Spectre.Console.AnsiSupport.No, Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(output),
+            });
+            var api = fixture.Host.Url + "/api";
+            var workbook = Path.Combine(folder.FullName, "report.xlsx");
+            Assert.Equal(0, await Cli.CliApp.RunAsync(["report", "--from", "1399-01-01", "--to", "1399-05-31", "--out", workbook, "--api", api], console, _ => null, CancellationToken.None));
+            Assert.Equal(await fixture.Http.GetByteArrayAsync("/api/report.xlsx?from=1399-01-01&to=1399-05-31").ContinueWith(t => t.Result.Length), new FileInfo(workbook).Length);
+            var page = Path.Combine(folder.FullName, "report.html");
+            Assert.Equal(0, await Cli.CliApp.RunAsync(["report", "--period", "1399-F5", "--province", "alborz", "--out", page, "--api", api], console, _ => null, CancellationToken.None));
+            var lead = Lead(await File.ReadAllTextAsync(page));
+            Assert.StartsWith("در استان البرز، ", lead);
+            Assert.Contains($"{Fa("17")} معدن در {Fa("1")} استان", lead);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_page_printed_to_pdf_holds_the_lead_s_figures_and_every_province_s_row()
     {
         var folder = Directory.CreateTempSubdirectory("report-pdf-");

@@ -78,6 +78,11 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         return SendAsync<SurveyDto>(request, ct);
     }
 
+    /// <summary>The progress report (report or report.xlsx) for a query such as period=1399-F5&amp;province=kerman.</summary>
+    public Task<byte[]> GetReportAsync(string route, string query, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/{route}{(query.Length > 0 ? "?" + query : "")}"),
+            (content, token) => content.ReadAsByteArrayAsync(token), ct);
+
     /// <summary>A survey's rows to fix, as xlsx or csv (the function-key route).</summary>
     public Task<byte[]> GetRowsToFixAsync(string id, string format, CancellationToken ct) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/errors.{format}"),

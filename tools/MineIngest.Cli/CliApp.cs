@@ -143,6 +143,29 @@ public static class CliApp
             return ExitCodes.AllWentThrough;
         }));
 
+        var periodOption = new Option<string?>("--period") { Description = "A Jalali period: 1399, 1399-Q1, 1399-H1, 1399-F5 (the first five months) or a month 1399-05" };
+        var reportOut = new Option<FileInfo>("--out", "-o")
+        {
+            Description = "Where to write the report: .xlsx (a sheet per table) or .html (the printable page)",
+            DefaultValueFactory = _ => new FileInfo("mineingest-report.xlsx"),
+        };
+        var report = new Command("report", "The programme's progress report for a period, in Persian, as a workbook or a printable page")
+            { periodOption, fromOption, toOption, reportOut };
+        report.SetAction((r, token) => Run(console, async () =>
+        {
+            var file = r.GetValue(reportOut)!;
+            var format = file.Extension.TrimStart('.').ToLowerInvariant();
+            if (format is not ("xlsx" or "html")) throw new CliException($"--out must name a .xlsx or .html file, not {file.Name}.");
+            var settings = Settings(r);
+            var query = string.Join("&", new[] { ("period", r.GetValue(periodOption)), ("from", r.GetValue(fromOption)), ("to", r.GetValue(toOption)), ("province", settings.Province) }
+                .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+            using var http = NewHttp();
+            var bytes = await new ApiClient(http, settings).GetReportAsync(format == "xlsx" ? "report.xlsx" : "report", query, token);
+            await File.WriteAllBytesAsync(file.FullName, bytes, token);
+            console.MarkupLineInterpolated($"Progress report written to {file.FullName}");
+            return ExitCodes.AllWentThrough;
+        }));
+
         var keys = new Command("keys", "Province upload keys (for the programme office; talks to storage directly)");
         var create = new Command("create", "Create a key for a province and show it once");
         create.SetAction((r, token) => Run(console, async () =>
@@ -180,7 +203,7 @@ public static class CliApp
 
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
-            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, rescore, withdraw, keys,
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, report, rescore, withdraw, keys,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

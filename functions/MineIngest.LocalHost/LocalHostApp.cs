@@ -36,6 +36,7 @@ public static class LocalHostApp
         var counter = new StorageRequestCounter();
         if (diagnostics) builder.Services.AddSingleton(_ => StorageClients.FromConfiguration(builder.Configuration, counter));
         builder.Services.AddMineIngest(builder.Configuration);
+        LocalTelemetry.AddOtlpWhenConfigured(builder);
         builder.Services.AddHostedService<LocalQueueTriggers>();
         builder.Services.AddHostedService<LocalSweepService>();
         configure?.Invoke(builder);

@@ -72,6 +72,7 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Re
         }
 
         var counts = await poison;
+        Telemetry.PipelineTelemetry.ObserveBacklog(processing, oldest is null ? null : (time.GetUtcNow() - oldest.ReceivedAt).TotalSeconds);
         var sweepReport = await last;
         return new Backlog(
             processing, oldest?.RowKey, oldest is null ? null : Math.Round((time.GetUtcNow() - oldest.ReceivedAt).TotalSeconds, 1),

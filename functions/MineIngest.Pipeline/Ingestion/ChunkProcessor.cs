@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.Telemetry;
 using MineIngest.Pipeline.View;
 
 namespace MineIngest.Pipeline.Ingestion;
@@ -36,6 +37,10 @@ public sealed class ChunkProcessor(
 
     public async Task ProcessAsync(ChunkMessage message, long dequeueCount, CancellationToken ct)
     {
+        using var activity = PipelineTelemetry.StartFromMessage("survey.chunk", message.TraceParent);
+        activity?.SetTag("mineingest.survey.id", message.SurveyId).SetTag("mineingest.chunk", message.Chunk).SetTag("mineingest.rows", message.Rows)
+            .SetTag("mineingest.try", dequeueCount);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct))
         {
             logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
@@ -82,10 +87,13 @@ public sealed class ChunkProcessor(
         if (mines.Count > 0) await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey)), cancellationToken: ct);
         if (mines.Count > 0) view.NoteWritten(time.GetUtcNow());
         await WriteBatchesAsync(storage.RowErrors, errors, ct);
-        await CompleteChunkAsync(chunk.SurveyId, message.Chunk, new ChunkResultEntity
+        activity?.SetTag("mineingest.province", chunk.Folder).SetTag("mineingest.accepted", mines.Count).SetTag("mineingest.rejected", rejected)
+            .SetTag("mineingest.failed", failed);
+        await CompleteChunkAsync(chunk.SurveyId, chunk.Folder, message.Chunk, new ChunkResultEntity
         {
             Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
         }, ct);
+        PipelineTelemetry.ChunkDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("province", chunk.Folder));
         logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",
             message.Chunk, chunk.SurveyId, mines.Count, rejected, failed);
     }
@@ -93,21 +101,29 @@ public sealed class ChunkProcessor(
     /// <summary>For a chunk message that exhausted its retries: all its rows end as failed, visibly.</summary>
     public async Task FailAsync(ChunkMessage message, CancellationToken ct)
     {
+        using var activity = PipelineTelemetry.StartFromMessage("survey.chunk.poison", message.TraceParent);
+        activity?.SetTag("mineingest.survey.id", message.SurveyId).SetTag("mineingest.chunk", message.Chunk).SetTag("mineingest.failed", message.Rows);
         if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct)) return;
+
         logger.LogError("Chunk {Chunk} of survey {SurveyId} (rows {FirstRow} to {LastRow}) failed after all retries",
             message.Chunk, message.SurveyId, message.FirstRow, message.LastRow);
         var error = ErrorEntity(message.SurveyId, message.FirstRow, null, 0, "", ClerkMessages.RowsFailed(message.FirstRow, message.LastRow));
         await storage.RowErrors.UpsertEntityAsync(error, TableUpdateMode.Replace, ct);
-        await CompleteChunkAsync(message.SurveyId, message.Chunk, new ChunkResultEntity { Rows = message.Rows, Failed = message.Rows }, ct);
+        var folder = (await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, message.SurveyId, [nameof(SurveyEntity.Folder)], ct))
+            .Value?.Folder ?? "";
+        PipelineTelemetry.PoisonMessages.Add(1, PipelineTelemetry.Province(folder));
+        await CompleteChunkAsync(message.SurveyId, folder, message.Chunk, new ChunkResultEntity { Rows = message.Rows, Failed = message.Rows }, ct);
     }
 
-    private async Task CompleteChunkAsync(string surveyId, int chunk, ChunkResultEntity result, CancellationToken ct)
+    private async Task CompleteChunkAsync(string surveyId, string folder, int chunk, ChunkResultEntity result, CancellationToken ct)
     {
         result.PartitionKey = surveyId;
         result.RowKey = ChunkResultEntity.KeyFor(chunk);
         try
         {
             await storage.ChunkResults.AddEntityAsync(result, ct);
+            // Counted with the result that counts the rows once: a chunk done twice adds nothing.
+            PipelineTelemetry.CountRows(folder, result.Accepted, result.Rejected, result.Failed);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {

@@ -7,11 +7,12 @@ using MineIngest.Pipeline.Records;
 namespace MineIngest.Pipeline.Ingestion;
 
 /// <summary>The queue message for one chunk of a survey's rows; the rows themselves are in a blob.</summary>
-public sealed record ChunkMessage(string SurveyId, int Chunk, int Rows, int FirstRow, int LastRow)
+/// <param name="TraceParent">The survey's trace (W3C traceparent), so that the chunk's scoring is a span of it.</param>
+public sealed record ChunkMessage(string SurveyId, int Chunk, int Rows, int FirstRow, int LastRow, string? TraceParent = null)
 {
     /// <summary>The message for a staged chunk; it carries the row range so that even a lost chunk is reported as failed rows.</summary>
-    public static ChunkMessage For(string surveyId, int chunk, IReadOnlyList<ChunkRow> rows) =>
-        new(surveyId, chunk, rows.Count, rows[0].R, rows[^1].R);
+    public static ChunkMessage For(SurveyEntity survey, int chunk, IReadOnlyList<ChunkRow> rows) =>
+        new(survey.RowKey, chunk, rows.Count, rows[0].R, rows[^1].R, survey.TraceParent);
 
     public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
     public static ChunkMessage Parse(string json) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -9,6 +10,7 @@ using MineIngest.Domain.Reading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.Telemetry;
 
 namespace MineIngest.Pipeline.Ingestion;
 
@@ -36,6 +38,8 @@ public sealed class SurveyIngestor(
         var (contentHash, blobETag) = await ContentHashAsync(blob, properties, ct);
         var surveyId = SurveyIdOf(blob.Name, contentHash);
         var surveys = storage.SurveyTable;
+        // The survey's trace: this read, each chunk's scoring (their messages carry it) and the totals.
+        using var activity = PipelineTelemetry.Source.StartActivity("survey.read", ActivityKind.Consumer);
 
         var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
         if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, blobETag, properties.LastModified))
@@ -69,7 +73,10 @@ public sealed class SurveyIngestor(
             ReceivedAt = properties.CreatedOn,
             BlobETag = blobETag.ToString(),
             ReadAttempts = attempt,
+            TraceParent = activity?.Id,
         };
+        activity?.SetTag("mineingest.survey.id", surveyId).SetTag("mineingest.province", survey.Folder).SetTag("mineingest.blob", blob.Name)
+            .SetTag("mineingest.bytes", properties.ContentLength);
         if (attempt > MaxReadAttempts)
         {
             // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
@@ -97,6 +104,7 @@ public sealed class SurveyIngestor(
         catch (SurveyRejectedException rejected)
         {
             logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
+            activity?.SetTag("mineingest.rejected", true);
             await RejectAsync(survey, rejected.Reason, ct);
             return;
         }
@@ -112,6 +120,7 @@ public sealed class SurveyIngestor(
         survey.Chunks = messages.Count;
         await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
         await EnqueueAsync(survey, messages, ct);
+        activity?.SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.chunks", survey.Chunks);
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
     }
 
@@ -214,7 +223,7 @@ public sealed class SurveyIngestor(
     private Task UploadChunkAsync(SurveyEntity survey, List<ChunkMessage> messages, List<ChunkRow> rows, CancellationToken ct)
     {
         var index = messages.Count;
-        messages.Add(ChunkMessage.For(survey.RowKey, index, rows));
+        messages.Add(ChunkMessage.For(survey, index, rows));
         var document = new ChunkDocument(survey.RowKey, survey.Blob, survey.Folder, survey.ReceivedAt, rows);
         return storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index))
             .UploadAsync(BinaryData.FromObjectAsJson(document, PipelineJson.Options), overwrite: true, ct);
@@ -235,7 +244,7 @@ public sealed class SurveyIngestor(
         for (var index = 0; index < survey.Chunks; index++)
         {
             if (skip?.Contains(index) == true) continue;
-            messages.Add(ChunkMessage.For(survey.RowKey, index, (await storage.ReadChunkAsync(survey.RowKey, index, ct)).Rows));
+            messages.Add(ChunkMessage.For(survey, index, (await storage.ReadChunkAsync(survey.RowKey, index, ct)).Rows));
         }
         return messages;
     }

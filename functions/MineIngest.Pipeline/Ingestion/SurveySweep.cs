@@ -37,6 +37,8 @@ public sealed class SurveySweep(
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
     {
+        // A trace of its own, like each re-scoring page: the surveys it reads start theirs.
+        using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("sweep.run");
         // Azurite may have started empty, or after this host (a no-op once it succeeded).
         await storage.EnsureCreatedAsync(ct);
 
@@ -50,12 +52,14 @@ public sealed class SurveySweep(
         var toRead = unsettled.Count == 0 ? [] : await WithoutSettledSurveyAsync(unsettled, ct);
 
         var failed = 0;
+        var read = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = ReadsAtOnce, CancellationToken = ct }, async (blob, token) =>
         {
             try
             {
                 await ingestor.IngestAsync(storage.Surveys.GetBlobClient(blob.Name), token);
                 _settled.TryAdd(VersionKey(blob), 0);
+                read.Add(blob.Name.Split('/')[0]);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -85,6 +89,8 @@ public sealed class SurveySweep(
         }
 
         var report = new SweepReport(time.GetUtcNow(), listed, toRead.Count, toRead.Count - failed, failed, requeued);
+        activity?.SetTag("mineingest.blobs", listed).SetTag("mineingest.read", toRead.Count - failed).SetTag("mineingest.requeued", requeued);
+        Telemetry.PipelineTelemetry.ObserveSweep(read);
         await SaveAsync(report, ct);
         return report;
     }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using MineIngest.Pipeline.Records;
+using MineIngest.Pipeline.Telemetry;
 
 namespace MineIngest.Pipeline.Ingestion;
 
@@ -8,8 +9,17 @@ namespace MineIngest.Pipeline.Ingestion;
 /// Keeps a survey's accepted, rejected and failed counts equal to the sum of its chunk results. The survey is
 /// read (with its ETag) before the chunk results, so a writer that saw fewer results loses the race and reads again.
 /// </summary>
-public sealed class SurveyTotals(StorageClients storage)
+public sealed class SurveyTotals(StorageClients storage, TimeProvider time)
 {
+    private static void Settled(SurveyEntity survey, TimeProvider time)
+    {
+        using var activity = PipelineTelemetry.Source.StartActivity("survey.totals");
+        activity?.SetTag("mineingest.survey.id", survey.RowKey).SetTag("mineingest.province", survey.Folder).SetTag("mineingest.blob", survey.Blob)
+            .SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.accepted", survey.Accepted).SetTag("mineingest.rejected", survey.Rejected)
+            .SetTag("mineingest.failed", survey.Failed);
+        PipelineTelemetry.SurveySettleTime.Record((time.GetUtcNow() - survey.ReceivedAt).TotalSeconds, new KeyValuePair<string, object?>("province", survey.Folder));
+    }
+
     public async Task RefreshAsync(string surveyId, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 20; attempt++)
@@ -24,12 +34,15 @@ public sealed class SurveyTotals(StorageClients storage)
                 failed += result.Failed;
             }
             if (survey.Accepted == accepted && survey.Rejected == rejected && survey.Failed == failed) return;
+            var wasSettled = survey.IsSettled();
             survey.Accepted = accepted;
             survey.Rejected = rejected;
             survey.Failed = failed;
             try
             {
                 await storage.SurveyTable.UpdateEntityAsync(survey, survey.ETag, TableUpdateMode.Replace, ct);
+                // The write that settles the survey happens once (on its ETag): the end of the survey's trace.
+                if (!wasSettled && survey.IsSettled()) Settled(survey, time);
                 return;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)

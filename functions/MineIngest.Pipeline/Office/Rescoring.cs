@@ -73,6 +73,8 @@ public sealed class Rescoring(
     /// <summary>One page: score again, count once, queue the next page.</summary>
     public async Task ProcessAsync(RescoreMessage message, CancellationToken ct)
     {
+        using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("rescore.page");
+        activity?.SetTag("mineingest.rescore.run", message.Run).SetTag("mineingest.province", message.Province);
         var resultKey = $"{message.Province}|{message.After}";
         var done = await storage.RescorePages.GetEntityIfExistsAsync<TableEntity>(message.Run, resultKey, cancellationToken: ct);
         if (done.HasValue && done.Value!.GetBoolean("NextQueued") == true) return;
@@ -85,6 +87,8 @@ public sealed class Rescoring(
             if (page.Count == PageSize) break;
         }
         var rescored = await RescoreAsync(page, ct);
+        Telemetry.PipelineTelemetry.MinesRescored.Add(rescored);
+        activity?.SetTag("mineingest.mines", page.Count).SetTag("mineingest.rescored", rescored);
 
         if (!done.HasValue)
         {

@@ -92,6 +92,8 @@ public sealed class Withdrawals(
     /// <summary>One page: plan it (once), write it, queue the next; the last page of the last province finishes the withdrawal.</summary>
     public async Task ProcessAsync(WithdrawMessage message, CancellationToken ct)
     {
+        using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("withdraw.page");
+        activity?.SetTag("mineingest.survey.id", message.SurveyId).SetTag("mineingest.province", message.Province);
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, message.SurveyId, cancellationToken: ct);
         if (!survey.HasValue || survey.Value!.WithdrawRequestedAt is null || survey.Value.WithdrawnAt is not null) return;
         var reason = survey.Value.WithdrawReason ?? "";

@@ -18,6 +18,8 @@ public sealed class SurveyEntity : ITableEntity
     /// <summary>The upload folder: a province slug or "national".</summary>
     public string Folder { get; set; } = "";
     public DateTimeOffset ReceivedAt { get; set; }
+    /// <summary>The survey's trace (W3C traceparent): chunks queued again later still report to it.</summary>
+    public string? TraceParent { get; set; }
     /// <summary>The ETag of the blob as it was read: a blob with another one is another upload.</summary>
     public string? BlobETag { get; set; }
     /// <summary>reading, processing, rejected (the totals say when processing is complete).</summary>

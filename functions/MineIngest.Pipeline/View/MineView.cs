@@ -52,6 +52,7 @@ public sealed class MineView
         _time = time;
         _logger = logger;
         _refresh = new CoalescedRefresh(RefreshAsync, time);
+        Telemetry.PipelineTelemetry.ObserveViewAge(() => CheckedAt is { } checkedAt ? (time.GetUtcNow() - checkedAt).TotalSeconds : null);
     }
 
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
@@ -115,6 +116,19 @@ public sealed class MineView
 
     /// <summary>One refresh; <see cref="CoalescedRefresh"/> runs one at a time. Nothing of the view changes unless it succeeds.</summary>
     private async Task RefreshAsync()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await RefreshOnceAsync();
+        }
+        finally
+        {
+            Telemetry.PipelineTelemetry.ViewRefreshDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task RefreshOnceAsync()
     {
         var ct = CancellationToken.None;
         // The log first: whatever it lists was written before, so the mines queries below find it.

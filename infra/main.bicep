@@ -29,6 +29,9 @@ param reportRetentionDays int = 90
 @description('Object id of a person or group to be given data access to the storage account (for the mineingest CLI\'s key commands); empty for none.')
 param operatorPrincipalId string = ''
 
+@description('E-mail address the operators\' alerts go to (README, "Runbook").')
+param alertEmail string
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 
@@ -113,6 +116,18 @@ module functionApp 'modules/functionapp.bicep' = {
   }
   // The host starts with identity-based storage: its roles must exist first.
   dependsOn: [rbac]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    alertEmail: alertEmail
+    healthUrl: '${functionApp.outputs.url}/api/health'
+  }
 }
 
 module ingestionEvents 'modules/ingestion-events.bicep' = {

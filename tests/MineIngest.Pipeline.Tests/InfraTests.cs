@@ -188,4 +188,25 @@ public sealed class InfraTests
             Assert.True(documented.Contains(setting), $"{setting} is set by the Bicep but not in local.settings.sample.json");
         Assert.DoesNotContain(deployed, s => s.Contains("Key", StringComparison.OrdinalIgnoreCase) && !s.StartsWith("Scoring", StringComparison.Ordinal));
     }
+
+    /// <summary>Each alert the operators need exists, goes to the action group, and names a runbook section the README has.</summary>
+    [Fact]
+    public void Every_alert_exists_and_names_its_runbook_section()
+    {
+        var alerts = Module("alerts");
+        var group = Assert.Single(Resources(alerts), r => (string?)r["type"] == "Microsoft.Insights/actionGroups");
+        Assert.Equal("[parameters('alertEmail')]", (string?)group["properties"]!["emailReceivers"]![0]!["emailAddress"]);
+        var descriptions = alerts["variables"]!["logAlerts"]!.AsArray().ToDictionary(a => (string)a!["name"]!, a => (string)a!["description"]!);
+        descriptions["health"] = (string)Resources(alerts).Single(r => (string?)r["type"] == "Microsoft.Insights/metricAlerts")["properties"]!["description"]!;
+        Assert.Equal(["chunk-failures", "events-lost", "health", "poison-message", "survey-unsettled"], descriptions.Keys.Order());
+        var readme = File.ReadAllText(Path.Combine(Azurite.RepoRoot, "README.md"));
+        foreach (var (name, description) in descriptions)
+        {
+            var section = System.Text.RegularExpressions.Regex.Match(description, "\"(Runbook: [^\"]+)\"").Groups[1].Value;
+            Assert.True(section.Length > 0, $"{name} names no runbook section");
+            Assert.Contains($"#### {section}\n", readme);
+        }
+        Assert.Equal("Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
+            (string?)Resources(alerts).Single(r => (string?)r["type"] == "Microsoft.Insights/metricAlerts")["properties"]!["criteria"]!["odata.type"]);
+    }
 }

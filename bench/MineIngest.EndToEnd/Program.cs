@@ -175,7 +175,9 @@ sealed class Stack : IAsyncDisposable
                          $"TableEndpoint=http://127.0.0.1:{blobPort + 2}/devstoreaccount1;";
         var url = $"http://127.0.0.1:{FreePort()}";
         var dll = Path.Combine(root, "functions", "MineIngest.LocalHost", "bin", "Release", "net10.0", "MineIngest.LocalHost.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Diagnostics:Enabled=true", "--Logging:LogLevel:Default=Warning"])
+        // BENCH_HOST_LOG_LEVEL=Information logs as the Functions app does in Azure (host.json), for counting telemetry items.
+        var logLevel = Environment.GetEnvironmentVariable("BENCH_HOST_LOG_LEVEL") ?? "Warning";
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Diagnostics:Enabled=true", $"--Logging:LogLevel:Default={logLevel}"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };

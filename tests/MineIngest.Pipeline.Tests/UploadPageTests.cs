@@ -27,6 +27,7 @@ public sealed class UploadPageFixture : IAsyncLifetime
     public string Url { get; private set; } = "";
     public string KermanKey { get; private set; } = "";
     public string NationalKey { get; private set; } = "";
+    public string WriterKey { get; private set; } = "";
     public BlobContainerClient Surveys { get; private set; } = null!;
     public DirectoryInfo Files { get; } = Directory.CreateTempSubdirectory("upload-page-");
 
@@ -41,6 +42,7 @@ public sealed class UploadPageFixture : IAsyncLifetime
         var keys = _app.Services.GetRequiredService<ProvinceKeyStore>();
         KermanKey = (await keys.CreateAsync("kerman", CancellationToken.None)).Key;
         NationalKey = (await keys.CreateAsync("national", CancellationToken.None)).Key;
+        WriterKey = (await keys.CreateAsync(ProvinceKeyStore.OfficeScope, CancellationToken.None)).Key;
 
         (_playwright, Browser) = await DashboardFixture.LaunchChromiumAsync();
     }
@@ -287,5 +289,35 @@ public sealed class UploadPageTests(UploadPageFixture fixture) : IClassFixture<U
             null, new() { Timeout = 60_000 });
         Assert.Equal("این بررسی پس گرفته شد (فایل استان دیگری بود): ۰ معدن به حال پیشین بازگشت، ۳ معدن حذف شد، ۰ معدن دست نخورد.", await withdrawal.TextContentAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.Http.GetAsync("/api/mines/kerman/PW-1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_office_withdraws_a_survey_from_the_dashboard_s_recent_surveys_with_its_writer_key()
+    {
+        var blob = "kerman/dashboard-withdraw.csv";
+        await fixture.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(new SurveyBuilder().AddMany(2, i => RowBuilder.WorkedExample($"DW-{i}")).ToCsv()));
+        var id = (await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob)).GetProperty("id").GetString();
+
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var answers = new Queue<string>(["sent by mistake", fixture.WriterKey]); // the reason, then the writer key
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(answers.Dequeue());
+        await page.GotoAsync(fixture.Url + "/api/dashboard");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        var row = page.GetByTestId("survey-row").Filter(new() { HasText = blob });
+        await row.GetByTestId("withdraw").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdraw-message]').textContent.length > 0");
+        Assert.Contains(blob, await page.GetByTestId("withdraw-message").TextContentAsync());
+        Assert.Empty(answers);
+
+        JsonElement report = default;
+        for (var i = 0; i < 120 && (report.ValueKind != JsonValueKind.Object || report.GetProperty("status").GetString() != "withdrawn"); i++)
+        {
+            await Task.Delay(250);
+            report = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/surveys/{id}");
+        }
+        Assert.Equal("sent by mistake", report.GetProperty("withdrawal").GetProperty("reason").GetString());
+        Assert.StartsWith("office (", report.GetProperty("withdrawal").GetProperty("by").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.Http.GetAsync("/api/mines/kerman/DW-1")).StatusCode);
     }
 }

@@ -143,19 +143,7 @@ public sealed class OfficeApi(
         return Results.Json(await rescoring.StartAsync(force: true, ct), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
     });
 
-    /// <summary>The writer key's id, or the refusal: 401 without a live key, 403 for a key of a province (not the office).</summary>
-    private async Task<(string? KeyId, IResult? Refused)> CheckWriterAsync(string? presented, CancellationToken ct)
-    {
-        var check = await keys.CheckAsync(ProvinceKeyStore.OfficeScope, presented, ct);
-        return check.Result switch
-        {
-            KeyCheck.Accepted => (presented!.Split('.')[1], null),
-            KeyCheck.OtherProvince => (null, Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a writer key",
-                detail: $"This key belongs to {check.KeyFolder}: it can upload surveys, not change the programme's record. Use a writer key of the programme office.")),
-            _ => (null, Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Writer key needed",
-                detail: $"Changing the programme's record needs the programme office's writer key in the {WriterKeyHeader} header (mineingest keys create --province office).")),
-        };
-    }
+    private Task<(string? KeyId, IResult? Refused)> CheckWriterAsync(string? presented, CancellationToken ct) => KeyRefusals.WriterAsync(keys, presented, ct);
 
     private static IResult BadBody(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "The request is not valid.");

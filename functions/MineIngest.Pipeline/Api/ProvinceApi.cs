@@ -64,14 +64,8 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
     private async Task<(string? Folder, IResult? Refused)> CheckKeyAsync(string province, string? presentedKey, CancellationToken ct)
     {
         var folder = keys.Folder(province);
-        var check = await keys.CheckAsync(folder, presentedKey, ct);
-        return check.Result switch
-        {
-            KeyCheck.Unknown => (null, ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceKeyHeader))),
-            KeyCheck.OtherProvince => (null, ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province",
-                ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, province))),
-            _ => (folder, null),
-        };
+        var (_, refused) = await KeyRefusals.ProvinceAsync(keys, folder, province, presentedKey, ct);
+        return refused is null ? (folder, null) : (null, refused);
     }
 
     private static IResult NotYours(ClerkText detail) => ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not found", detail);

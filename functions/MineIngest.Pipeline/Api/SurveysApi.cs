@@ -74,28 +74,13 @@ public sealed class SurveysApi(
         if (!found.HasValue) return ApiResults.NotFound($"There is no survey \"{id}\".");
         var survey = found.Value!;
 
-        string by;
-        if (writerKey.Length > 0)
-        {
-            var check = await keys.CheckAsync(ProvinceKeyStore.OfficeScope, writerKey, ct);
-            if (check.Result == KeyCheck.OtherProvince)
-                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a writer key",
-                    detail: $"This key belongs to {check.KeyFolder}: a province withdraws its own surveys with its province key ({ProvinceApi.ProvinceKeyHeader}).");
-            if (check.Result != KeyCheck.Accepted)
-                return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Key not accepted", ClerkMessages.WithdrawKeyNeeded(OfficeApi.WriterKeyHeader, ProvinceApi.ProvinceKeyHeader));
-            by = $"office ({writerKey.Split('.')[1]})";
-        }
-        else
-        {
-            var check = await keys.CheckAsync(survey.Folder, provinceKey, ct);
-            if (check.Result == KeyCheck.Unknown)
-                return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Upload key not accepted", ClerkMessages.UploadKeyNotAccepted(ProvinceApi.ProvinceKeyHeader));
-            if (check.Result == KeyCheck.OtherProvince)
-                return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Key of another province", ClerkMessages.UploadKeyOfOtherProvince(check.KeyFolder!, survey.Folder));
-            if (time.GetUtcNow() - survey.ReceivedAt > TimeSpan.FromDays(Withdrawals.ProvinceDays))
-                return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Too late for the province", ClerkMessages.WithdrawTooLate(Withdrawals.ProvinceDays));
-            by = $"province {survey.Folder} ({provinceKey.Split('.')[1]})";
-        }
+        // The same checks and refusals as the other writing routes: the office's, or the survey folder's upload key.
+        var byOffice = writerKey.Length > 0;
+        var (keyId, refused) = byOffice ? await KeyRefusals.WriterAsync(keys, writerKey, ct) : await KeyRefusals.ProvinceAsync(keys, survey.Folder, survey.Folder, provinceKey, ct);
+        if (refused is not null) return refused;
+        if (!byOffice && time.GetUtcNow() - survey.ReceivedAt > TimeSpan.FromDays(Withdrawals.ProvinceDays))
+            return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Too late for the province", ClerkMessages.WithdrawTooLate(Withdrawals.ProvinceDays));
+        var by = byOffice ? $"office ({keyId})" : $"province {survey.Folder} ({keyId})";
 
         var reason = (await ApiResults.ReadJsonAsync<WithdrawRequest>(request.Body, ct))?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason))

@@ -42,13 +42,12 @@ public sealed class SurveysApi(
     /// <summary>A survey's report with every row error and warning, and its withdrawal: what /api/surveys/{id} and the province's report route answer.</summary>
     public async Task<IResult> ReportAsync(SurveyEntity survey, CancellationToken ct)
     {
-        // A withdrawal whose last pages are done is finished by whoever looks first.
-        if (survey.WithdrawRequestedAt is not null && survey.WithdrawnAt is null && await withdrawals.FinishIfDoneAsync(survey, ct))
-            survey = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
+        // First: a withdrawal whose last pages are done is finished by whoever looks first, and the survey then says so.
+        var withdrawal = await withdrawals.StatusAsync(survey, ct);
         List<SurveyErrorDto> errors = [], warnings = [];
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
             (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
-        return Results.Json(Reported(view, survey, errors, warnings, await withdrawals.StatusAsync(survey, ct)), ApiResults.Json);
+        return Results.Json(Reported(view, survey, errors, warnings, withdrawal), ApiResults.Json);
     }
 
     /// <summary>A survey as reported; one reported completed (or withdrawn) makes this instance's next view answers include its writes.</summary>
@@ -92,9 +91,8 @@ public sealed class SurveysApi(
         if (survey.WithdrawRequestedAt is null && !survey.IsSettled())
             return ApiResults.ClerkProblem(StatusCodes.Status409Conflict, "Still being read or scored", ClerkMessages.WithdrawWhileProcessing());
 
-        var withdrawal = await withdrawals.StartAsync(survey, reason, by, ct);
-        var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct)).Value;
-        return Results.Json(SurveyDto.From(now, null, null, withdrawal), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
+        var (started, withdrawal) = await withdrawals.StartAsync(survey, reason, by, ct);
+        return Results.Json(SurveyDto.From(started, null, null, withdrawal), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
     });
 
     /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>

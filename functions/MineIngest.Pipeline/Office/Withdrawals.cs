@@ -44,10 +44,13 @@ public sealed class Withdrawals(
 
     public const string Restored = "restored", Removed = "removed", Untouched = "untouched";
 
-    /// <summary>Starts the withdrawal of a settled survey (a second ask changes nothing and answers the first one's progress).</summary>
-    public async Task<WithdrawalDto> StartAsync(SurveyEntity survey, string reason, string by, CancellationToken ct)
+    /// <summary>
+    /// Starts the withdrawal of a settled survey (a second ask changes nothing and answers the first one's progress).
+    /// Returns the survey as it now stands, with the withdrawal's progress.
+    /// </summary>
+    public async Task<(SurveyEntity Survey, WithdrawalDto Withdrawal)> StartAsync(SurveyEntity survey, string reason, string by, CancellationToken ct)
     {
-        if (survey.WithdrawRequestedAt is not null) return await StatusAsync(survey, ct) ?? throw new InvalidOperationException();
+        if (survey.WithdrawRequestedAt is not null) return (survey, await StatusAsync(survey, ct) ?? throw new InvalidOperationException());
         var provinces = survey.Folder == SurveyIngestor.NationalFolder
             ? storage.AllMines.Select(m => m.Province).ToList()
             : [survey.Folder];
@@ -66,12 +69,13 @@ public sealed class Withdrawals(
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
-            return await StatusAsync(now, ct) ?? throw new InvalidOperationException("The survey changed while its withdrawal began.");
+            return (now, await StatusAsync(now, ct) ?? throw new InvalidOperationException("The survey changed while its withdrawal began."));
         }
         foreach (var province in provinces) await storage.WithdrawQueue.SendMessageAsync(new WithdrawMessage(survey.RowKey, province, "").ToJson(), ct);
         logger.LogInformation("Withdrawal of survey {SurveyId} ({Blob}) started by {By}: {Reason}", survey.RowKey, survey.Blob, by, reason);
-        var saved = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
-        return await StatusAsync(saved, ct) ?? throw new InvalidOperationException();
+        (survey.WithdrawRequestedAt, survey.WithdrawReason, survey.WithdrawnBy, survey.WithdrawProvinces) =
+            (started.WithdrawRequestedAt, reason, by, started.WithdrawProvinces);
+        return (survey, await StatusAsync(survey, ct) ?? throw new InvalidOperationException());
     }
 
     /// <summary>Only the withdrawal's fields, so that a merge leaves the survey's counts as they are.</summary>
@@ -111,7 +115,7 @@ public sealed class Withdrawals(
             page.Add(mine);
             if (page.Count == PageSize) break;
         }
-        var decided = page.Select(m => (Stored: m, Action: Decide(m, message.SurveyId))).ToList();
+        var decided = page.Select(m => Decide(m, message.SurveyId)).ToList();
 
         var full = plan.HasValue ? plan.Value!.GetBoolean("Full") == true : page.Count == PageSize;
         var last = plan.HasValue ? plan.Value!.GetString("Last") ?? message.After : page.Count > 0 ? page[^1].RowKey : message.After;
@@ -136,33 +140,33 @@ public sealed class Withdrawals(
         if (!full) await FinishIfDoneAsync(survey.Value, ct);
     }
 
-    /// <summary>What the withdrawal of <paramref name="surveyId"/> does to a mine as stored (history included).</summary>
-    public static WithdrawAction Decide(TableEntity stored, string surveyId) => Decide(stored, surveyId, out _);
+    /// <summary>What the withdrawal does to one mine as read (<paramref name="Stored"/>, history included), and the version it goes back to.</summary>
+    private sealed record Decision(TableEntity Stored, WithdrawAction Action, MineVersion? RestoreTo = null);
 
-    private static WithdrawAction Decide(TableEntity stored, string surveyId, out MineVersion? restoreTo)
+    /// <summary>What the withdrawal of <paramref name="surveyId"/> does to a mine as stored.</summary>
+    private static Decision Decide(TableEntity stored, string surveyId)
     {
-        restoreTo = null;
         var withdrawn = MineHistory.WithdrawnIn(stored);
-        if (withdrawn.ContainsKey(surveyId)) return WithdrawAction.None; // done before
+        if (withdrawn.ContainsKey(surveyId)) return new(stored, WithdrawAction.None); // done before
         var mine = MineEntity.From(stored);
         var versions = MineHistory.VersionsOf(mine, stored);
-        if (!versions.Any(v => v.SurveyId == surveyId)) return WithdrawAction.None;
-        if (mine.SurveyId != surveyId) return WithdrawAction.Untouched;
-        restoreTo = versions.LastOrDefault(v => v.SurveyId != surveyId && !withdrawn.ContainsKey(v.SurveyId));
-        return restoreTo is null ? WithdrawAction.Remove : WithdrawAction.Restore;
+        if (!versions.Any(v => v.SurveyId == surveyId)) return new(stored, WithdrawAction.None);
+        if (mine.SurveyId != surveyId) return new(stored, WithdrawAction.Untouched);
+        var restoreTo = versions.LastOrDefault(v => v.SurveyId != surveyId && !withdrawn.ContainsKey(v.SurveyId));
+        return restoreTo is null ? new(stored, WithdrawAction.Remove) : new(stored, WithdrawAction.Restore, restoreTo);
     }
 
-    /// <summary>The write that carries out <paramref name="action"/>, conditional on the ETag the mine was read with.</summary>
-    private TableTransactionAction Write(TableEntity stored, string surveyId, string reason)
+    /// <summary>The write that carries out a decision, conditional on the ETag the mine was read with.</summary>
+    private TableTransactionAction Write(Decision decision, string surveyId, string reason)
     {
-        var action = Decide(stored, surveyId, out var restoreTo);
-        if (action == WithdrawAction.Remove) return new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(stored.PartitionKey, stored.RowKey), stored.ETag);
+        var stored = decision.Stored;
+        if (decision.Action == WithdrawAction.Remove) return new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(stored.PartitionKey, stored.RowKey), stored.ETag);
         var merge = new TableEntity(stored.PartitionKey, stored.RowKey);
-        MineHistory.MarkWithdrawn(merge, surveyId, reason, action == WithdrawAction.Restore ? Restored : Untouched);
-        if (action == WithdrawAction.Restore)
+        MineHistory.MarkWithdrawn(merge, surveyId, reason, decision.Action == WithdrawAction.Restore ? Restored : Untouched);
+        if (decision.RestoreTo is { } restoreTo)
         {
             var withdrawnVersion = MineEntity.From(stored);
-            var restored = restoreTo!.ToMine(withdrawnVersion);
+            var restored = restoreTo.ToMine(withdrawnVersion);
             // Scored with other settings than this app's (a re-scoring ran since): scored again, as re-scoring would.
             if (restored.ScoredWith != current.Fingerprint) restored.Apply(scorer.Score(restored.ToMine()), current.Fingerprint);
             merge[nameof(MineEntity.Data)] = restored.Data;
@@ -179,7 +183,7 @@ public sealed class Withdrawals(
     /// meanwhile) is done mine by mine, each read and decided again. Returns the mines written and those removed.
     /// </summary>
     private async Task<(int Written, List<RemovedMine> Removed)> ApplyAsync(
-        string province, string surveyId, string reason, List<(TableEntity Stored, WithdrawAction Action)> decided, CancellationToken ct)
+        string province, string surveyId, string reason, List<Decision> decided, CancellationToken ct)
     {
         var table = storage.MinesOf(province);
         var written = 0;
@@ -188,7 +192,7 @@ public sealed class Withdrawals(
         {
             try
             {
-                await table.SubmitTransactionAsync(batch.Select(d => Write(d.Stored, surveyId, reason)), ct);
+                await table.SubmitTransactionAsync(batch.Select(d => Write(d, surveyId, reason)), ct);
                 written += batch.Length;
                 removed.AddRange(batch.Where(d => d.Action == WithdrawAction.Remove).Select(d => Gone(d.Stored)));
                 continue;
@@ -197,18 +201,17 @@ public sealed class Withdrawals(
             {
                 logger.LogInformation("Mines of {Province} changed while withdrawing survey {SurveyId}; deciding them one by one", province, surveyId);
             }
-            foreach (var (stored, _) in batch)
+            foreach (var stored in batch.Select(d => d.Stored))
             {
                 for (var attempt = 1; attempt <= 10; attempt++)
                 {
                     var now = await table.GetEntityIfExistsAsync<TableEntity>(stored.PartitionKey, stored.RowKey, cancellationToken: ct);
-                    if (!now.HasValue || Decide(now.Value!, surveyId) == WithdrawAction.None) break;
-                    var isRemoval = Decide(now.Value!, surveyId) == WithdrawAction.Remove;
+                    if (!now.HasValue || Decide(now.Value!, surveyId) is not { Action: not WithdrawAction.None } decision) break;
                     try
                     {
-                        await table.SubmitTransactionAsync([Write(now.Value!, surveyId, reason)], ct);
+                        await table.SubmitTransactionAsync([Write(decision, surveyId, reason)], ct);
                         written++;
-                        if (isRemoval) removed.Add(Gone(now.Value!));
+                        if (decision.Action == WithdrawAction.Remove) removed.Add(Gone(now.Value!));
                         break;
                     }
                     catch (TableTransactionFailedException again) when (again.Status is 404 or 409 or 412)
@@ -231,10 +234,18 @@ public sealed class Withdrawals(
     {
         if (survey.WithdrawnAt is not null) return true;
         var progress = await ProgressAsync(survey, ct);
-        if (!progress.Done) return false;
+        if (progress.Done) await FinishAsync(survey, progress, ct);
+        return progress.Done;
+    }
+
+    /// <summary>Saves the totals of a withdrawal whose pages are all done, on the survey in storage and on <paramref name="survey"/>.</summary>
+    private async Task FinishAsync(SurveyEntity survey, Progress progress, CancellationToken ct)
+    {
+        (survey.WithdrawnAt, survey.WithdrawRestored, survey.WithdrawRemoved, survey.WithdrawUntouched) =
+            (time.GetUtcNow(), progress.Restored, progress.Removed, progress.Untouched);
         var finished = new SurveyEntity
         {
-            RowKey = survey.RowKey, WithdrawnAt = time.GetUtcNow(),
+            RowKey = survey.RowKey, WithdrawnAt = survey.WithdrawnAt,
             WithdrawRestored = progress.Restored, WithdrawRemoved = progress.Removed, WithdrawUntouched = progress.Untouched,
         };
         await storage.SurveyTable.UpdateEntityAsync(ToMerge(finished), ETag.All, TableUpdateMode.Merge, ct);
@@ -242,19 +253,21 @@ public sealed class Withdrawals(
         catch (RequestFailedException ex) when (ex.Status == 404) { }
         logger.LogInformation("Survey {SurveyId} withdrawn: {Restored} mines restored, {Removed} removed, {Untouched} untouched",
             survey.RowKey, progress.Restored, progress.Removed, progress.Untouched);
-        return true;
     }
 
-    private sealed record Progress(bool Done, int Restored, int Removed, int Untouched, Dictionary<string, string> NextPage);
+    /// <param name="LastWritten">When a page was last planned or done (or the survey written): how the sweep tells a stalled withdrawal.</param>
+    private sealed record Progress(bool Done, int Restored, int Removed, int Untouched, Dictionary<string, string> NextPage, DateTimeOffset LastWritten);
 
     /// <summary>The pages planned so far (counted once) and, per province, where its chain stands: done, or the page to do next.</summary>
     private async Task<Progress> ProgressAsync(SurveyEntity survey, CancellationToken ct)
     {
         var pages = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
         int restored = 0, removed = 0, untouched = 0;
+        var lastWritten = survey.Timestamp ?? DateTimeOffset.MinValue;
         await foreach (var page in storage.WithdrawPages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), cancellationToken: ct))
         {
             pages[page.RowKey] = page;
+            if (page.Timestamp > lastWritten) lastWritten = page.Timestamp.Value;
             restored += page.GetInt32(Restored) ?? 0;
             removed += page.GetInt32(Removed) ?? 0;
             untouched += page.GetInt32(Untouched) ?? 0;
@@ -269,20 +282,24 @@ public sealed class Withdrawals(
             var end = pages.GetValueOrDefault($"{province}|{after}");
             if (end is null || end.GetBoolean("NextQueued") != true) next[province] = after;
         }
-        return new Progress(next.Count == 0, restored, removed, untouched, next);
+        return new Progress(next.Count == 0, restored, removed, untouched, next, lastWritten);
     }
 
-    /// <summary>The survey's withdrawal with its progress, or null if none was asked for.</summary>
+    /// <summary>
+    /// The survey's withdrawal with its progress, or null if none was asked for. A withdrawal whose pages are all done is
+    /// finished here by whoever looks first (the report, /api/health), and <paramref name="survey"/> says so.
+    /// </summary>
     public async Task<WithdrawalDto?> StatusAsync(SurveyEntity survey, CancellationToken ct)
     {
         if (survey.WithdrawRequestedAt is not { } requested) return null;
+        var progress = survey.WithdrawnAt is null ? await ProgressAsync(survey, ct) : null;
+        if (progress is { Done: true }) await FinishAsync(survey, progress, ct);
         if (survey.WithdrawnAt is { } completed)
         {
             int r = survey.WithdrawRestored ?? 0, x = survey.WithdrawRemoved ?? 0, u = survey.WithdrawUntouched ?? 0;
             return new WithdrawalDto(survey.WithdrawnBy ?? "", requested, survey.WithdrawReason ?? "", survey.Accepted, r + x + u, r, x, u, completed, "withdrawn");
         }
-        var progress = await ProgressAsync(survey, ct);
-        var done = progress.Restored + progress.Removed + progress.Untouched;
+        var done = progress!.Restored + progress.Removed + progress.Untouched;
         return new WithdrawalDto(survey.WithdrawnBy ?? "", requested, survey.WithdrawReason ?? "", survey.Accepted, done,
             progress.Restored, progress.Removed, progress.Untouched, null, "withdrawing");
     }
@@ -316,12 +333,13 @@ public sealed class Withdrawals(
                 continue;
             }
             var survey = found.Value;
-            if (await FinishIfDoneAsync(survey, ct)) continue;
-            var newest = survey.Timestamp ?? DateTimeOffset.MinValue;
-            await foreach (var page in storage.WithdrawPages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["Timestamp"], cancellationToken: ct))
-                if (page.Timestamp > newest) newest = page.Timestamp.Value;
-            if (time.GetUtcNow() - newest < after) continue;
             var progress = await ProgressAsync(survey, ct);
+            if (progress.Done)
+            {
+                await FinishAsync(survey, progress, ct);
+                continue;
+            }
+            if (time.GetUtcNow() - progress.LastWritten < after) continue;
             foreach (var (province, from) in progress.NextPage)
             {
                 await storage.WithdrawQueue.SendMessageAsync(new WithdrawMessage(survey.RowKey, province, from).ToJson(), ct);

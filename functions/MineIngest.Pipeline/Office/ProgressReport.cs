@@ -11,7 +11,8 @@ public sealed record SolutionCounts(int Proposed, int Agreed, int InProgress, in
 {
     public int Total => Proposed + Agreed + InProgress + Done;
 
-    public static SolutionCounts Of(IEnumerable<string> states)
+    /// <summary>Counts the states given; null (no solution recorded) counts nowhere.</summary>
+    public static SolutionCounts Of(IEnumerable<string?> states)
     {
         int p = 0, a = 0, i = 0, d = 0;
         foreach (var state in states)
@@ -58,23 +59,22 @@ public sealed class ProgressReports(StorageClients storage, ViewReader views)
         var summary = SummaryBuilder.Build(snapshot, meetings, province, null, from, to);
         var before = SummaryBuilder.Build(snapshot, meetings, province, null, period.Previous.FromIso, period.Previous.ToIso);
         var inScope = snapshot.Ranked.Where(m => province is null || m.PartitionKey == province).ToList();
-        var solved = inScope.Where(m => solutions.ContainsKey((m.PartitionKey, m.RowKey))).ToList();
-        string StateOf(MineEntity m) => solutions[(m.PartitionKey, m.RowKey)];
+        string? StateOf(MineEntity m) => solutions.GetValueOrDefault((m.PartitionKey, m.RowKey));
 
         var byProvince = summary.ByProvince.Select(g => new ReportProvinceRow(g.Province, g.Mines, g.ByTier, g.Revived, g.JobsCreated,
             CommitteeStore.Select(meetings, from, to, g.Province).Count(),
-            SolutionCounts.Of(solved.Where(m => m.PartitionKey == g.Province).Select(StateOf)))).ToList();
+            SolutionCounts.Of(inScope.Where(m => m.PartitionKey == g.Province).Select(StateOf)))).ToList();
         var byMineral = summary.ByMineral.Select(g => new ReportMineralRow(g.Mineral, g.Mines, g.ByTier, g.Revived, g.JobsCreated)).ToList();
         // Problems diagnosed: mines whose survey named a main problem other than none.
         var diagnosed = inScope.Where(m => m.Problem is { } p && p != "none").ToList();
         var byProblem = diagnosed.GroupBy(m => m.Problem!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new ReportProblemRow(g.Key, g.Count(), SolutionCounts.Of(g.Where(m => solutions.ContainsKey((m.PartitionKey, m.RowKey))).Select(StateOf))))
+            .Select(g => new ReportProblemRow(g.Key, g.Count(), SolutionCounts.Of(g.Select(StateOf))))
             .ToList();
-        var revived = inScope.Where(m => m.Status == "revived" && m.RevivedOn is { } on && string.CompareOrdinal(on, from) >= 0 && string.CompareOrdinal(on, to) <= 0)
+        var revived = inScope.Where(m => SummaryBuilder.RevivedIn(m, from, to))
             .OrderBy(m => m.RevivedOn, StringComparer.Ordinal).ThenBy(m => m.PartitionKey, StringComparer.Ordinal).ThenBy(m => m.RowKey, StringComparer.Ordinal)
             .Select(m => new ReportRevivedMine(m.PartitionKey, m.MineId, m.Name, m.Mineral, m.RevivedOn!, m.JobsCreated ?? 0)).ToList();
         var report = new ProgressReport(period, province, summary, before, diagnosed.Count,
-            SolutionCounts.Of(diagnosed.Where(m => solutions.ContainsKey((m.PartitionKey, m.RowKey))).Select(StateOf)),
+            SolutionCounts.Of(diagnosed.Select(StateOf)),
             byProvince, byMineral, byProblem, revived, CommitteeStore.Select(meetings, from, to, province).ToList());
         return (report, answer);
     }

@@ -14,8 +14,6 @@ public static class SummaryBuilder
         var agreed = inPeriod.SelectMany(c => c.Mines).Where(m => m.Outcome == CommitteeOutcomes.AgreementSigned && (province is null || m.Province == province))
             .Select(m => (m.Province, MineEntity.KeyFor(m.MineId))).Distinct()
             .Count(k => mineral is null || (snapshot.ByKey.TryGetValue(k, out var mine) && mine.Mineral == mineral));
-        bool InPeriod(MineEntity m) => m.Status == "revived" && m.RevivedOn is { } on
-            && (from is null || string.CompareOrdinal(on, from) >= 0) && (to is null || string.CompareOrdinal(on, to) <= 0);
 
         // One pass over the ranked mines, nothing copied: built once a snapshot, which is once a second while a
         // dashboard watches a survey being scored, and lists of 100,000 mines per build were large-object garbage.
@@ -30,7 +28,7 @@ public static class SummaryBuilder
         foreach (var m in snapshot.Ranked)
         {
             if ((province is not null && m.PartitionKey != province) || (mineral is not null && m.Mineral != mineral)) continue;
-            var revivedInPeriod = InPeriod(m);
+            var revivedInPeriod = RevivedIn(m, from, to);
             all.Add(m, revivedInPeriod);
             Tally.Of(byProvince, m.PartitionKey).Add(m, revivedInPeriod);
             Tally.Of(byMineral, m.Mineral).Add(m, revivedInPeriod);
@@ -89,6 +87,10 @@ public static class SummaryBuilder
             }
         }
     }
+
+    /// <summary>A mine revived with its revival date in the period (ISO dates, either end open): what "revived" counts.</summary>
+    public static bool RevivedIn(MineEntity m, string? from, string? to) => m.Status == "revived" && m.RevivedOn is { } on
+        && (from is null || string.CompareOrdinal(on, from) >= 0) && (to is null || string.CompareOrdinal(on, to) <= 0);
 
     /// <summary>The problem group of mines whose survey named no main problem.</summary>
     public const string UnspecifiedProblem = "unspecified";

@@ -63,12 +63,15 @@ public sealed class ReferenceData
     public NamedValue Named(string list, string slug) =>
         Lists.TryGetValue(list, out var values) && values.FirstOrDefault(v => v.Slug == slug) is { } named ? named : new NamedValue(slug, slug, slug);
 
-    /// <summary>"Persian - English", as the exports' headers and named values are written.</summary>
+    /// <summary>A value of one of the <see cref="Lists"/> as <see cref="Bilingual"/> writes it.</summary>
     public string Both(string list, string slug)
     {
         var named = Named(list, slug);
-        return named.Persian == named.English ? named.English : $"{named.Persian} - {named.English}";
+        return Bilingual(named.Persian, named.English);
     }
+
+    /// <summary>"Persian - English", as the exports write named values; one text when both are the same.</summary>
+    public static string Bilingual(string persian, string english) => persian == english ? english : $"{persian} - {english}";
 
     public Province ProvinceBySlug(string slug) => _provinces[slug];
     public Mineral MineralBySlug(string slug) => _minerals[slug];

@@ -29,10 +29,10 @@ public static class RankingFile
         static string N(double value) => Math.Round(value, 4, MidpointRounding.AwayFromZero).ToString("R", CultureInfo.InvariantCulture);
         return
         [
-            rank.ToString(CultureInfo.InvariantCulture), $"{province.Persian} - {province.English}", m.MineId, m.Name, m.County,
-            $"{mineral.Persian} - {mineral.English}", status is null ? m.Status : $"{status.Persian} - {status.English}",
+            rank.ToString(CultureInfo.InvariantCulture), ReferenceData.Bilingual(province.Persian, province.English), m.MineId, m.Name, m.County,
+            ReferenceData.Bilingual(mineral.Persian, mineral.English), status is null ? m.Status : ReferenceData.Bilingual(status.Persian, status.English),
             m.Score.ToString("0.0", CultureInfo.InvariantCulture), m.Tier, N(m.Resource), N(m.Grade), N(m.Access), N(m.Jobs), N(m.Cost),
-            N(m.Solvability), problem is null ? m.Problem : $"{problem.Persian} - {problem.English}",
+            N(m.Solvability), problem is null ? m.Problem : ReferenceData.Bilingual(problem.Persian, problem.English),
             m.JobsPotential.ToString(CultureInfo.InvariantCulture), m.JobsCreated?.ToString(CultureInfo.InvariantCulture), m.SurveyDate,
             SurveyValues.TryParseDate(m.SurveyDate, out var date) ? SurveyValues.ToJalali(date) : null,
         ];

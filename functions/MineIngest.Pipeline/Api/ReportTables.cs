@@ -13,7 +13,7 @@ public sealed record ReportCell(double? Number, string English, string Persian)
 
     /// <summary>The value as the workbook holds it and the page's <c>data-v</c> carries it: the number, or "Persian - English".</summary>
     public string Value => Number is { } n ? n.ToString("R", CultureInfo.InvariantCulture)
-        : English == Persian ? English : $"{Persian} - {English}";
+        : ReferenceData.Bilingual(Persian, English);
 }
 
 /// <summary>One table of the report: its id, title and headers in both languages, its rows.</summary>

@@ -67,9 +67,9 @@ public sealed class ChunkProcessor(
             {
                 mines.Add(ToEntity(outcome.Mine!, scoring.Score(outcome.Mine!), scoredWith.Fingerprint, chunk, row.R));
                 // The report shows a chunk's first warnings (one table batch at most); every mine keeps its own.
-                foreach (var (w, i) in outcome.Mine!.Warnings.Select((w, i) => (w, i)).TakeWhile(_ => warnings < WarningsReportedPerChunk))
+                for (var i = 0; i < outcome.Mine!.Warnings.Count && warnings < WarningsReportedPerChunk; i++, warnings++)
                 {
-                    warnings++;
+                    var w = outcome.Mine.Warnings[i];
                     errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, RowErrorEntity.FirstWarningIndex + i, w.Field, new ClerkText(w.Message, w.MessageFa), RowErrorEntity.Warning));
                 }
             }

@@ -48,8 +48,8 @@ public static class InvestorList
         var problem = reference.FindProblem(m.Problem);
         return
         [
-            row.Rank.ToString(CultureInfo.InvariantCulture), $"{province.Persian} - {province.English}", m.MineId, m.Name, $"{mineral.Persian} - {mineral.English}",
-            m.Tier, m.Score.ToString("0.0", CultureInfo.InvariantCulture), problem is null ? m.Problem : $"{problem.Persian} - {problem.English}",
+            row.Rank.ToString(CultureInfo.InvariantCulture), ReferenceData.Bilingual(province.Persian, province.English), m.MineId, m.Name, ReferenceData.Bilingual(mineral.Persian, mineral.English),
+            m.Tier, m.Score.ToString("0.0", CultureInfo.InvariantCulture), problem is null ? m.Problem : ReferenceData.Bilingual(problem.Persian, problem.English),
             m.InvestmentBnRial?.ToString("0.##", CultureInfo.InvariantCulture), m.JobsPotential.ToString(CultureInfo.InvariantCulture),
             row.LastOutcome is { } last ? reference.Both("committee-outcome", last.Outcome) : null, row.LastDate,
         ];

@@ -160,6 +160,20 @@ public static class ClerkMessages
         $"{En(column)} {isoDate} is in the future.",
         $"«{Fa(column)}» {jalaliDate} در آینده است.");
 
+    public static ClerkText UnshowableCharacter(SurveyColumn column, int position, int codePoint) => new(
+        $"{En(column)} holds a character that cannot be shown (U+{codePoint:X4}, character {position}): a control code or a broken "
+        + "character, usually left by copying from another program. Delete it, type the text again, and send the row again.",
+        $"«{Fa(column)}» نویسه‌ای دارد که نمایش داده نمی‌شود (U+{codePoint:X4}، نویسه {position}): یک کد کنترلی یا نویسه شکسته، "
+        + "که معمولاً با رونوشت از برنامه‌ای دیگر می‌آید. آن را پاک کنید، متن را دوباره بنویسید و ردیف را دوباره بفرستید.");
+
+    public static ClerkText MineIdOnlyDots(string mineId) => new(
+        $"Mine ID \"{mineId}\" is only dots, which a web address cannot name: the mine could not be opened. Give the mine a code with letters or digits.",
+        $"کد معدن «{mineId}» فقط نقطه است و نشانی وب نمی‌تواند آن را نام ببرد: معدن باز نمی‌شد. کدی با حرف یا رقم برای معدن بنویسید.");
+
+    public static ClerkText MineIdEncodedSlash(string mineId) => new(
+        $"Mine ID \"{mineId}\" holds \"%2F\", which web addresses read as a slash, so the mine could not be opened. Write \"/\" instead if that is meant.",
+        $"کد معدن «{mineId}» نویسه‌های «%2F» را دارد که نشانی‌های وب آن را خط مورب می‌خوانند، پس معدن باز نمی‌شد. اگر منظور خط مورب است، «/» بنویسید.");
+
     // The upload route.
 
     public static ClerkText FileNameNeeded() => new(

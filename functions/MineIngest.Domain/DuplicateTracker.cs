@@ -10,7 +10,7 @@ public sealed class DuplicateTracker(ReferenceData reference)
     /// <summary>The row that first named this row's mine, or null when this row is the first.</summary>
     public int? Check(SurveyRow row)
     {
-        if (string.IsNullOrWhiteSpace(row[Column.MineId])) return null;
+        if (SurveyText.IsBlank(row[Column.MineId])) return null;
         var province = reference.FindProvince(row[Column.Province])?.Slug ?? TextFold.Key(row[Column.Province]);
         var key = (province, Mine.KeyOf(row[Column.MineId]!));
         if (_firstRow.TryGetValue(key, out var first)) return first;

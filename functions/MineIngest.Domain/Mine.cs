@@ -26,8 +26,8 @@ public sealed record Mine
     /// <summary>What the clerk should look at again in an accepted row, in both languages.</summary>
     public IReadOnlyList<RowError> Warnings { get; init; } = [];
 
-    /// <summary>The key that identifies a mine within a province: trimmed, compared case-insensitively.</summary>
-    public static string KeyOf(string mineId) => mineId.Trim().ToUpperInvariant();
+    /// <summary>The key that identifies a mine within a province: trimmed (<see cref="SurveyText"/>), compared case-insensitively.</summary>
+    public static string KeyOf(string mineId) => (SurveyText.Trimmed(mineId) ?? "").ToUpperInvariant();
 }
 
 /// <summary>One reason a row was rejected, in English and Persian (<see cref="ClerkMessages"/>).</summary>

@@ -17,7 +17,9 @@ public sealed class RowValidator(ReferenceData reference)
         var mineId = Text(row, Column.MineId);
         var name = Text(row, Column.MineName);
         if (mineId is null) Missing(errors, Column.MineId);
+        else if (MineAddress.Problem(mineId) is { } unaddressable) errors.Add(new RowError(Key(Column.MineId), unaddressable));
         if (name is null) Missing(errors, Column.MineName);
+        foreach (var column in FreeTextColumns) Unshowable(row, column, errors);
         if (duplicateOfRow is { } first)
             errors.Add(new RowError(Key(Column.MineId), ClerkMessages.DuplicateRow(first, mineId)));
 
@@ -81,9 +83,17 @@ public sealed class RowValidator(ReferenceData reference)
     }
 
     private static string Key(Column column) => SurveyColumns.Get(column).Key;
-    // "R" is the same text for the usual values and much faster than a custom format; the custom one stays for the rest.
-    private static string? Text(SurveyRow row, Column column) =>
-        string.IsNullOrWhiteSpace(row[column]) ? null : row[column]!.Trim();
+
+    /// <summary>The columns whose text is kept as written; the mine id is one line, the others may hold tabs and line breaks.</summary>
+    private static readonly Column[] FreeTextColumns = [Column.MineId, Column.MineName, Column.County, Column.Notes];
+
+    private static string? Text(SurveyRow row, Column column) => SurveyText.Trimmed(row[column]);
+
+    private static void Unshowable(SurveyRow row, Column column, List<RowError> errors)
+    {
+        if (Text(row, column) is { } text && SurveyText.FirstUnshowable(text, singleLine: column == Column.MineId) is { } found)
+            errors.Add(new RowError(Key(column), ClerkMessages.UnshowableCharacter(SurveyColumns.Get(column), found.Position, found.CodePoint)));
+    }
 
     private static void Missing(List<RowError> errors, Column column) =>
         errors.Add(new RowError(Key(column), ClerkMessages.Missing(SurveyColumns.Get(column))));

@@ -148,12 +148,15 @@ public sealed class SurveyBuilder
                 """<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="[$-fa-IR]yyyy/mm/dd;@"/></numFmts><cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="10" applyNumberFormat="1"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>""");
             for (var i = 0; i < sheets.Count; i++) Write(zip, $"xl/worksheets/sheet{i + 1}.xml", sheets[i]);
             Write(zip, "xl/sharedStrings.xml",
-                $"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{_shared.Count}" uniqueCount="{_shared.Count}">{string.Concat(_shared.Select(s => $"<si><t xml:space=\"preserve\">{SecurityElement.Escape(s)}</t></si>"))}</sst>""");
+                $"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{_shared.Count}" uniqueCount="{_shared.Count}">{string.Concat(_shared.Select(s => $"<si><t xml:space=\"preserve\">{XmlText(s)}</t></si>"))}</sst>""");
         }
         _shared.Clear();
         _sharedIndex.Clear();
         return output.ToArray();
     }
+
+    /// <summary>A text as Excel writes it in a sheet: control characters in its own escape (_x001B_), then XML-escaped.</summary>
+    private static string XmlText(string s) => SecurityElement.Escape(MineIngest.Domain.Writing.XlsxText.Escape(s));
 
     private readonly List<string> _shared = [];
     private readonly Dictionary<string, int> _sharedIndex = new();
@@ -180,7 +183,7 @@ public sealed class SurveyBuilder
                             if (!_sharedIndex.TryGetValue(s, out var index)) { index = _shared.Count; _shared.Add(s); _sharedIndex[s] = index; }
                             sb.Append($"<c r=\"{reference}\" t=\"s\"><v>{index}</v></c>");
                         }
-                        else sb.Append($"<c r=\"{reference}\" t=\"inlineStr\"><is><t>{SecurityElement.Escape(s)}</t></is></c>");
+                        else sb.Append($"<c r=\"{reference}\" t=\"inlineStr\"><is><t>{XmlText(s)}</t></is></c>");
                         break;
                     case DateOnly d:
                         var style = d.Day % 2 == 0 ? 1 : 3; // built-in and custom (Persian-locale) date formats

@@ -12,13 +12,14 @@ public readonly record struct Cell(CellKind Kind, string? Text, double Number)
     public static Cell FromText(string? text) => string.IsNullOrWhiteSpace(text) ? default : new(CellKind.Text, text, 0);
 
     /// <summary>
-    /// The cell as survey text: text trimmed, without the apostrophe our exports put before a formula-like text
+    /// The cell as survey text: text as written (validation trims it, <see cref="SurveyText"/>; the rows to fix give it back
+    /// untouched), without the apostrophe our exports put before a formula-like text
     /// (<see cref="Writing.SpreadsheetText.FromSheet"/>); numbers round-trip; a percentage cell as the percent a person
     /// sees (0.45 reads 45); a date cell as ISO yyyy-mm-dd.
     /// </summary>
     public string? ToSurveyText() => Kind switch
     {
-        CellKind.Text => Writing.SpreadsheetText.FromSheet(Text!.Trim()),
+        CellKind.Text => Writing.SpreadsheetText.FromSheet(Text!),
         CellKind.Number => Text ?? Number.ToString("R", CultureInfo.InvariantCulture),
         CellKind.Percent => Math.Round(Number * 100, 9).ToString("R", CultureInfo.InvariantCulture),
         CellKind.Date => ExcelDates.FromSerial(Number)?.ToString("O", CultureInfo.InvariantCulture) // yyyy-mm-dd, the fast way

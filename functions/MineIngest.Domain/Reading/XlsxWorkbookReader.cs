@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Xml;
 
+using MineIngest.Domain.Writing;
+
 namespace MineIngest.Domain.Reading;
 
 /// <summary>
@@ -135,7 +137,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             var plainValue = sheet.TryTakePlainElement("<v>"u8, "</v>"u8, out var plain);
             if (plainValue || sheet.TryTakePlainElement("<is><t>"u8, "</t></is>"u8, out plain))
             {
-                cell = plainValue ? PlainValue(plain, type, style) : Cell.FromText(Encoding.UTF8.GetString(plain));
+                cell = plainValue ? PlainValue(plain, type, style) : Cell.FromText(XlsxText.Unescape(Encoding.UTF8.GetString(plain)));
                 if (sheet.TryTake("</c>"u8))
                 {
                     Place(cells, column.Value, cell.Value);
@@ -233,7 +235,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             case CellType.Shared:
                 return SharedString(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null);
             case CellType.Text:
-                return Cell.FromText(value);
+                return Cell.FromText(XlsxText.Unescape(value));
             case CellType.Boolean:
                 return Cell.FromText(value == "1" ? "TRUE" : "FALSE");
             case CellType.Date:
@@ -332,7 +334,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
             switch (scanner.Read())
             {
                 case XmlByteScanner.Token.EndOfDocument:
-                    return many?.ToString() ?? single ?? string.Empty;
+                    return XlsxText.Unescape(many?.ToString() ?? single ?? string.Empty);
                 case XmlByteScanner.Token.EndElement:
                     depth--;
                     break;
@@ -348,7 +350,7 @@ internal sealed class XlsxWorkbookReader : IWorkbookReader
                     break;
             }
         }
-        return many?.ToString() ?? single ?? string.Empty;
+        return XlsxText.Unescape(many?.ToString() ?? single ?? string.Empty);
     }
 
     private CellKind[] ReadStyles()

@@ -36,13 +36,13 @@ public static class RowsToFix
         for (var i = 1; i <= headers.Count; i++) options.Column(i).Width = 18;
         options.Column(headers.Count + 1).Width = 70;
         await book.StartWorksheetAsync("ردیف‌های اصلاحی - Rows to fix", options, ct);
-        await book.AddRowAsync(headers.Select(h => new StyledCell(h.Text, header)).Append(new StyledCell(ReasonsHeader, header)).ToArray(), ct);
+        await book.AddRowAsync(headers.Select(h => new StyledCell(XlsxText.Escape(h.Text), header)).Append(new StyledCell(ReasonsHeader, header)).ToArray(), ct);
         foreach (var row in rows)
         {
             var faulty = row.Reasons.Select(r => r.Field).ToHashSet(StringComparer.Ordinal);
             var cells = headers.Select(h => ValueCell(SurveyColumns.Get(h.Column), row.Values[(int)h.Column],
                     faulty.Contains(SurveyColumns.Get(h.Column).Key) ? fault : null))
-                .Append(new StyledCell(row.ReasonsText(), reasons)).ToArray();
+                .Append(new StyledCell(XlsxText.Escape(row.ReasonsText()), reasons)).ToArray();
             await book.AddRowAsync(cells, ct);
         }
         await book.FinishAsync(ct);
@@ -54,9 +54,10 @@ public static class RowsToFix
             rows.Select(row => (IReadOnlyList<string?>)[.. headers.Select(h => row.Values[(int)h.Column]), row.ReasonsText()]), ct);
 
     /// <summary>A value as the clerk sent it: a number of a numeric column as a number cell (the same text when read
-    /// back), anything else as a string cell, which a spreadsheet never runs as a formula.</summary>
+    /// back), anything else as a string cell, which a spreadsheet never runs as a formula, escaped (<see cref="XlsxText"/>) so that
+    /// control characters come back too.</summary>
     private static StyledCell ValueCell(SurveyColumn column, string? value, StyleId? style) =>
         column.Numeric && value is not null && SurveyValues.IsRoundTripForm(value)
             && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            ? new StyledCell(number, style) : new StyledCell(value ?? "", style);
+            ? new StyledCell(number, style) : new StyledCell(XlsxText.Escape(value ?? ""), style);
 }

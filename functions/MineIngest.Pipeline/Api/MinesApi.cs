@@ -57,8 +57,10 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
         return new ViewResult(Results.File(csv, "text/csv; charset=utf-8", $"mineingest-ranking-{filter.Province ?? "all"}.csv"), answer);
     });
 
-    public Task<IResult> MineAsync(string province, string mineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    /// <summary>GET /api/mines/{province}/{mineId}: the mine as on record.</summary>
+    public Task<IResult> MineAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
         var mine = await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
@@ -66,8 +68,9 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/history: every version of the mine, oldest first, and its status changes.</summary>
-    public Task<IResult> MineHistoryAsync(string province, string mineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> MineHistoryAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
         // As a TableEntity: the version properties are named by their versions.

@@ -26,8 +26,9 @@ public sealed class OfficeApi(
     public static readonly IReadOnlyList<string> SolutionStates = ["proposed", "agreed", "in-progress", "done"];
 
     /// <summary>PUT /api/mines/{province}/{mineId}/solution.</summary>
-    public Task<IResult> PutSolutionAsync(string province, string mineId, string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> PutSolutionAsync(string province, string routeMineId, string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        var mineId = MineAddress.FromRoute(routeMineId);
         var (writer, refused) = await CheckWriterAsync(writerKey, ct);
         if (refused is not null) return refused;
         var slug = reference.FindProvince(province)?.Slug;
@@ -62,8 +63,9 @@ public sealed class OfficeApi(
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/solution: the current solution and every change, oldest first.</summary>
-    public Task<IResult> GetSolutionAsync(string province, string mineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> GetSolutionAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
         return Results.Json(await SolutionOfAsync(slug, MineEntity.KeyFor(mineId), mineId.Trim(), ct), ApiResults.Json);

@@ -1,3 +1,4 @@
+using MineIngest.Domain.Writing;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -133,7 +134,7 @@ public static partial class ReportPage
                 await book.StartWorksheetAsync(SheetName(table), options, ct);
                 await book.AddRowAsync(table.Headers.Select(h => new StyledCell($"{h.Persian} - {h.English}", bold)).ToArray(), ct);
                 foreach (var row in table.Rows)
-                    await book.AddRowAsync(row.Select(c => c.Number is { } n ? new Cell(n) : new Cell(c.Value)).ToArray(), ct);
+                    await book.AddRowAsync(row.Select(c => c.Number is { } n ? new Cell(n) : new Cell(XlsxText.Escape(c.Value))).ToArray(), ct);
             }
             await book.FinishAsync(ct);
         }

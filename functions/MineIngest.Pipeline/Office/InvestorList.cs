@@ -71,7 +71,7 @@ public static class InvestorList
                 await book.AddRowAsync(cells.Select((c, i) => i switch
                 {
                     0 => new Cell(row.Rank), 6 => new Cell(Math.Round(row.Mine.Score, 1)), 8 when row.Mine.InvestmentBnRial is { } inv => new Cell(inv),
-                    9 => new Cell(row.Mine.JobsPotential), _ => new Cell(c ?? ""),
+                    9 => new Cell(row.Mine.JobsPotential), _ => new Cell(XlsxText.Escape(c ?? "")),
                 }).ToArray(), ct);
             }
             await book.FinishAsync(ct);

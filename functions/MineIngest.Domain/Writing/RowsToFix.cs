@@ -59,5 +59,5 @@ public static class RowsToFix
     private static StyledCell ValueCell(SurveyColumn column, string? value, StyleId? style) =>
         column.Numeric && value is not null && SurveyValues.IsRoundTripForm(value)
             && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            ? new StyledCell(number, style) : new StyledCell(XlsxText.Escape(value ?? ""), style);
+            ? new StyledCell(number, style) : new StyledCell(XlsxText.Escape(SpreadsheetText.ForSheet(value ?? "")), style);
 }

@@ -23,6 +23,10 @@ public static partial class SpreadsheetText
     public static string ForCsv(string? value) =>
         value is null ? "" : NeedsGuard(value) ? Guard + value : value;
 
+    /// <summary>A value for an xlsx string cell (never a formula): as given, but with one more apostrophe where
+    /// <see cref="FromSheet"/> would take one off, so that "'=x" comes back as "'=x".</summary>
+    public static string ForSheet(string value) => FromSheet(value).Length != value.Length ? Guard + value : value;
+
     /// <summary>A text read from a sheet: the apostrophe <see cref="ForCsv"/> put in front of a formula-like text taken off.</summary>
     public static string FromSheet(string text) =>
         text.Length > 1 && text[0] == Guard && NeedsGuard(text.AsSpan(1)) ? text[1..] : text;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MineIngest.Domain;
 using MineIngest.Domain.Reading;
+using MineIngest.Domain.Writing;
 using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Ingestion;
@@ -26,9 +27,37 @@ public sealed record ChunkDocument(string SurveyId, string Blob, string Folder, 
 }
 
 /// <param name="R">Spreadsheet row number.</param>
-/// <param name="V">Values by column (contract order).</param>
+/// <param name="V">Values by column (contract order), exactly as read (<see cref="WrittenTextArrayConverter"/>).</param>
 /// <param name="D">The earlier row with the same mine, if any.</param>
-public sealed record ChunkRow(int R, string?[] V, int? D);
+public sealed record ChunkRow(int R, [property: JsonConverter(typeof(WrittenTextArrayConverter))] string?[] V, int? D);
+
+/// <summary>
+/// Carries a row's values through JSON exactly: JSON writers replace half a character (a lone surrogate, which an xlsx
+/// or xls cell can hold) with U+FFFD, so validation would accept a text the clerk never wrote and the rows to fix would
+/// lose it. The values travel in the xlsx escape (<see cref="XlsxText"/>), which gives every text back as it was.
+/// </summary>
+public sealed class WrittenTextArrayConverter : JsonConverter<string?[]>
+{
+    public override string?[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("Row values must be an array.");
+        var values = new List<string?>(SurveyColumns.Count);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            values.Add(reader.TokenType == JsonTokenType.Null ? null : XlsxText.Unescape(reader.GetString()!));
+        return values.ToArray();
+    }
+
+    public override void Write(Utf8JsonWriter writer, string?[] value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var v in value)
+        {
+            if (v is null) writer.WriteNullValue();
+            else writer.WriteStringValue(XlsxText.Escape(v));
+        }
+        writer.WriteEndArray();
+    }
+}
 
 public static class PipelineJson
 {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Buffers;
 using System.Text;
 using Azure;
 using System.Runtime.Serialization;
@@ -115,17 +117,26 @@ public sealed class MineEntity : ITableEntity
         return byUpload != 0 ? byUpload : string.CompareOrdinal(surveyA, surveyB);
     }
 
-    /// <summary>A RowKey may not hold / \ # ? or control characters: those are percent-escaped.</summary>
+    /// <summary>
+    /// A RowKey may not hold / \ # ? or control characters: those are percent-escaped (% too, so no two ids share a key).
+    /// So are the line and paragraph separators and a comma that comes first or after an apostrophe: Azurite fails a
+    /// batch holding them, or files the entity under a wrong key (its key parser splits at "','"), while Azure does not.
+    /// </summary>
     public static string KeyFor(string mineId)
     {
         var key = Domain.Mine.KeyOf(mineId);
-        if (!key.Any(c => c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))) return key;
+        if (!key.AsSpan().ContainsAny(Escaped) && !key.Any(char.IsControl)) return key;
         var sb = new StringBuilder();
-        foreach (var c in key)
+        for (var i = 0; i < key.Length; i++)
         {
-            if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c)) sb.Append('%').Append(((int)c).ToString("X2"));
-            else sb.Append(c);
+            var c = key[i];
+            var escape = c is '/' or '\\' or '#' or '?' or '%' or '\u2028' or '\u2029' || char.IsControl(c) || (c == ',' && (i == 0 || key[i - 1] == '\''));
+            if (!escape) sb.Append(c);
+            else if (c < 0x100) sb.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            else sb.Append("%u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
         }
         return sb.ToString();
     }
+
+    private static readonly SearchValues<char> Escaped = SearchValues.Create("/\\#?%,\u2028\u2029");
 }

@@ -347,10 +347,11 @@ async function showSurvey(id) {
   box.hidden = false;
   const body = s.error ? [el('p', { class: 'error' }, lang === 'fa' ? s.errorFa ?? s.error : s.error)]
     : s.errors.length === 0 ? [el('p', {}, t('noErrors'))]
-      : [el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('row')), el('th', {}, t('mine')), el('th', {}, t('field')), el('th', {}, t('problem')))),
-        el('tbody', {}, ...s.errors.map((e) => el('tr', { 'data-testid': 'survey-error' }, el('td', { class: 'num' }, number(e.row)),
-          el('td', {}, e.mineId ?? ''), el('td', {}, (lang === 'fa' ? e.fieldNameFa : e.fieldName) ?? e.field ?? ''),
-          el('td', {}, lang === 'fa' ? e.messageFa ?? e.message : e.message)))))];
+      : [el('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-label': t('errorsOf', s.blob) },
+        el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('row')), el('th', {}, t('mine')), el('th', {}, t('field')), el('th', {}, t('problem')))),
+          el('tbody', {}, ...s.errors.map((e) => el('tr', { 'data-testid': 'survey-error' }, el('td', { class: 'num' }, number(e.row)),
+            el('td', {}, e.mineId ?? ''), el('td', {}, (lang === 'fa' ? e.fieldNameFa : e.fieldName) ?? e.field ?? ''),
+            el('td', {}, lang === 'fa' ? e.messageFa ?? e.message : e.message))))))];
   box.replaceChildren(el('h3', {}, t('errorsOf', s.blob)), ...body);
 }
 

@@ -253,7 +253,9 @@
     const rows = [...list].sort((a, b) => a.row - b.row).map((e) => el('tr', { 'data-testid': testId },
       el('td', {}, digits(e.row)), el('td', {}, e.mineId || ''), el('td', { 'data-testid': 'field' }, (lang === 'fa' ? e.fieldNameFa : e.fieldName) || e.field || ''),
       el('td', {}, lang === 'fa' ? e.messageFa || e.message : e.message)));
-    return [el('table', { class: 'errors' }, el('thead', {}, head), el('tbody', {}, ...rows))];
+    // A box of its own scrolls a wide table on a phone; the page itself never scrolls sideways.
+    return [el('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-label': t(messageHeader) },
+      el('table', { class: 'errors' }, el('thead', {}, head), el('tbody', {}, ...rows)))];
   }
 
   function applyLanguage() {

@@ -81,7 +81,8 @@ public static partial class ReportPage
           // A row's name on one line: a province or mineral is read (and found in a printed copy) whole.
           .Append("td:first-child { white-space: nowrap; }")
           .Append("section { break-inside: auto; } section + section { break-before: page; } tr { break-inside: avoid; }")
-          .Append("@media print { .switch { display: none; } main { padding: 0; max-width: none; } }</style></head><body><main>");
+          .Append("@media print { .switch { display: none; } main { padding: 0; max-width: none; } .scroll-x { overflow: visible; } }")
+          .Append("@media screen and (max-width: 640px) { main { padding: .7rem .6rem; } section.wide table { font-size: .85rem; } p.lead { line-height: 1.7; } }</style></head><body><main>");
         sb.Append($"<a class=\"switch\" data-testid=\"language\" href=\"{E(persian ? englishLink : persianLink)}\">{(persian ? "English" : "فارسی")}</a>");
         sb.Append($"<section data-testid=\"summary\"><h1>{T("Progress report of the mine revival programme", "گزارش پیشرفت برنامه احیای معادن کوچک")}");
         if (scope is not null) sb.Append($" – {T(scope.English, scope.Persian)}");
@@ -92,7 +93,9 @@ public static partial class ReportPage
         {
             // The comparison stays on the first page with the lead; every other table starts a page of its own.
             if (index > 0) sb.Append($"</section><section{(table.Headers.Count > 8 ? " class=\"wide\"" : "")} data-testid=\"section-{table.Id}\">");
-            sb.Append($"<h2>{T(table.English, table.Persian)}</h2><table data-testid=\"table-{table.Id}\"><thead><tr>");
+            // On a phone a wide table scrolls in a box of its own (named by its heading); the page never scrolls sideways.
+            sb.Append($"<h2 id=\"title-{table.Id}\">{T(table.English, table.Persian)}</h2>")
+              .Append($"<div class=\"scroll-x\" tabindex=\"0\" role=\"region\" aria-labelledby=\"title-{table.Id}\"><table data-testid=\"table-{table.Id}\"><thead><tr>");
             foreach (var (english, persianHeader) in table.Headers) sb.Append($"<th>{E(persian ? PersianDigits(persianHeader) : english)}</th>");
             sb.Append("</tr></thead><tbody>");
             foreach (var row in table.Rows)
@@ -106,7 +109,7 @@ public static partial class ReportPage
                 sb.Append("</tr>");
             }
             if (table.Rows.Count == 0) sb.Append($"<tr><td colspan=\"{table.Headers.Count}\" class=\"muted\">{T("None in this period.", "در این دوره موردی نیست.")}</td></tr>");
-            sb.Append("</tbody></table>");
+            sb.Append("</tbody></table></div>");
         }
         sb.Append("</section></main></body></html>");
         return sb.ToString();

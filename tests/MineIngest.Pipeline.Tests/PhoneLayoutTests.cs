@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Playwright;
 using MineIngest.TestData;
 using Xunit.Abstractions;
@@ -59,6 +58,14 @@ public sealed class PhoneLayoutTests(UploadPageFixture fixture, ITestOutputHelpe
         ViewportSize = new() { Width = Width, Height = Height }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2, AcceptDownloads = true,
     });
 
+    /// <summary>A survey put where a province's upload lands, waited for until its report is settled.</summary>
+    private async Task UploadAsync(string blob, SurveyBuilder survey)
+    {
+        await fixture.Surveys.CreateIfNotExistsAsync();
+        await fixture.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()));
+        await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
+    }
+
     private static async Task ShotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(DashboardTests.ArtefactFolder);
@@ -96,11 +103,8 @@ public sealed class PhoneLayoutTests(UploadPageFixture fixture, ITestOutputHelpe
     [InlineData("en")]
     public async Task The_dashboard_with_a_mine_opened_fits_a_phone(string lang)
     {
-        var blob = $"kerman/phone-dashboard-{lang}.csv";
-        await fixture.Surveys.CreateIfNotExistsAsync();
-        await fixture.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(new SurveyBuilder()
-            .Add(RowBuilder.WorkedExample($"DASH-{lang}-1")).Add(RowBuilder.WorkedExample($"K-12/7-{lang}")).Add(RowBuilder.WorkedExample($"DASH-{lang}-3").Set("latitude", 50)).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
+        await UploadAsync($"kerman/phone-dashboard-{lang}.csv", new SurveyBuilder()
+            .Add(RowBuilder.WorkedExample($"DASH-{lang}-1")).Add(RowBuilder.WorkedExample($"K-12/7-{lang}")).Add(RowBuilder.WorkedExample($"DASH-{lang}-3").Set("latitude", 50)));
 
         await using var context = await PhoneAsync();
         var page = await context.NewPageAsync();
@@ -123,12 +127,9 @@ public sealed class PhoneLayoutTests(UploadPageFixture fixture, ITestOutputHelpe
     [InlineData("en")]
     public async Task The_progress_report_fits_a_phone(string lang)
     {
-        var blob = $"kerman/phone-report-{lang}.csv";
-        await fixture.Surveys.CreateIfNotExistsAsync();
-        await fixture.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(new SurveyBuilder()
+        await UploadAsync($"kerman/phone-report-{lang}.csv", new SurveyBuilder()
             .Add(RowBuilder.WorkedExample($"REP-{lang}-1").Set("status", "revived").Set("revived_on", new DateOnly(2020, 6, 1)).Set("jobs_created", 12))
-            .Add(RowBuilder.WorkedExample($"REP-{lang}-2")).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(fixture.Http, blob);
+            .Add(RowBuilder.WorkedExample($"REP-{lang}-2")));
 
         await using var context = await PhoneAsync();
         var page = await context.NewPageAsync();

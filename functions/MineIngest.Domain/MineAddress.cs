@@ -18,6 +18,5 @@ public static class MineAddress
         : null;
 
     /// <summary>The mine id a <c>{mineId}</c> route value names: its encoded slashes decoded, the rest as the host gave it.</summary>
-    public static string FromRoute(string routeValue) =>
-        routeValue.Contains('%') ? routeValue.Replace(EncodedSlash, "/", StringComparison.OrdinalIgnoreCase) : routeValue;
+    public static string FromRoute(string routeValue) => routeValue.Replace(EncodedSlash, "/", StringComparison.OrdinalIgnoreCase);
 }

@@ -223,4 +223,26 @@ public static class ClerkMessages
     public static ClerkText WithdrawKeyNeeded(string writerHeader, string provinceHeader) => new(
         $"Withdrawing a survey needs the programme office's writer key ({writerHeader}) or the survey's own province key ({provinceHeader}).",
         "پس گرفتن بررسی به کلید نویسنده دفتر برنامه یا کلید بارگذاری همان استان نیاز دارد.");
+
+    // Sign-in: what the app answers a call it cannot let through.
+
+    public static ClerkText SignInNeeded() => new(
+        "Sign in first: this needs a sign-in with your organisation account (a bearer token in the Authorization header).",
+        "نخست وارد شوید: این کار به ورود با حساب سازمانی شما نیاز دارد (توکن در سرآیند Authorization).");
+
+    public static ClerkText SignInNotAccepted() => new(
+        "Your sign-in was not accepted (it has expired, or it is not for this app). Sign in again.",
+        "ورود شما پذیرفته نشد (زمانش گذشته یا برای این سامانه نیست). دوباره وارد شوید.");
+
+    public static ClerkText OfficeRoleNeeded(string role) => new(
+        $"Your account does not have the programme office's {role} role that this needs. Ask the programme office to assign it.",
+        $"حساب شما نقش «{role}» دفتر برنامه را که این کار لازم دارد ندارد. از دفتر برنامه بخواهید آن را به شما بدهد.");
+
+    public static ClerkText ProvinceRoleNeeded(string province) => new(
+        $"Your account is not assigned to {province}: you can upload and see only the surveys of the province you are assigned to.",
+        $"حساب شما به {province} اختصاص نیافته است: فقط بررسی‌های استانی را که به آن اختصاص یافته‌اید می‌توانید بارگذاری کنید و ببینید.");
+
+    public static ClerkText KeysNotAcceptedWithSignIn() => new(
+        "Upload and writer keys are not accepted here: sign in with your organisation account instead.",
+        "کلید بارگذاری و کلید نویسنده اینجا پذیرفته نیست: به جای آن با حساب سازمانی خود وارد شوید.");
 }

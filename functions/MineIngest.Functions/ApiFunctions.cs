@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Health;
 using MineIngest.Pipeline.Office;
@@ -9,53 +11,56 @@ using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Functions;
 
-/// <summary>The HTTP API of http-api.md. Every route but health needs a function key in Azure.</summary>
+/// <summary>
+/// The HTTP API of http-api.md. Anonymous to the Functions runtime: the app itself decides who may call what
+/// (<see cref="RouteAccess"/>: a bearer token and its roles, or a key with sign-in off), so no function key travels in a URL.
+/// </summary>
 public sealed class ApiFunctions(
-    SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
-    ProvinceApi provinces, OfficeApi office, ReportApi report)
+    AuditApi audit, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn)
 {
     [Function("Summary")]
-    public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await summary.SummaryAsync(req, ct));
 
     [Function("Mines")]
-    public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> Mines([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await mines.MinesAsync(req, ct));
 
     /// <summary>The programme's progress report for a period: a printable page.</summary>
     [Function("Report")]
-    public async Task<IActionResult> Report([HttpTrigger(AuthorizationLevel.Function, "get", Route = "report")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> Report([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "report")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await report.PageAsync(req, ct));
 
     /// <summary>The progress report as a workbook, a sheet per table.</summary>
     [Function("ReportWorkbook")]
-    public async Task<IActionResult> ReportWorkbook([HttpTrigger(AuthorizationLevel.Function, "get", Route = "report.xlsx")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> ReportWorkbook([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "report.xlsx")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await report.WorkbookAsync(req, ct));
 
     [Function("RankingCsv")]
-    public async Task<IActionResult> RankingCsv([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines.csv")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> RankingCsv([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines.csv")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await mines.RankingCsvAsync(req, ct));
 
     [Function("Mine")]
     public async Task<IActionResult> Mine(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}")] HttpRequest req, string province, string mineId,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await mines.MineAsync(province, mineId, ct));
+        new ResultAction(await mines.MineAsync(req, province, mineId, ct));
 
     [Function("MineHistory")]
     public async Task<IActionResult> MineHistory(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}/history")] HttpRequest req, string province, string mineId,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}/history")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await mines.MineHistoryAsync(province, mineId, ct));
+        new ResultAction(await mines.MineHistoryAsync(req, province, mineId, ct));
 
     [Function("Surveys")]
-    public async Task<IActionResult> Surveys([HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await surveys.SurveysAsync(req.Query, ct));
+    public async Task<IActionResult> Surveys([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "surveys")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await surveys.SurveysAsync(req, ct));
 
     [Function("Survey")]
     public async Task<IActionResult> Survey(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
-        new ResultAction(await surveys.SurveyAsync(id, ct));
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "surveys/{id}")] HttpRequest req, string id, CancellationToken ct) =>
+        new ResultAction(await surveys.SurveyAsync(req, id, ct));
 
     /// <summary>Withdrawing a survey: the office's writer key or the survey's own province key, checked by the route itself.</summary>
     [Function("WithdrawSurvey")]
@@ -65,69 +70,67 @@ public sealed class ApiFunctions(
 
     [Function("RowsToFix")]
     public async Task<IActionResult> RowsToFix(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "surveys/{id}/errors.{format}")] HttpRequest req, string id, string format,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "surveys/{id}/errors.{format}")] HttpRequest req, string id, string format,
         CancellationToken ct) =>
-        new ResultAction(await surveys.RowsToFixAsync(id, format, ct));
+        new ResultAction(await surveys.RowsToFixAsync(req, id, format, ct));
 
     /// <summary>The survey template: no data, so no key (the upload page links to it).</summary>
     [Function("Template")]
     public async Task<IActionResult> Template([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "template.xlsx")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await files.TemplateAsync(ct));
 
-    // The province routes are anonymous to the Functions runtime: the province key is their credential (provinces get no function key),
-    // and it opens only the province's own uploads and their reports.
+    // A province's routes: its uploaders (the Province.{slug} role, or its key), only its own uploads and their reports.
 
     [Function("CreateUpload")]
     public async Task<IActionResult> CreateUpload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "provinces/{province}/uploads")] HttpRequest req, string province,
         CancellationToken ct) =>
-        new ResultAction(await provinces.CreateUploadAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], req.Body, ct));
+        new ResultAction(await provinces.CreateUploadAsync(req, province, ct));
 
     [Function("ProvinceSurveyReport")]
     public async Task<IActionResult> ProvinceSurveyReport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/surveys")] HttpRequest req, string province,
         CancellationToken ct) =>
-        new ResultAction(await provinces.SurveyReportAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], req.Query["blob"], ct));
+        new ResultAction(await provinces.SurveyReportAsync(req, province, ct));
 
     [Function("ProvinceRowsToFix")]
     public async Task<IActionResult> ProvinceRowsToFix(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/surveys/{id}/errors.{format}")] HttpRequest req,
         string province, string id, string format, CancellationToken ct) =>
-        new ResultAction(await provinces.RowsToFixAsync(province, req.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
+        new ResultAction(await provinces.RowsToFixAsync(req, province, id, format, ct));
 
     [Function("MineSolution")]
     public async Task<IActionResult> MineSolution(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await office.GetSolutionAsync(province, mineId, ct));
+        new ResultAction(await office.GetSolutionAsync(req, province, mineId, ct));
 
     [Function("Committees")]
-    public async Task<IActionResult> Committees([HttpTrigger(AuthorizationLevel.Function, "get", Route = "committees")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IActionResult> Committees([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "committees")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await office.CommitteesAsync(req, ct));
 
     [Function("InvestorList")]
     public async Task<IActionResult> InvestorList(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "investor-list.{format}")] HttpRequest req, string format, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "investor-list.{format}")] HttpRequest req, string format, CancellationToken ct) =>
         new ResultAction(await investorList.InvestorListAsync(format, req, ct));
 
-    // The writing routes are anonymous to the Functions runtime: the programme office's writer key (x-writer-key) is their
-    // credential, because function and host keys are what the dashboard's readers hold (docs/DESIGN.md, "Who may write").
+    // The writing routes: the office's writers (the Office.Writer role, or the writer key with sign-in off).
 
     [Function("PutMineSolution")]
     public async Task<IActionResult> PutMineSolution(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,
         CancellationToken ct) =>
-        new ResultAction(await office.PutSolutionAsync(province, mineId, req.Headers[OfficeApi.WriterKeyHeader], req.Body, ct));
+        new ResultAction(await office.PutSolutionAsync(req, province, mineId, ct));
 
     [Function("PostCommittee")]
     public async Task<IActionResult> PostCommittee([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "committees")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await office.PostCommitteeAsync(req.Headers[OfficeApi.WriterKeyHeader], req.Body, ct));
+        new ResultAction(await office.PostCommitteeAsync(req, ct));
 
     [Function("StartRescore")]
     public async Task<IActionResult> StartRescore([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rescore")] HttpRequest req, CancellationToken ct) =>
-        new ResultAction(await office.StartRescoreAsync(req.Headers[OfficeApi.WriterKeyHeader], ct));
+        new ResultAction(await office.StartRescoreAsync(req, ct));
 
-    /// <summary>The upload page for provincial clerks: static, no data; it asks for the province key itself.</summary>
+    /// <summary>The upload page for provincial clerks: static, no data; it signs the clerk in itself.</summary>
     [Function("UploadPage")]
     public IActionResult UploadPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload")] HttpRequest req) =>
         new ResultAction(DashboardFiles.UploadPage());
@@ -137,9 +140,9 @@ public sealed class ApiFunctions(
     public IActionResult UploadLimits([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload/limits")] HttpRequest req) =>
         new ResultAction(files.UploadLimits());
 
-    /// <summary>The dashboard page; open it with ?code=FUNCTION_KEY and it passes the key on to the API.</summary>
+    /// <summary>The dashboard page: static, no data; it signs the reader in and sends the token with every call.</summary>
     [Function("Dashboard")]
-    public IActionResult Dashboard([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard")] HttpRequest req) =>
+    public IActionResult Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest req) =>
         new ResultAction(DashboardFiles.Page());
 
     /// <summary>The dashboard's script and style: static, no data, so no key (a script tag cannot send one).</summary>
@@ -147,6 +150,20 @@ public sealed class ApiFunctions(
     public IActionResult DashboardFile(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{file}")] HttpRequest req, string file) =>
         new ResultAction(DashboardFiles.Asset(file));
+
+    /// <summary>Who changed what: the office's readers.</summary>
+    [Function("Audit")]
+    public async Task<IActionResult> Audit([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await audit.ListAsync(req, "json", ct));
+
+    [Function("AuditCsv")]
+    public async Task<IActionResult> AuditCsv([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit.csv")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await audit.ListAsync(req, "csv", ct));
+
+    /// <summary>What the pages need to sign in: the authority, the pages' client id, the scope. Public, no secret.</summary>
+    [Function("SignInSettings")]
+    public IActionResult SignInSettingsRoute([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "signin")] HttpRequest req) =>
+        new ResultAction(Pipeline.Api.SignInSettings.Answer(signIn));
 
     [Function("Health")]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken ct) =>

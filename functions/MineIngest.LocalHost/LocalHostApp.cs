@@ -1,4 +1,5 @@
 using MineIngest.Pipeline;
+using Microsoft.Extensions.Options;
 using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Health;
@@ -46,33 +47,34 @@ public static class LocalHostApp
         api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
         api.MapGet("/mines", (HttpRequest r, MinesApi a, CancellationToken ct) => a.MinesAsync(r, ct));
         api.MapGet("/mines.csv", (HttpRequest r, MinesApi a, CancellationToken ct) => a.RankingCsvAsync(r, ct));
-        api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineAsync(province, mineId, ct));
-        api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, MinesApi a, CancellationToken ct) => a.MineHistoryAsync(province, mineId, ct));
-        api.MapGet("/surveys", (HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveysAsync(r.Query, ct));
-        api.MapGet("/surveys/{id}", (string id, SurveysApi a, CancellationToken ct) => a.SurveyAsync(id, ct));
+        api.MapGet("/mines/{province}/{mineId}", (string province, string mineId, HttpRequest r, MinesApi a, CancellationToken ct) => a.MineAsync(r, province, mineId, ct));
+        api.MapGet("/mines/{province}/{mineId}/history", (string province, string mineId, HttpRequest r, MinesApi a, CancellationToken ct) => a.MineHistoryAsync(r, province, mineId, ct));
+        api.MapGet("/surveys", (HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveysAsync(r, ct));
+        api.MapGet("/surveys/{id}", (string id, HttpRequest r, SurveysApi a, CancellationToken ct) => a.SurveyAsync(r, id, ct));
         api.MapPost("/surveys/{id}/withdraw", (string id, HttpRequest r, SurveysApi a, CancellationToken ct) => a.WithdrawAsync(id, r, ct));
-        api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, SurveysApi a, CancellationToken ct) => a.RowsToFixAsync(id, format, ct));
+        api.MapGet("/surveys/{id}/errors.{format}", (string id, string format, HttpRequest r, SurveysApi a, CancellationToken ct) => a.RowsToFixAsync(r, id, format, ct));
         api.MapGet("/template.xlsx", (FilesApi a, CancellationToken ct) => a.TemplateAsync(ct));
-        api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
-            p.CreateUploadAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], r.Body, ct));
-        api.MapGet("/provinces/{province}/surveys", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
-            p.SurveyReportAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], r.Query["blob"], ct));
+        api.MapPost("/provinces/{province}/uploads", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) => p.CreateUploadAsync(r, province, ct));
+        api.MapGet("/provinces/{province}/surveys", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) => p.SurveyReportAsync(r, province, ct));
         api.MapGet("/provinces/{province}/surveys/{id}/errors.{format}", (string province, string id, string format, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
-            p.RowsToFixAsync(province, r.Headers[ProvinceApi.ProvinceKeyHeader], id, format, ct));
+            p.RowsToFixAsync(r, province, id, format, ct));
         api.MapGet("/upload", () => DashboardFiles.UploadPage());
         api.MapGet("/upload/limits", (FilesApi a) => a.UploadLimits());
-        api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(province, mineId, ct));
+        api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(r, province, mineId, ct));
         api.MapPut("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) =>
-            o.PutSolutionAsync(province, mineId, r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
+            o.PutSolutionAsync(r, province, mineId, ct));
         api.MapGet("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.CommitteesAsync(r, ct));
-        api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r.Headers[OfficeApi.WriterKeyHeader], r.Body, ct));
-        api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r.Headers[OfficeApi.WriterKeyHeader], ct));
+        api.MapPost("/committees", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.PostCommitteeAsync(r, ct));
+        api.MapPost("/rescore", (HttpRequest r, OfficeApi o, CancellationToken ct) => o.StartRescoreAsync(r, ct));
         api.MapGet("/report", (HttpRequest r, ReportApi a, CancellationToken ct) => a.PageAsync(r, ct));
         api.MapGet("/report.xlsx", (HttpRequest r, ReportApi a, CancellationToken ct) => a.WorkbookAsync(r, ct));
         api.MapGet("/investor-list.{format}", (string format, HttpRequest r, InvestorListApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
         app.MapGet("/", () => Results.Redirect("/api/dashboard"));
+        api.MapGet("/audit", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "json", ct));
+        api.MapGet("/audit.csv", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "csv", ct));
+        api.MapGet("/signin", (IOptions<SignInOptions> o) => SignInSettings.Answer(o));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)
         {

@@ -42,6 +42,10 @@ public sealed class PipelineOptions
     public const string RowErrorsTable = "surveyerrors";
     /// <summary>Upload keys of the provinces, as salted hashes.</summary>
     public const string ProvinceKeysTable = "provincekeys";
+    /// <summary>Every change to the record with who made it: one partition per month.</summary>
+    public const string AuditTable = "audit";
+    /// <summary>Who was given each upload link, so a survey names the person or system that sent it.</summary>
+    public const string UploadLinksTable = "uploadlinks";
 
     /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks; 5,000 makes a national file's batches nearly full (docs/BENCHMARKS.md).</summary>
     [Range(1, 10000)]

@@ -1,5 +1,6 @@
 using MineIngest.Domain;
 using MineIngest.Domain.Reading;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +26,7 @@ public static class ServiceCollectionExtensions
         (SurveyLimits.Section, typeof(SurveyLimits)),
         (ScoringOptions.Section, typeof(ScoringOptions)),
         (UploadOptions.Section, typeof(UploadOptions)),
+        (SignInOptions.Section, typeof(SignInOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -37,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringOptionsValidator>();
+        services.AddSignIn(configuration);
 
         // Problem details (Results.Problem) are written with the host's JSON options: Persian as text there too.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ApiResults.TextEncoder);
@@ -69,10 +72,40 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ReportApi>();
         services.AddSingleton<CommitteeStore>();
         services.AddSingleton<OfficeApi>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditApi>();
         services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();
         return services;
+    }
+
+    /// <summary>
+    /// Bearer tokens, checked by JwtBearer against the authority's published keys, issuer, audience and lifetime. The routes
+    /// ask for the result themselves (<see cref="RouteAccess"/>), so the same code decides under either host.
+    /// </summary>
+    private static void AddSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SignInOptions>().Bind(configuration.GetSection(SignInOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.Problem() is null, "Sign-in is on but not configured: see SignIn in local.settings.sample.json.")
+            // In Azure (App Service sets WEBSITE_INSTANCE_ID) every route but the public ones needs a signed-in caller.
+            .Validate(o => o.Enabled || string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID")),
+                "SignIn:Enabled must be true in Azure: with it off the read routes are open to anyone.")
+            .ValidateOnStart();
+        services.AddAuthentication().AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<SignInOptions>>((jwt, signIn) =>
+        {
+            var o = signIn.Value;
+            if (!o.Enabled) return;
+            jwt.Authority = o.Authority;
+            jwt.Audience = o.Audience;
+            jwt.MapInboundClaims = false; // "roles", "oid" and "name" as the token has them
+            jwt.TokenValidationParameters.NameClaimType = "name";
+            jwt.TokenValidationParameters.RoleClaimType = "roles";
+            jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(o.ClockSkewSeconds);
+            if (o.TrustedCertificateFile is { Length: > 0 } file) jwt.BackchannelHttpHandler = PinnedCertificate.Handler(file);
+        });
+        services.AddSingleton<RouteAccess>();
     }
 
     private sealed class ScoringOptionsValidator : IValidateOptions<ScoringOptions>

@@ -131,10 +131,10 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         var storage = StorageClients.FromConfiguration(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { [StorageClients.ConnectionName] = fixture.Azurite.ConnectionString }).Build());
         var expired = await new UploadSasIssuer(storage, Options.Create(new UploadOptions()), new ShiftedClock(TimeSpan.FromMinutes(-15.02)))
-            .IssueAsync("qom", "late.csv", CancellationToken.None);
+            .IssueAsync("qom", "late.csv", Access.Actor.FromKey("qom", "test"), CancellationToken.None);
         Assert.True(expired.ExpiresOn < DateTimeOffset.UtcNow);
         Assert.Equal(403, (await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(expired.UploadUrl).UploadAsync(content))).Status);
-        var fresh = await new UploadSasIssuer(storage, Options.Create(new UploadOptions()), TimeProvider.System).IssueAsync("qom", "late.csv", CancellationToken.None);
+        var fresh = await new UploadSasIssuer(storage, Options.Create(new UploadOptions()), TimeProvider.System).IssueAsync("qom", "late.csv", Access.Actor.FromKey("qom", "test"), CancellationToken.None);
         await new BlobClient(fresh.UploadUrl).UploadAsync(content); // the same request with a live ticket goes through
     }
 

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
@@ -33,6 +35,24 @@ public sealed record UploadRequest(string? FileName);
 
 public sealed record UploadTicket(Uri UploadUrl, string Blob, DateTimeOffset ExpiresOn);
 
+/// <summary>Who was given the upload link of a blob: partition the folder, row a hash of the blob's name (any name is a valid key so).</summary>
+public sealed class UploadLinkEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string Blob { get; set; } = "";
+    public DateTimeOffset IssuedAt { get; set; }
+    public string ActorKind { get; set; } = "";
+    public string ActorId { get; set; } = "";
+    public string ActorName { get; set; } = "";
+
+    public static string KeyFor(string blob) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(blob)));
+
+    public Actor Actor => new(ActorKind, ActorId, ActorName);
+}
+
 /// <summary>
 /// The valet key: a SAS for one new blob under the province's folder, create and write only.
 /// Signed with a user delegation key when the app holds no account key (managed identity in Azure),
@@ -44,7 +64,7 @@ public sealed class UploadSasIssuer(StorageClients storage, IOptions<UploadOptio
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _delegationKey;
 
-    public async Task<UploadTicket> IssueAsync(string folder, string cleanedFileName, CancellationToken ct)
+    public async Task<UploadTicket> IssueAsync(string folder, string cleanedFileName, Actor actor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var blobName = UploadFileNames.BlobName(folder, cleanedFileName, now, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
@@ -71,7 +91,20 @@ public sealed class UploadSasIssuer(StorageClients storage, IOptions<UploadOptio
             var key = await DelegationKeyAsync(now, expiresOn, ct);
             url = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, storage.Blobs.AccountName) }.ToUri();
         }
+        // Kept before the link is handed out, so that the survey made from the blob can always name who sent it.
+        await storage.UploadLinks.UpsertEntityAsync(new UploadLinkEntity
+        {
+            PartitionKey = folder, RowKey = UploadLinkEntity.KeyFor(blobName), Blob = blobName, IssuedAt = now,
+            ActorKind = actor.Kind, ActorId = actor.Id, ActorName = actor.Name,
+        }, TableUpdateMode.Replace, ct);
         return new UploadTicket(url, blobName, expiresOn);
+    }
+
+    /// <summary>Who was given the link the blob was uploaded with; null for a blob put there otherwise (a province's storage access).</summary>
+    public async Task<Actor?> UploaderAsync(string folder, string blob, CancellationToken ct)
+    {
+        var link = await storage.UploadLinks.GetEntityIfExistsAsync<UploadLinkEntity>(folder, UploadLinkEntity.KeyFor(blob), cancellationToken: ct);
+        return link.HasValue ? link.Value!.Actor : null;
     }
 
     /// <summary>One delegation key serves many tickets: fetched for a day, renewed when it would end before a ticket does.</summary>

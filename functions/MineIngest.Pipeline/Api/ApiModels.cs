@@ -67,6 +67,10 @@ public sealed record SurveyDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SurveyErrorDto>? Warnings = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WithdrawalDto? Withdrawal = null)
 {
+    /// <summary>Who was given the upload link the file came with (a person, a province's system or a key); absent for a file put into storage otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? UploadedBy { get; init; }
+
     public static SurveyDto From(SurveyEntity s, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null, WithdrawalDto? withdrawal = null)
     {
         var pending = s.RowsPending();

@@ -7,11 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>The investor list as a file, from the view and the committee meetings, as fresh as the request asks.</summary>
-public sealed class InvestorListApi(ViewReader views, ReferenceData reference, ILogger<InvestorListApi> logger)
+public sealed class InvestorListApi(RouteAccess access, ViewReader views, ReferenceData reference, ILogger<InvestorListApi> logger)
 {
     /// <summary>GET /api/investor-list.xlsx|csv?province=&amp;mineral=&amp;tier=: see <see cref="InvestorList"/>.</summary>
     public Task<IResult> InvestorListAsync(string format, HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var query = request.Query;
         var freshness = views.Ask(request);
         if (format is not ("xlsx" or "csv")) return ApiResults.NotFound($"The investor list comes as .xlsx or .csv, not .{format}.");

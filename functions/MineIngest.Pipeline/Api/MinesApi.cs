@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using MineIngest.Domain;
+using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 using Microsoft.AspNetCore.Http;
@@ -10,12 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>GET /api/mines (the ranking, from the view), one mine and its history (read from storage at every request).</summary>
-public sealed class MinesApi(StorageClients storage, ViewReader views, ReferenceData reference, ILogger<MinesApi> logger)
+public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, StorageClients storage, ViewReader views, ReferenceData reference, ILogger<MinesApi> logger)
 {
     private readonly SnapshotAnswers _minePages = new();
 
     public Task<IResult> MinesAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var query = request.Query;
         var freshness = views.Ask(request);
         var errors = new Dictionary<string, string[]>();
@@ -48,6 +50,7 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
     /// <summary>GET /api/mines.csv with the ranking's filters: every mine they keep, in ranking order (<see cref="RankingFile"/>).</summary>
     public Task<IResult> RankingCsvAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var freshness = views.Ask(request);
         var errors = new Dictionary<string, string[]>();
         var filter = MineFilter.Parse(reference, request.Query, errors);
@@ -58,8 +61,9 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}: the mine as on record.</summary>
-    public Task<IResult> MineAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> MineAsync(HttpRequest request, string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
@@ -68,15 +72,32 @@ public sealed class MinesApi(StorageClients storage, ViewReader views, Reference
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/history: every version of the mine, oldest first, and its status changes.</summary>
-    public Task<IResult> MineHistoryAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> MineHistoryAsync(HttpRequest request, string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
         // As a TableEntity: the version properties are named by their versions.
         var stored = await storage.MinesOf(slug).GetEntityIfExistsAsync<TableEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
-        return stored.HasValue ? Results.Json(MineHistory.ToDto(MineEntity.From(stored.Value!), stored.Value!), ApiResults.Json) : ApiResults.NotFound($"There is no mine \"{mineId}\" in {slug}.");
+        if (!stored.HasValue) return ApiResults.NotFound($"There is no mine \"{mineId}\" in {slug}.");
+        var history = MineHistory.ToDto(MineEntity.From(stored.Value!), stored.Value!);
+        return Results.Json(history with { Versions = await WithWhoAsync(history.Versions, ct) }, ApiResults.Json);
     });
+
+    /// <summary>Each version with who sent its survey and who withdrew it: two point reads per survey, and a mine has few.</summary>
+    private async Task<IReadOnlyList<MineVersionDto>> WithWhoAsync(IReadOnlyList<MineVersionDto> versions, CancellationToken ct)
+    {
+        var who = new Dictionary<string, (string? UploadedBy, string? WithdrawnBy)>(StringComparer.Ordinal);
+        foreach (var id in versions.Select(v => v.SurveyId).Distinct(StringComparer.Ordinal))
+        {
+            var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
+            if (!survey.HasValue) continue;
+            var uploader = await uploads.UploaderAsync(survey.Value!.Folder, survey.Value.Blob, ct);
+            who[id] = (uploader?.ToString(), survey.Value.WithdrawnBy);
+        }
+        return versions.Select(v => who.TryGetValue(v.SurveyId, out var w) ? v with { UploadedBy = w.UploadedBy, WithdrawnBy = w.WithdrawnBy } : v).ToList();
+    }
 
     private static string EncodeContinuation(MineEntity last) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new[] { last.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture), last.PartitionKey, last.RowKey })))

@@ -19,52 +19,54 @@ namespace MineIngest.Pipeline.Api;
 /// function and host keys are what the dashboard's readers hold.
 /// </summary>
 public sealed class OfficeApi(
-    StorageClients storage, ReferenceData reference, ProvinceKeyStore keys, CommitteeStore committees, Rescoring rescoring, TimeProvider time,
+    RouteAccess access, AuditLog audit, StorageClients storage, ReferenceData reference, CommitteeStore committees, Rescoring rescoring, TimeProvider time,
     ViewReader views, ILogger<OfficeApi> logger)
 {
     public const string WriterKeyHeader = "x-writer-key";
     public static readonly IReadOnlyList<string> SolutionStates = ["proposed", "agreed", "in-progress", "done"];
 
     /// <summary>PUT /api/mines/{province}/{mineId}/solution.</summary>
-    public Task<IResult> PutSolutionAsync(string province, string routeMineId, string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> PutSolutionAsync(HttpRequest request, string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
         var mineId = MineAddress.FromRoute(routeMineId);
-        var (writer, refused) = await CheckWriterAsync(writerKey, ct);
+        var (writer, refused, _) = await access.WriterAsync(request, ct);
         if (refused is not null) return refused;
         var slug = reference.FindProvince(province)?.Slug;
         var mineKey = MineEntity.KeyFor(mineId);
         if (slug is null || !(await storage.MinesOf(slug).GetEntityIfExistsAsync<MineEntity>(slug, mineKey, ["RowKey"], ct)).HasValue)
             return ApiResults.NotFound($"There is no mine \"{mineId}\" in {province}.");
 
-        var request = await ApiResults.ReadJsonAsync<SolutionRequest>(body, ct);
+        var solution = await ApiResults.ReadJsonAsync<SolutionRequest>(request.Body, ct);
         var errors = new Dictionary<string, string[]>();
-        if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"text\", \"responsibleBody\", \"targetDate\", \"state\"}."] });
-        if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > 4000) errors["text"] = ["text is needed, at most 4,000 characters."];
-        var state = request.State?.Trim().ToLowerInvariant().Replace(' ', '-');
+        if (solution is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"text\", \"responsibleBody\", \"targetDate\", \"state\"}."] });
+        if (string.IsNullOrWhiteSpace(solution.Text) || solution.Text.Length > 4000) errors["text"] = ["text is needed, at most 4,000 characters."];
+        var state = solution.State?.Trim().ToLowerInvariant().Replace(' ', '-');
         if (state is null || !SolutionStates.Contains(state)) errors["state"] = [$"state must be one of {string.Join(", ", SolutionStates)}."];
-        var target = ApiResults.DateField("targetDate", request.TargetDate, errors);
+        var target = ApiResults.DateField("targetDate", solution.TargetDate, errors);
         if (errors.Count > 0) return BadBody(errors);
 
         var now = time.GetUtcNow();
         var current = new SolutionEntity
         {
-            PartitionKey = slug, RowKey = mineKey, MineId = mineId.Trim(), Text = request.Text!.Trim(), ResponsibleBody = request.ResponsibleBody?.Trim(),
-            TargetDate = target, State = state!, ChangedAt = now, ChangedBy = writer!,
+            PartitionKey = slug, RowKey = mineKey, MineId = mineId.Trim(), Text = solution.Text!.Trim(), ResponsibleBody = solution.ResponsibleBody?.Trim(),
+            TargetDate = target, State = state!, ChangedAt = now, ChangedBy = writer!.ToString(),
         };
         // The change goes into the history first, then becomes the current state: a crash between leaves history complete.
         var history = new SolutionEntity
         {
             PartitionKey = slug, RowKey = SolutionEntity.HistoryKey(mineKey, now), MineId = current.MineId, Text = current.Text,
-            ResponsibleBody = current.ResponsibleBody, TargetDate = target, State = current.State, ChangedAt = now, ChangedBy = writer!,
+            ResponsibleBody = current.ResponsibleBody, TargetDate = target, State = current.State, ChangedAt = now, ChangedBy = writer!.ToString(),
         };
+        await audit.RecordAsync(writer!, AuditActions.Solution, slug, current.MineId, state, ct);
         await storage.Solutions.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, history), new(TableTransactionActionType.UpsertReplace, current)], ct);
-        logger.LogInformation("Solution of {Province}/{MineId} set to {State} by writer key {KeyId}", slug, mineId, state, writer);
+        logger.LogInformation("Solution of {Province}/{MineId} set to {State} by {Actor}", slug, mineId, state, writer);
         return Results.Json(await SolutionOfAsync(slug, mineKey, current.MineId, ct), ApiResults.Json);
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/solution: the current solution and every change, oldest first.</summary>
-    public Task<IResult> GetSolutionAsync(string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> GetSolutionAsync(HttpRequest request, string province, string routeMineId, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var mineId = MineAddress.FromRoute(routeMineId);
         var slug = reference.FindProvince(province)?.Slug;
         if (slug is null) return ApiResults.NotFound($"There is no province \"{province}\".");
@@ -85,11 +87,11 @@ public sealed class OfficeApi(
     }
 
     /// <summary>POST /api/committees: records a meeting.</summary>
-    public Task<IResult> PostCommitteeAsync(string? writerKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> PostCommitteeAsync(HttpRequest http, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var (writer, refused) = await CheckWriterAsync(writerKey, ct);
+        var (writer, refused, _) = await access.WriterAsync(http, ct);
         if (refused is not null) return refused;
-        var request = await ApiResults.ReadJsonAsync<CommitteeRequest>(body, ct);
+        var request = await ApiResults.ReadJsonAsync<CommitteeRequest>(http.Body, ct);
         if (request is null) return BadBody(new() { ["body"] = ["The body must be JSON: {\"date\", \"province\", \"investors\", \"mines\": [{\"province\", \"mineId\", \"outcome\"}]}."] });
         var errors = new Dictionary<string, string[]>();
         var date = ApiResults.DateField("date", request.Date, errors, required: true);
@@ -115,16 +117,18 @@ public sealed class OfficeApi(
         var entity = new CommitteeEntity
         {
             RowKey = $"{date}|{id}", Id = id, Date = date!, Province = province!, Investors = JsonSerializer.Serialize(investors),
-            Mines = JsonSerializer.Serialize(mines, PipelineJson.Options), Notes = request.Notes?.Trim(), RecordedAt = time.GetUtcNow(), RecordedBy = writer!,
+            Mines = JsonSerializer.Serialize(mines, PipelineJson.Options), Notes = request.Notes?.Trim(), RecordedAt = time.GetUtcNow(), RecordedBy = writer!.ToString(),
         };
+        await audit.RecordAsync(writer!, AuditActions.Committee, province!, id, $"{date}: {mines.Count} mine(s)", ct);
         var dto = await committees.AddAsync(entity, ct);
-        logger.LogInformation("Committee meeting {CommitteeId} of {Date} ({Province}, {Mines} mines) recorded by writer key {KeyId}", id, date, province, mines.Count, writer);
+        logger.LogInformation("Committee meeting {CommitteeId} of {Date} ({Province}, {Mines} mines) recorded by {Actor}", id, date, province, mines.Count, writer);
         return Results.Json(dto, ApiResults.Json, statusCode: StatusCodes.Status201Created);
     });
 
     /// <summary>GET /api/committees?from=&amp;to=&amp;province=.</summary>
     public Task<IResult> CommitteesAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var (from, to, province) = (request.Query["from"].ToString(), request.Query["to"].ToString(), request.Query["province"].ToString());
         var freshness = views.Ask(request);
         var errors = new Dictionary<string, string[]>();
@@ -138,14 +142,14 @@ public sealed class OfficeApi(
     });
 
     /// <summary>POST /api/rescore: starts (or continues) scoring every mine again with the current settings.</summary>
-    public Task<IResult> StartRescoreAsync(string? writerKey, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> StartRescoreAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var (_, refused) = await CheckWriterAsync(writerKey, ct);
+        var (writer, refused, _) = await access.WriterAsync(request, ct);
         if (refused is not null) return refused;
-        return Results.Json(await rescoring.StartAsync(force: true, ct), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
+        var run = await rescoring.StartAsync(force: true, ct);
+        await audit.RecordAsync(writer!, AuditActions.Rescore, AuditLog.OfficeScope, run.Run, $"{run.Mines} mines, settings {run.Fingerprint}", ct);
+        return Results.Json(run, ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
     });
-
-    private Task<(string? KeyId, IResult? Refused)> CheckWriterAsync(string? presented, CancellationToken ct) => KeyRefusals.WriterAsync(keys, presented, ct);
 
     private static IResult BadBody(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "The request is not valid.");

@@ -3,6 +3,7 @@ using MineIngest.Domain;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 
@@ -12,30 +13,32 @@ namespace MineIngest.Pipeline.Api;
 /// What a province key opens, and nothing more: an upload URL for a new file in the province's folder, and the report and
 /// rows to fix of the province's own surveys. The upload page needs only these, so a clerk never holds a function key.
 /// </summary>
-public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, SurveysApi surveys, ILogger<ProvinceApi> logger)
+public sealed class ProvinceApi(RouteAccess access, AuditLog audit, StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, SurveysApi surveys, ILogger<ProvinceApi> logger)
 {
     public const string ProvinceKeyHeader = "x-province-key";
 
     /// <summary>POST /api/provinces/{province}/uploads: checks the province key, then hands out a SAS for one new blob.</summary>
-    public Task<IResult> CreateUploadAsync(string province, string? presentedKey, Stream body, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> CreateUploadAsync(HttpRequest http, string province, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        var (folder, actor, refused) = await CheckAsync(http, province, ct);
         if (refused is not null) return refused;
 
-        var request = await ApiResults.ReadJsonAsync<UploadRequest>(body, ct);
+        var request = await ApiResults.ReadJsonAsync<UploadRequest>(http.Body, ct);
         if (request is null) return BadBody(ClerkMessages.UploadBodyNotJson());
         if (!UploadFileNames.TryClean(request.FileName, out var cleaned, out var problem)) return BadBody(problem!);
 
-        var ticket = await uploads.IssueAsync(folder!, cleaned, ct);
-        logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}", folder, ticket.Blob, ticket.ExpiresOn);
+        var ticket = await uploads.IssueAsync(folder!, cleaned, actor!, ct);
+        await audit.RecordAsync(actor!, AuditActions.UploadLink, folder!, ticket.Blob, null, ct);
+        logger.LogInformation("Upload URL issued for {Folder}: {Blob}, valid until {ExpiresOn}, to {Actor}", folder, ticket.Blob, ticket.ExpiresOn, actor);
         return Results.Json(ticket, ApiResults.Json, statusCode: StatusCodes.Status201Created);
     });
 
     /// <summary>GET /api/provinces/{province}/surveys?blob=NAME: the report of a file this province uploaded (404 until it is read).</summary>
-    public Task<IResult> SurveyReportAsync(string province, string? presentedKey, string? blob, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> SurveyReportAsync(HttpRequest http, string province, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        var (folder, _, refused) = await CheckAsync(http, province, ct);
         if (refused is not null) return refused;
+        var blob = http.Query["blob"].ToString();
         if (string.IsNullOrWhiteSpace(blob) || !blob.StartsWith(folder + "/", StringComparison.Ordinal))
             return NotYours(ClerkMessages.NotYourUpload());
 
@@ -51,21 +54,21 @@ public sealed class ProvinceApi(StorageClients storage, ProvinceKeyStore keys, U
     });
 
     /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>
-    public Task<IResult> RowsToFixAsync(string province, string? presentedKey, string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> RowsToFixAsync(HttpRequest http, string province, string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var (folder, refused) = await CheckKeyAsync(province, presentedKey, ct);
+        var (folder, _, refused) = await CheckAsync(http, province, ct);
         if (refused is not null) return refused;
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
         if (!survey.HasValue || survey.Value!.Folder != folder) return NotYours(ClerkMessages.NotYourUpload());
         return await rowsToFix.AnswerAsync(survey.Value, format, ct);
     });
 
-    /// <summary>The folder the key may act on, or the refusal in a clerk's words.</summary>
-    private async Task<(string? Folder, IResult? Refused)> CheckKeyAsync(string province, string? presentedKey, CancellationToken ct)
+    /// <summary>The folder the caller may act on and who they are, or the refusal in a clerk's words.</summary>
+    private async Task<(string? Folder, Actor? Actor, IResult? Refused)> CheckAsync(HttpRequest http, string province, CancellationToken ct)
     {
         var folder = keys.Folder(province);
-        var (_, refused) = await KeyRefusals.ProvinceAsync(keys, folder, province, presentedKey, ct);
-        return refused is null ? (folder, null) : (null, refused);
+        var (actor, refused, _) = await access.ProvinceAsync(http, folder, province, ct);
+        return refused is null ? (folder, actor, null) : (null, null, refused);
     }
 
     private static IResult NotYours(ClerkText detail) => ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not found", detail);

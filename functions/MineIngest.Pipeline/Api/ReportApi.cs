@@ -7,11 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>GET /api/report (the printable page) and /api/report.xlsx: the programme's progress report for a Jalali period.</summary>
-public sealed class ReportApi(ProgressReports reports, ViewReader views, ReferenceData reference, TimeProvider time, ILogger<ReportApi> logger)
+public sealed class ReportApi(RouteAccess access, ProgressReports reports, ViewReader views, ReferenceData reference, TimeProvider time, ILogger<ReportApi> logger)
 {
     /// <summary>?period=1399-Q1|1399-H1|1399-F5|1399 or ?month=1399-05, else ?from=&amp;to= (either calendar); ?province=; ?lang=en for English.</summary>
     public Task<IResult> PageAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var (period, province, problem) = Read(request);
         if (problem is not null) return problem;
         var (report, _) = await reports.BuildAsync(views.Ask(request), period!, province, ct);
@@ -25,6 +26,7 @@ public sealed class ReportApi(ProgressReports reports, ViewReader views, Referen
 
     public Task<IResult> WorkbookAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var (period, province, problem) = Read(request);
         if (problem is not null) return problem;
         var (report, _) = await reports.BuildAsync(views.Ask(request), period!, province, ct);

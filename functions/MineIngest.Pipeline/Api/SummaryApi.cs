@@ -6,12 +6,13 @@ using Microsoft.Extensions.Logging;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>GET /api/summary: national or provincial figures from the view, as fresh as the request asks.</summary>
-public sealed class SummaryApi(ViewReader views, ReferenceData reference, ILogger<SummaryApi> logger)
+public sealed class SummaryApi(RouteAccess access, ViewReader views, ReferenceData reference, ILogger<SummaryApi> logger)
 {
     private readonly SnapshotAnswers _summaries = new();
 
     public Task<IResult> SummaryAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var query = request.Query;
         var freshness = views.Ask(request);
         var errors = new Dictionary<string, string[]>();

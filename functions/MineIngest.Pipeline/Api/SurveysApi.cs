@@ -12,11 +12,13 @@ namespace MineIngest.Pipeline.Api;
 
 /// <summary>GET /api/surveys, one survey's report and its rows to fix (read from storage at every request), and withdrawing a survey.</summary>
 public sealed class SurveysApi(
-    StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, Withdrawals withdrawals, ProvinceKeyStore keys,
+    RouteAccess access, AuditLog audit, UploadSasIssuer uploads, StorageClients storage, MineView view, ReferenceData reference, RowsToFixSource rowsToFix, Withdrawals withdrawals,
     TimeProvider time, ILogger<SurveysApi> logger)
 {
-    public Task<IResult> SurveysAsync(IQueryCollection query, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> SurveysAsync(HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
+        var query = request.Query;
         var errors = new Dictionary<string, string[]>();
         // Surveys are filed by upload folder, and national/ is a folder too.
         var province = SurveyIngestor.UploadFolder(reference, query["province"].ToString()) ?? QueryValues.Province(reference, query, errors);
@@ -33,8 +35,9 @@ public sealed class SurveysApi(
         return Results.Json(new SurveyList(items), ApiResults.Json);
     });
 
-    public Task<IResult> SurveyAsync(string id, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> SurveyAsync(HttpRequest request, string id, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
         return survey.HasValue ? await ReportAsync(survey.Value!, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
     });
@@ -47,7 +50,8 @@ public sealed class SurveysApi(
         List<SurveyErrorDto> errors = [], warnings = [];
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
             (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
-        return Results.Json(Reported(view, survey, errors, warnings, withdrawal), ApiResults.Json);
+        var dto = Reported(view, survey, errors, warnings, withdrawal) with { UploadedBy = (await uploads.UploaderAsync(survey.Folder, survey.Blob, ct))?.ToString() };
+        return Results.Json(dto, ApiResults.Json);
     }
 
     /// <summary>A survey as reported; one reported completed (or withdrawn) makes this instance's next view answers include its writes.</summary>
@@ -65,21 +69,18 @@ public sealed class SurveysApi(
     /// </summary>
     public Task<IResult> WithdrawAsync(string id, HttpRequest request, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
-        var writerKey = request.Headers[OfficeApi.WriterKeyHeader].ToString();
-        var provinceKey = request.Headers[ProvinceApi.ProvinceKeyHeader].ToString();
-        if (writerKey.Length == 0 && provinceKey.Length == 0)
-            return ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized, "Key needed", ClerkMessages.WithdrawKeyNeeded(OfficeApi.WriterKeyHeader, ProvinceApi.ProvinceKeyHeader));
+        // Who asks is checked before whether the survey exists: a caller without the right learns nothing of other provinces' surveys.
+        if (await access.UnidentifiedAsync(request) is { } unidentified) return unidentified;
         var found = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
         if (!found.HasValue) return ApiResults.NotFound($"There is no survey \"{id}\".");
         var survey = found.Value!;
 
-        // The same checks and refusals as the other writing routes: the office's, or the survey folder's upload key.
-        var byOffice = writerKey.Length > 0;
-        var (keyId, refused) = byOffice ? await KeyRefusals.WriterAsync(keys, writerKey, ct) : await KeyRefusals.ProvinceAsync(keys, survey.Folder, survey.Folder, provinceKey, ct);
+        // The same checks and refusals as the other writing routes: the office's writers, or the survey folder's uploaders.
+        var (actor, refused, byOffice) = await access.WithdrawAsync(request, survey.Folder, ct);
         if (refused is not null) return refused;
         if (!byOffice && time.GetUtcNow() - survey.ReceivedAt > TimeSpan.FromDays(Withdrawals.ProvinceDays))
             return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Too late for the province", ClerkMessages.WithdrawTooLate(Withdrawals.ProvinceDays));
-        var by = byOffice ? $"office ({keyId})" : $"province {survey.Folder} ({keyId})";
+        var by = byOffice ? $"office ({actor})" : $"province {survey.Folder} ({actor})";
 
         var reason = (await ApiResults.ReadJsonAsync<WithdrawRequest>(request.Body, ct))?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason))
@@ -91,13 +92,15 @@ public sealed class SurveysApi(
         if (survey.WithdrawRequestedAt is null && !survey.IsSettled())
             return ApiResults.ClerkProblem(StatusCodes.Status409Conflict, "Still being read or scored", ClerkMessages.WithdrawWhileProcessing());
 
+        await audit.RecordAsync(actor!, AuditActions.Withdrawal, survey.Folder, survey.RowKey, $"{survey.Blob}: {reason}", ct);
         var (started, withdrawal) = await withdrawals.StartAsync(survey, reason, by, ct);
         return Results.Json(SurveyDto.From(started, null, null, withdrawal), ApiResults.Json, statusCode: StatusCodes.Status202Accepted);
     });
 
     /// <summary>GET /api/surveys/{id}/errors.{format}: the rows to fix of any survey (the programme office's view).</summary>
-    public Task<IResult> RowsToFixAsync(string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    public Task<IResult> RowsToFixAsync(HttpRequest request, string id, string format, CancellationToken ct) => ApiResults.Guard(logger, async () =>
     {
+        if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
         return survey.HasValue ? await rowsToFix.AnswerAsync(survey.Value!, format, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
     });

@@ -46,7 +46,16 @@ public sealed record MineVersion(
 public sealed record MineVersionDto(
     string SurveyId, string SurveyDate, string SurveyDateJalali, DateTimeOffset SurveyReceivedAt, int Row, string Status, string? RevivedOn,
     double Score, string Tier, int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial, Components Components,
-    bool Withdrawn = false, string? WithdrawnReason = null);
+    bool Withdrawn = false, string? WithdrawnReason = null)
+{
+    /// <summary>Who sent the version's survey (see <c>SurveyDto.UploadedBy</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? UploadedBy { get; init; }
+
+    /// <summary>Who withdrew the version's survey.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? WithdrawnBy { get; init; }
+}
 
 /// <summary>A change of status between two versions: on the revival date when the mine became revived, else the survey date.</summary>
 public sealed record StatusChangeDto(string From, string To, string On, string OnJalali, string SurveyId);

@@ -102,6 +102,8 @@ public sealed class StorageClients
     public TableClient ChunkResults => Tables.GetTableClient(PipelineOptions.ChunkResultsTable);
     public TableClient RowErrors => Tables.GetTableClient(PipelineOptions.RowErrorsTable);
     public TableClient ProvinceKeys => Tables.GetTableClient(PipelineOptions.ProvinceKeysTable);
+    public TableClient Audit => Tables.GetTableClient(PipelineOptions.AuditTable);
+    public TableClient UploadLinks => Tables.GetTableClient(PipelineOptions.UploadLinksTable);
 
     public async Task<ChunkDocument> ReadChunkAsync(string surveyId, int chunk, CancellationToken ct)
     {
@@ -140,7 +142,7 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await WithdrawQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys }
+        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit, UploadLinks }
                      .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;

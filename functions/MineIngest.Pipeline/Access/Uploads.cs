@@ -50,6 +50,7 @@ public sealed class UploadLinkEntity : ITableEntity
 
     public static string KeyFor(string blob) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(blob)));
 
+    [System.Runtime.Serialization.IgnoreDataMember]
     public Actor Actor => new(ActorKind, ActorId, ActorName);
 }
 

@@ -1,0 +1,282 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+using MineIngest.Pipeline.Access;
+using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.Office;
+using MineIngest.TestData;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>
+/// The host as ./run.sh runs it with sign-in on, against the local OpenID Connect provider, with a Kerman and a Yazd
+/// survey on record; tokens from the provider by client credentials (Azure.Identity), as the province systems get them.
+/// </summary>
+public sealed class SignInFixture : IAsyncLifetime
+{
+    public Azurite Azurite { get; } = new();
+    public LocalSignIn SignIn { get; private set; } = null!;
+    public LocalHostProcess Host { get; private set; } = null!;
+    public HttpClient Writer { get; private set; } = null!;
+    public string KermanSurvey { get; private set; } = "";
+    public string KermanBlob { get; private set; } = "";
+    public string YazdSurvey { get; private set; } = "";
+    public string YazdBlob { get; private set; } = "";
+    public const string KermanMine = "SIG-K1";
+
+    public async Task InitializeAsync()
+    {
+        var url = $"http://127.0.0.1:{Azurite.HostPort()}";
+        SignIn = LocalSignIn.Start(url);
+        Host = LocalHostProcess.Start(Azurite, url, SignIn.HostSettings("--LocalHost:SweepSeconds=0.5"));
+        Writer = new HttpClient { BaseAddress = new Uri(url) };
+        Writer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SignIn.TokenAsync("office-writer-app"));
+        (KermanBlob, KermanSurvey) = await SeedAsync("kerman/sign-in-kerman.csv", "kerman", KermanMine);
+        (YazdBlob, YazdSurvey) = await SeedAsync("yazd/sign-in-yazd.csv", "yazd", "SIG-Y1");
+    }
+
+    private async Task<(string, string)> SeedAsync(string blob, string province, string mineId)
+    {
+        var container = new BlobContainerClient(Azurite.ConnectionString, PipelineOptions.SurveysContainer);
+        await container.CreateIfNotExistsAsync();
+        var survey = new SurveyBuilder().Add(RowBuilder.WorkedExample(mineId, province)).Add(RowBuilder.WorkedExample(mineId + "-BAD", province).Set("latitude", 80));
+        await container.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()), overwrite: true);
+        var report = await WaitForReportAsync(Writer, blob, Host);
+        return (blob, report.GetProperty("id").GetString()!);
+    }
+
+    /// <summary>Waits (as the upload page does) until the survey made from the blob has its final report.</summary>
+    public static async Task<JsonElement> WaitForReportAsync(HttpClient http, string blob, LocalHostProcess host)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.GetAsync($"/api/surveys?blob={Uri.EscapeDataString(blob)}");
+            }
+            catch (HttpRequestException) when (!host.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(300); // the host is still starting
+                continue;
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new InvalidOperationException("The host does not answer: " + host.LogTail, ex);
+            }
+            if (response.IsSuccessStatusCode)
+            {
+                var items = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items");
+                if (items.GetArrayLength() > 0 && items[0].GetProperty("status").GetString() != "processing") return items[0];
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"No report for {blob}: last {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{host.LogTail}");
+            await Task.Delay(300);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        Writer.Dispose();
+        await Host.KillAsync();
+        Host.Dispose();
+        SignIn.Dispose();
+        Azurite.Dispose();
+    }
+}
+
+/// <summary>Every route, every kind of caller: the status the roles say, and no refused call writes anything.</summary>
+public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
+{
+    /// <summary>A caller: the headers its requests carry.</summary>
+    private sealed record Caller(string Name, Dictionary<string, string> Headers);
+
+    private enum Kind { Public, Read, Write, Kerman, Yazd, KermanOrWriter }
+
+    private sealed record Call(HttpMethod Method, string Path, Kind Kind, object? Body = null, int Success = 200);
+
+    private async Task<List<Caller>> CallersAsync()
+    {
+        using var services = f.Azurite.PipelineServices([]);
+        var keys = services.GetRequiredService<ProvinceKeyStore>();
+        var kermanKey = (await keys.CreateAsync("kerman", CancellationToken.None)).Key;
+        var writerKey = (await keys.CreateAsync(ProvinceKeyStore.OfficeScope, CancellationToken.None)).Key;
+        var s = f.SignIn;
+        using var otherKey = RSA.Create(2048);
+        var bearer = (string token) => new Dictionary<string, string> { ["Authorization"] = "Bearer " + token };
+        return
+        [
+            new("no token", []),
+            new("expired", bearer(s.Forge(c => { c["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(); c["nbf"] = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds(); c["iat"] = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds(); }))),
+            new("wrong audience", bearer(await s.TokenAsync("another-app-client", "api://another-app"))),
+            new("wrong issuer", bearer(s.Forge(c => c["iss"] = "https://login.example.org/another-tenant/v2.0"))),
+            new("wrong signature", bearer(s.Forge(_ => { }, new RsaSecurityKey(otherKey.ExportParameters(true)) { KeyId = s.SigningKey.KeyId }))),
+            new("alg none", bearer(s.Unsigned())),
+            new("kerman key (keys off)", new() { [ProvinceApi.ProvinceKeyHeader] = kermanKey }),
+            new("writer key", new() { [OfficeApi.WriterKeyHeader] = writerKey }),
+            new("reader", bearer(await s.TokenAsync("office-reader-app"))),
+            new("writer", bearer(await s.TokenAsync("office-writer-app"))),
+            new("kerman", bearer(await s.TokenAsync("kerman-ingest"))),
+            new("yazd", bearer(await s.TokenAsync("yazd-ingest"))),
+            new("no role", bearer(await s.TokenAsync("no-role-app"))),
+        ];
+    }
+
+    private List<Call> Calls()
+    {
+        var mine = $"/api/mines/kerman/{SignInFixture.KermanMine}";
+        var kermanBlob = Uri.EscapeDataString(f.KermanBlob);
+        var yazdBlob = Uri.EscapeDataString(f.YazdBlob);
+        return
+        [
+            new(HttpMethod.Get, "/api/health", Kind.Public),
+            new(HttpMethod.Get, "/api/signin", Kind.Public),
+            new(HttpMethod.Get, "/api/dashboard", Kind.Public),
+            new(HttpMethod.Get, "/api/dashboard/dashboard.js", Kind.Public),
+            new(HttpMethod.Get, "/api/upload", Kind.Public),
+            new(HttpMethod.Get, "/api/upload/limits", Kind.Public),
+            new(HttpMethod.Get, "/api/template.xlsx", Kind.Public),
+            new(HttpMethod.Get, "/api/summary", Kind.Read),
+            new(HttpMethod.Get, "/api/mines", Kind.Read),
+            new(HttpMethod.Get, "/api/mines.csv", Kind.Read),
+            new(HttpMethod.Get, mine, Kind.Read),
+            new(HttpMethod.Get, mine + "/history", Kind.Read),
+            new(HttpMethod.Get, mine + "/solution", Kind.Read),
+            new(HttpMethod.Get, "/api/surveys", Kind.Read),
+            new(HttpMethod.Get, $"/api/surveys/{f.KermanSurvey}", Kind.Read),
+            new(HttpMethod.Get, $"/api/surveys/{f.KermanSurvey}/errors.csv", Kind.Read),
+            new(HttpMethod.Get, "/api/committees", Kind.Read),
+            new(HttpMethod.Get, "/api/investor-list.csv", Kind.Read),
+            new(HttpMethod.Get, "/api/report?period=1399", Kind.Read),
+            new(HttpMethod.Get, "/api/report.xlsx?period=1399", Kind.Read),
+            new(HttpMethod.Get, "/api/audit", Kind.Read),
+            new(HttpMethod.Get, "/api/audit.csv", Kind.Read),
+            new(HttpMethod.Put, mine + "/solution", Kind.Write, new { text = "Lease renewal with the provincial office", state = "proposed" }),
+            new(HttpMethod.Post, "/api/committees", Kind.Write,
+                new { date = "1403-02-10", province = "kerman", investors = new[] { "Kerman Mining Co." }, mines = new[] { new { province = "kerman", mineId = SignInFixture.KermanMine, outcome = CommitteeOutcomes.All[0] } } }, 201),
+            new(HttpMethod.Post, "/api/rescore", Kind.Write, null, 202),
+            new(HttpMethod.Post, "/api/provinces/kerman/uploads", Kind.Kerman, new { fileName = "kerman-1403.csv" }, 201),
+            new(HttpMethod.Get, $"/api/provinces/kerman/surveys?blob={kermanBlob}", Kind.Kerman),
+            new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.csv", Kind.Kerman),
+            // Yazd's resources: a Kerman clerk gets nothing of them, by route, by encoded traversal, or by Yazd's survey id.
+            new(HttpMethod.Post, "/api/provinces/yazd/uploads", Kind.Yazd, new { fileName = "yazd-1403.csv" }, 201),
+            new(HttpMethod.Get, $"/api/provinces/yazd/surveys?blob={yazdBlob}", Kind.Yazd),
+            new(HttpMethod.Get, $"/api/provinces/kerman%2F..%2Fyazd/surveys?blob={yazdBlob}", Kind.Kerman, Success: 403),
+            new(HttpMethod.Get, $"/api/provinces/kerman/surveys?blob=kerman%2F..%2F{yazdBlob}", Kind.Kerman, Success: 404),
+            new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.YazdSurvey}/errors.csv", Kind.Kerman, Success: 404),
+            new(HttpMethod.Post, $"/api/surveys/{f.YazdSurvey}/withdraw", Kind.Yazd, new { reason = "sent by mistake" }, 202),
+        ];
+    }
+
+    /// <summary>What the roles say: 401 for any caller without an acceptable token, else the route's success or 403.</summary>
+    private static int Expected(Call call, Caller caller)
+    {
+        if (call.Kind == Kind.Public) return 200;
+        if (caller.Name is not ("reader" or "writer" or "kerman" or "yazd" or "no role")) return 401;
+        var allowed = call.Kind switch
+        {
+            Kind.Read => caller.Name is "reader" or "writer",
+            Kind.Write => caller.Name == "writer",
+            Kind.Kerman => caller.Name == "kerman",
+            // A survey's withdrawal is also the office writers'.
+            Kind.Yazd => caller.Name == "yazd" || (caller.Name == "writer" && call.Path.EndsWith("/withdraw", StringComparison.Ordinal)),
+            _ => false,
+        };
+        return allowed ? call.Success : 403;
+    }
+
+    private async Task<HttpStatusCode> SendAsync(Call call, Caller caller)
+    {
+        using var request = new HttpRequestMessage(call.Method, call.Path);
+        foreach (var (name, value) in caller.Headers) request.Headers.TryAddWithoutValidation(name, value);
+        if (call.Body is not null) request.Content = JsonContent.Create(call.Body);
+        using var response = await f.Host.Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>Everything a call could write: each table's entities and the survey container's blobs.</summary>
+    private async Task<string> StoredAsync()
+    {
+        var tables = new TableServiceClient(f.Azurite.ConnectionString);
+        var counts = new List<string>();
+        foreach (var name in new[] { PipelineOptions.AuditTable, PipelineOptions.UploadLinksTable, PipelineOptions.SolutionsTable, PipelineOptions.CommitteesTable,
+                     PipelineOptions.RescorePagesTable, PipelineOptions.WithdrawPagesTable, PipelineOptions.SurveysTable, PipelineOptions.ProvinceKeysTable })
+        {
+            var entities = new List<string>();
+            await foreach (var e in tables.GetTableClient(name).QueryAsync<TableEntity>()) entities.Add($"{e.PartitionKey}/{e.RowKey}@{e.ETag}");
+            counts.Add($"{name}: {string.Join(",", entities.Order())}");
+        }
+        var blobs = new List<string>();
+        await foreach (var b in new BlobContainerClient(f.Azurite.ConnectionString, PipelineOptions.SurveysContainer).GetBlobsAsync(BlobTraits.None, BlobStates.None, null, default))
+            blobs.Add(b.Name);
+        counts.Add("blobs: " + string.Join(",", blobs.Order()));
+        return string.Join("\n", counts);
+    }
+
+    [Fact]
+    public async Task Every_route_answers_every_caller_as_the_roles_say_and_refusals_write_nothing()
+    {
+        var callers = await CallersAsync();
+        var calls = Calls();
+        var cells = calls.SelectMany(call => callers.Select(caller => (Call: call, Caller: caller, Expected: Expected(call, caller)))).ToList();
+        var wrong = new List<string>();
+
+        var before = await StoredAsync();
+        foreach (var cell in cells.Where(c => c.Expected >= 400 || c.Call.Method == HttpMethod.Get))
+        {
+            var status = (int)await SendAsync(cell.Call, cell.Caller);
+            if (status != cell.Expected) wrong.Add($"{cell.Call.Method} {cell.Call.Path} as {cell.Caller.Name}: {status}, expected {cell.Expected}");
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong) + "\n" + f.Host.LogTail);
+        Assert.Equal(before, await StoredAsync());
+
+        // Then the writes that are allowed, once each: every one lands in the audit list under the caller that made it.
+        foreach (var cell in cells.Where(c => c.Expected < 400 && c.Call.Method != HttpMethod.Get))
+        {
+            var status = (int)await SendAsync(cell.Call, cell.Caller);
+            if (status != cell.Expected) wrong.Add($"{cell.Call.Method} {cell.Call.Path} as {cell.Caller.Name}: {status}, expected {cell.Expected}");
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong) + "\n" + f.Host.LogTail);
+        Assert.Equal(cells.Count, callers.Count * calls.Count);
+
+        var audit = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/audit")).GetProperty("items").EnumerateArray()
+            .Select(e => (Action: e.GetProperty("action").GetString(), Actor: e.GetProperty("actorName").GetString(), Id: e.GetProperty("actorId").GetString())).ToList();
+        var writer = f.SignIn.Machine("office-writer-app");
+        var kerman = f.SignIn.Machine("kerman-ingest");
+        var yazd = f.SignIn.Machine("yazd-ingest");
+        Assert.Contains((AuditActions.Solution, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.Committee, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.Rescore, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.UploadLink, kerman.Name, kerman.Oid), audit);
+        Assert.Contains((AuditActions.UploadLink, yazd.Name, yazd.Oid), audit);
+        Assert.Contains((AuditActions.Withdrawal, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.Withdrawal, yazd.Name, yazd.Oid), audit);
+        Assert.Equal(7, audit.Count);
+    }
+
+    [Fact]
+    public async Task A_refusal_says_why_in_both_languages_and_how_to_authenticate()
+    {
+        using var none = await f.Host.Http.GetAsync("/api/summary");
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
+        var problem = await none.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("Sign in", problem.GetProperty("detail").GetString());
+        Assert.Contains("وارد شوید", problem.GetProperty("detailFa").GetString());
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/provinces/yazd/uploads") { Content = JsonContent.Create(new { fileName = "a.csv" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await f.SignIn.TokenAsync("kerman-ingest"));
+        using var other = await f.Host.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        var refused = await other.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("not assigned to yazd", refused.GetProperty("detail").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(refused.GetProperty("detailFa").GetString()));
+    }
+}

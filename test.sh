@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 command -v npm >/dev/null || { echo "npm is needed to install Azurite (Node 20+)"; exit 2; }
 # Install Azurite once up front, so that parallel test fixtures do not race to install it.
 scripts/azurite.sh --install-only
+# The local OpenID Connect provider the sign-in tests run against (devidp/, pinned in its package-lock.json).
+scripts/devidp.sh --install-only
 infra/validate.sh
 dotnet build MineIngest.sln -c Release --nologo -v quiet
 log=$(mktemp)

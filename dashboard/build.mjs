@@ -10,6 +10,9 @@ const here = new URL('.', import.meta.url).pathname;
 // --out FILE writes the bundle elsewhere: a test compares that with the committed dist/dashboard.js.
 const outIndex = process.argv.indexOf('--out');
 const outfile = outIndex > 0 ? process.argv[outIndex + 1] : `${here}dist/dashboard.js`;
+// --signin-out FILE likewise for dist/signin.js (MSAL.js and the pages' sign-in).
+const signinIndex = process.argv.indexOf('--signin-out');
+const signinOutfile = signinIndex > 0 ? process.argv[signinIndex + 1] : `${here}dist/signin.js`;
 const reference = `${here}../functions/MineIngest.Domain/ReferenceData/`;
 const csv = (name) => readFileSync(reference + name, 'utf8').trim().split(/\r?\n/).slice(1)
   .map((line) => line.split(',')).map(([slug, english, persian]) => ({ slug, english, persian }));
@@ -50,4 +53,7 @@ await build({
     NAMES: JSON.stringify(names),
   },
 });
-console.log(`dashboard: ${outfile} written (the app embeds dist/dashboard.js with src/index.html and src/dashboard.css)`);
+await build({
+  entryPoints: [`${here}src/signin.js`], bundle: true, minify: true, format: 'iife', target: 'es2020', legalComments: 'eof', outfile: signinOutfile,
+});
+console.log(`dashboard: ${outfile} and ${signinOutfile} written (the app embeds dist/dashboard.js with src/index.html and src/dashboard.css)`);

@@ -150,7 +150,8 @@ const configuration = {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-    grant.addOIDCScope('openid profile offline_access');
+    // The API's scope is one of this provider's scopes too (Entra ID's names), so it is granted both ways.
+    grant.addOIDCScope(`openid profile offline_access ${ACCESS_SCOPE}`);
     grant.addResourceScope(API, ACCESS_SCOPE);
     await grant.save();
     return grant;
@@ -215,6 +216,7 @@ async function interaction(req, res, uid) {
   const details = await provider.interactionDetails(req, res);
   if (details.uid !== uid) throw new Provider.errors.SessionNotFound('interaction session and path do not match');
   const client = await provider.Client.find(details.params.client_id);
+  if (process.env.DEVIDP_DEBUG) console.log(JSON.stringify(details.prompt), JSON.stringify(details.session ?? null));
   if (req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(loginPage(uid, client?.clientName ?? details.params.client_id, false));

@@ -4,8 +4,9 @@ import { toGregorian, toJalaali, jalaaliMonthLength } from 'jalaali-js';
 
 /* global IRAN_OUTLINE, PROVINCES, MINERALS, STATUSES, PROBLEMS, NAMES */
 const apiBase = location.pathname.replace(/dashboard\/?$/, '');
-// In Azure the read routes need a function key: the page is opened with ?code=KEY and passes it on.
-const functionKey = new URLSearchParams(location.search).get('code');
+// Who is signed in (dashboard/src/signin.js): every call carries their token in its Authorization header. With sign-in
+// off (a first try of ./run.sh) the calls go without, and withdrawing asks for the office's writer key.
+let session = { enabled: false, headers: async () => ({}), draw: () => {} };
 
 const text = {
   en: {
@@ -79,9 +80,8 @@ const isoOf = ({ gy, gm, gd }) => `${gy}-${String(gm).padStart(2, '0')}-${String
 async function api(path, params = {}) {
   const url = new URL(apiBase + path, location.origin);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
-  if (functionKey) url.searchParams.set('code', functionKey);
   // A person opening the page asks once: the answer must hold every report already settled (read-your-writes).
-  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache' } });
+  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache', ...(await session.headers()) } });
   if (!response.ok) throw new Error(`${response.status} ${path}`);
   return response.json();
 }
@@ -170,8 +170,18 @@ function reportLink(from, to) {
   url.searchParams.set('to', to);
   if ($('#f-province').value) url.searchParams.set('province', $('#f-province').value);
   if (lang === 'en') url.searchParams.set('lang', 'en');
-  if (functionKey) url.searchParams.set('code', functionKey);
   $('#report-link').href = url.pathname + url.search;
+}
+
+/** With sign-in on, a link cannot carry the token: the report is fetched with it and opened from memory. */
+async function openReport(event) {
+  if (!session.enabled) return;
+  event.preventDefault();
+  const opened = window.open('', '_blank');
+  const response = await fetch($('#report-link').href, { headers: await session.headers() });
+  if (!response.ok) { opened?.close(); throw new Error(`${response.status} report`); }
+  const page = URL.createObjectURL(new Blob([await response.text()], { type: 'text/html' }));
+  if (opened) opened.location.href = page; else location.href = page;
 }
 
 // ---- map --------------------------------------------------------------------------------------------------
@@ -307,8 +317,7 @@ async function showRescoring() {
 async function downloadCsv() {
   const url = new URL(apiBase + 'mines.csv', location.origin);
   for (const [k, v] of Object.entries(filters())) if (v) url.searchParams.set(k, v);
-  if (functionKey) url.searchParams.set('code', functionKey);
-  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache' } });
+  const response = await fetch(url, { headers: { 'Cache-Control': 'no-cache', ...(await session.headers()) } });
   if (!response.ok) throw new Error(`${response.status} mines.csv`);
   const link = el('a', { href: URL.createObjectURL(await response.blob()), download: `mineingest-ranking-${filters().province || 'all'}.csv` });
   document.body.append(link);
@@ -326,18 +335,21 @@ async function loadSurveys() {
       ? el('button', { type: 'button', 'data-testid': 'withdraw', onclick: (e) => { e.stopPropagation(); guarded(() => withdraw(s)); } }, t('withdraw')) : ''))));
 }
 
-/** Withdraws a survey with the office's writer key (asked once, kept in this browser), after asking why. */
+/** Withdraws a survey as the signed-in writer (with sign-in off: the office's writer key, asked once, kept in this browser), after asking why. */
 async function withdraw(survey) {
   const reason = prompt(t('withdrawReason', survey.blob));
   if (!reason || !reason.trim()) return;
-  let key = localStorage.getItem('mineingest-writer-key');
-  if (!key) { key = prompt(t('writerKey')); if (!key) return; }
+  let key = null;
+  if (!session.enabled) {
+    key = localStorage.getItem('mineingest-writer-key');
+    if (!key) { key = prompt(t('writerKey')); if (!key) return; }
+  }
   const url = new URL(`${apiBase}surveys/${encodeURIComponent(survey.id)}/withdraw`, location.origin);
-  if (functionKey) url.searchParams.set('code', functionKey);
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-writer-key': key }, body: JSON.stringify({ reason: reason.trim() }) });
+  const credential = key ? { 'x-writer-key': key } : await session.headers();
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...credential }, body: JSON.stringify({ reason: reason.trim() }) });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) { $('#withdraw-message').textContent = (lang === 'fa' ? answer.detailFa : null) ?? answer.detail ?? String(response.status); return; }
-  localStorage.setItem('mineingest-writer-key', key);
+  if (key) localStorage.setItem('mineingest-writer-key', key);
   $('#withdraw-message').textContent = t('withdrawStarted', survey.blob);
   await loadSurveys();
 }
@@ -370,10 +382,14 @@ async function guarded(work) {
 }
 async function start() {
   applyLanguage();
+  await guarded(async () => {
+    session = await window.MineIngestSignIn.start({ apiBase, container: $('#signin'), lang, provinceName: (p) => named(PROVINCES, p) });
+  });
   $('#lang').addEventListener('change', async () => {
     lang = $('#lang').value;
     localStorage.setItem('mineingest-lang', lang);
     applyLanguage();
+    session.draw(lang);
     if (summary) renderFigures();
     renderRanking();
     await guarded(loadPeriod);
@@ -385,6 +401,8 @@ async function start() {
   $('#prev').addEventListener('click', () => guarded(() => loadRanking(ranking.index - 1)));
   $('#next').addEventListener('click', () => guarded(() => loadRanking(ranking.index + 1)));
   $('#download-csv').addEventListener('click', () => guarded(downloadCsv));
+  $('#report-link').addEventListener('click', (event) => guarded(() => openReport(event)));
+  if (session.enabled && !session.signedIn) { document.body.dataset.ready = 'true'; return; }
   await guarded(async () => {
     summary = await api('summary');
     renderFigures();

@@ -1,4 +1,5 @@
-// The provincial clerks' upload page: province key kept in this browser, files sent straight to Blob Storage
+// The provincial clerks' upload page: the clerk signed in (signin.js; with sign-in off, the province key kept in this
+// browser), files sent straight to Blob Storage
 // with the SAS the upload route hands out (in 4 MiB blocks above that size), then the report polled until it is final.
 // No libraries: the Blob REST calls used here are two (Put Blob, Put Block + Put Block List).
 (() => {
@@ -20,6 +21,7 @@
       fileTitle: 'فایل بررسی', templateHelp: 'الگوی بررسی را پر کنید:', template: 'الگوی بررسی (xlsx)',
       drop: 'فایل‌های xlsx، xls یا csv را اینجا رها کنید یا برای انتخاب کلیک کنید',
       province: (p) => `استان: ${p}`, noKey: 'نخست کلید بارگذاری استان را وارد کنید.',
+      noProvinceRole: 'حساب شما به هیچ استانی اختصاص نیافته است؛ از دفتر برنامه بخواهید شما را بارگذار استانتان کند.',
       keyShape: 'این کلید بارگذاری نیست: کلید به شکل استان.شناسه.رمز است، همان‌گونه که دفتر برنامه داده است.',
       badType: (n) => `«${n}» فایل بررسی نیست: فقط فایل‌های .xlsx، .xls و .csv بارگذاری می‌شوند.`,
       tooLarge: (n) => `«${n}» بزرگ‌تر از ${digits(megabytes())} مگابایت است، سقف یک بررسی. آن را به چند فایل کوچک‌تر تقسیم کنید.`,
@@ -44,6 +46,7 @@
       fileTitle: 'Survey file', templateHelp: 'Fill in the survey template:', template: 'survey template (xlsx)',
       drop: 'Drop xlsx, xls or csv files here, or click to choose',
       province: (p) => `Province: ${p}`, noKey: 'Enter the province upload key first.',
+      noProvinceRole: 'Your account is not assigned to a province; ask the programme office to make you your province\'s uploader.',
       keyShape: 'This is not an upload key: a key looks like province.id.secret, as the programme office gave it.',
       badType: (n) => `"${n}" is not a survey file: only .xlsx, .xls and .csv files can be uploaded.`,
       tooLarge: (n) => `"${n}" is larger than ${megabytes()} MB, the limit for one survey. Split it into smaller files.`,
@@ -78,6 +81,10 @@
 
   const key = () => localStorage.getItem(KEY_STORE) || '';
   const provinceOf = (k) => (/^[a-z-]+\.[0-9a-f]+\.[A-Za-z0-9_-]+$/.test(k) ? k.split('.')[0] : null);
+  // Signed in: the token, and the province the clerk's role names; with sign-in off, the key and its province.
+  let session = { enabled: false, headers: async () => ({}), draw: () => {} };
+  const credentials = async () => (session.enabled ? session.headers() : { 'x-province-key': key() });
+  const currentProvince = () => (session.enabled ? session.me?.provinces?.[0] ?? null : provinceOf(key()));
 
   // Each file is an item on the page; its render() draws it anew from its state (so a language switch redraws all).
   const items = [];
@@ -110,13 +117,13 @@
   }
 
   async function send(item) {
-    const k = key(); const province = provinceOf(k);
-    if (!province) { fail(item, [k ? 'keyShape' : 'noKey']); render(item); return; }
+    const province = currentProvince();
+    if (!province) { fail(item, [session.enabled ? 'noProvinceRole' : key() ? 'keyShape' : 'noKey']); render(item); return; }
     item.state = 'asking'; render(item);
     let ticket;
     try {
       const r = await fetch(`provinces/${encodeURIComponent(province)}/uploads`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-province-key': k }, body: JSON.stringify({ fileName: item.file.name }),
+        method: 'POST', headers: { 'content-type': 'application/json', ...(await credentials()) }, body: JSON.stringify({ fileName: item.file.name }),
       });
       if (!r.ok) { item.state = 'refused'; item.problem = await r.json().catch(() => ({})); render(item); return; }
       ticket = await r.json();
@@ -125,7 +132,7 @@
     item.state = 'sending'; render(item);
     try { await putFile(ticket.uploadUrl, item.file, (sent) => { item.sent = sent; drawProgress(item); }); } catch { fail(item, ['sendFailed']); render(item); return; }
     item.sent = item.file.size; item.blob = ticket.blob; item.province = province; item.state = 'reading'; render(item);
-    await poll(item, k);
+    await poll(item);
   }
 
   // Put Blob for small files; Put Block per 4 MiB and Put Block List for larger ones. XHR, for upload progress.
@@ -156,10 +163,10 @@
     });
   }
 
-  async function poll(item, k) {
+  async function poll(item) {
     for (;;) {
       try {
-        const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys?blob=${encodeURIComponent(item.blob)}`, { headers: { 'x-province-key': k, 'Cache-Control': 'no-cache' } });
+        const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys?blob=${encodeURIComponent(item.blob)}`, { headers: { ...(await credentials()), 'Cache-Control': 'no-cache' } });
         if (r.ok) {
           item.report = await r.json();
           render(item);
@@ -172,23 +179,22 @@
     }
   }
 
-  /** Withdraws the survey with the province key (the server allows it within 7 days of the upload), then follows its report. */
+  /** Withdraws the survey as the province's clerk (the server allows it within 7 days of the upload), then follows its report. */
   async function withdraw(item) {
     const reason = prompt(t('withdrawReason'));
     if (!reason || !reason.trim()) return;
-    const k = key();
     const r = await fetch(`surveys/${encodeURIComponent(item.report.id)}/withdraw`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-province-key': k }, body: JSON.stringify({ reason: reason.trim() }),
+      method: 'POST', headers: { 'content-type': 'application/json', ...(await credentials()) }, body: JSON.stringify({ reason: reason.trim() }),
     }).catch(() => null);
     if (!r) { item.problem = ['network']; render(item); return; }
     if (!r.ok) { item.problem = await r.json().catch(() => ({})); render(item); return; }
     item.problem = null; item.report = await r.json(); item.state = 'reading'; render(item);
-    await poll(item, k);
+    await poll(item);
   }
 
   async function download(item, format) {
     const r = await fetch(`provinces/${encodeURIComponent(item.province)}/surveys/${encodeURIComponent(item.report.id)}/errors.${format}`,
-      { headers: { 'x-province-key': key() } });
+      { headers: await credentials() });
     if (!r.ok) { item.problem = await r.json().catch(() => ({})); render(item); return; }
     const stem = item.file.name.replace(/\.[^.]+$/, '');
     const a = el('a', { href: URL.createObjectURL(await r.blob()), download: `${stem}-rows-to-fix.${format}` });
@@ -267,9 +273,11 @@
     for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
     const province = provinceOf(key());
     $('#key-province').textContent = province ? t('province', province) : '';
+    session.draw(lang);
     items.forEach(render);
   }
 
+  $('#key-panel').hidden = true; // shown only once it is known that sign-in is off
   $('#lang').addEventListener('change', () => { lang = $('#lang').value; localStorage.setItem(LANG_STORE, lang); applyLanguage(); });
   $('#key').value = key();
   $('#save-key').addEventListener('click', () => { localStorage.setItem(KEY_STORE, $('#key').value.trim()); applyLanguage(); });
@@ -280,5 +288,12 @@
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); addFiles([...e.dataTransfer.files]); });
   applyLanguage();
-  document.body.dataset.ready = 'true';
+  window.MineIngestSignIn.start({ apiBase: location.pathname.replace(/upload\/?$/, ''), container: $('#signin'), lang })
+    .catch((error) => { console.error(error); return session; })
+    .then((started) => {
+      session = started;
+      $('#key-panel').hidden = session.enabled;
+      applyLanguage();
+      document.body.dataset.ready = 'true';
+    });
 })();

@@ -17,7 +17,7 @@ namespace MineIngest.Functions;
 /// </summary>
 public sealed class ApiFunctions(
     AuditApi audit, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
-    ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn)
+    ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -164,6 +164,11 @@ public sealed class ApiFunctions(
     [Function("SignInSettings")]
     public IActionResult SignInSettingsRoute([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "signin")] HttpRequest req) =>
         new ResultAction(Pipeline.Api.SignInSettings.Answer(signIn));
+
+    /// <summary>Who the signed-in caller is, as the app sees them (any valid token).</summary>
+    [Function("Me")]
+    public async Task<IActionResult> Me([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me")] HttpRequest req) =>
+        new ResultAction(await Pipeline.Api.SignInSettings.MeAsync(access, req));
 
     [Function("Health")]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken ct) =>

@@ -75,6 +75,7 @@ public static class LocalHostApp
         api.MapGet("/audit", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "json", ct));
         api.MapGet("/audit.csv", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "csv", ct));
         api.MapGet("/signin", (IOptions<SignInOptions> o) => SignInSettings.Answer(o));
+        api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)
         {

@@ -233,11 +233,14 @@ public sealed class DashboardBundleTests
         if (!File.Exists(Path.Combine(dashboard, "node_modules", "esbuild", "package.json")) || !File.Exists(Path.Combine(dashboard, "node_modules", "vazirmatn", "package.json")))
             Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], dashboard);
         var built = Path.Combine(Path.GetTempPath(), $"mineingest-dashboard-{Guid.NewGuid():N}.js");
+        var builtSignIn = Path.Combine(Path.GetTempPath(), $"mineingest-signin-{Guid.NewGuid():N}.js");
         try
         {
-            Run("node", ["build.mjs", "--out", built], dashboard);
+            Run("node", ["build.mjs", "--out", built, "--signin-out", builtSignIn], dashboard);
             Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "dashboard.js")).AsSpan().SequenceEqual(File.ReadAllBytes(built)),
                 "dashboard/dist/dashboard.js is stale: run `cd dashboard && npm ci && npm run build` and commit it.");
+            Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", "signin.js")).AsSpan().SequenceEqual(File.ReadAllBytes(builtSignIn)),
+                "dashboard/dist/signin.js is stale: run `cd dashboard && npm ci && npm run build` and commit it.");
             foreach (var face in new[] { "Regular", "Bold" })
                 Assert.True(File.ReadAllBytes(Path.Combine(dashboard, "dist", $"vazirmatn-{face.ToLowerInvariant()}.woff2")).AsSpan()
                     .SequenceEqual(File.ReadAllBytes(Path.Combine(dashboard, "node_modules", "vazirmatn", "fonts", "webfonts", $"Vazirmatn-{face}.woff2"))),
@@ -246,6 +249,7 @@ public sealed class DashboardBundleTests
         finally
         {
             File.Delete(built);
+            File.Delete(builtSignIn);
         }
     }
 

@@ -50,8 +50,22 @@ public sealed class AuditApi(RouteAccess access, AuditLog audit, ReferenceData r
 /// <summary>What the pages need to sign in (GET /api/signin, public: no secret in it).</summary>
 public sealed record SignInSettingsDto(bool Enabled, string? Authority, string? ClientId, string? Scope, string? Protocol, IReadOnlyList<string> KnownAuthorities);
 
+/// <summary>The signed-in caller as the app sees them: name, object id, roles, and the provinces those roles open.</summary>
+public sealed record MeDto(bool SignIn, string? Name, string? Kind, string? Id, IReadOnlyList<string> Roles, IReadOnlyList<string> Provinces, string? Office);
+
 public static class SignInSettings
 {
+    /// <summary>GET /api/me: what the pages show of who is signed in, from the app's own check of the token.</summary>
+    public static async Task<IResult> MeAsync(RouteAccess access, HttpRequest request)
+    {
+        var (actor, roles, refused) = await access.WhoAsync(request);
+        if (refused is not null) return refused;
+        if (actor is null) return Results.Json(new MeDto(false, null, null, null, [], [], null), ApiResults.Json);
+        var provinces = roles.Where(r => r.StartsWith(AppRoles.ProvincePrefix, StringComparison.Ordinal)).Select(r => r[AppRoles.ProvincePrefix.Length..]).Order().ToList();
+        var office = roles.Contains(AppRoles.Writer) ? "writer" : roles.Contains(AppRoles.Reader) ? "reader" : null;
+        return Results.Json(new MeDto(true, actor.Name, actor.Kind, actor.Id, roles.Order().ToList(), provinces, office), ApiResults.Json);
+    }
+
     public static IResult Answer(IOptions<SignInOptions> options)
     {
         var o = options.Value;

@@ -63,6 +63,10 @@ public sealed class RouteAccess(IOptions<SignInOptions> options, ProvinceKeyStor
             : Admission.Refuse(Forbidden(ClerkMessages.ProvinceRoleNeeded(province)));
     }
 
+    /// <summary>Who the app takes the caller to be (GET /api/me): any valid token, whatever its roles.</summary>
+    public async Task<(Actor? Actor, IReadOnlySet<string> Roles, IResult? Refused)> WhoAsync(HttpRequest request) =>
+        SignIn.Enabled ? await TokenAsync(request) : (null, new HashSet<string>(), null);
+
     /// <summary>The 401 for a caller who sent nothing a withdrawal could accept, before the survey is looked up; else null.</summary>
     public async Task<IResult?> UnidentifiedAsync(HttpRequest request)
     {

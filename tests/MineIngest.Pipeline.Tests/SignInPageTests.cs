@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using MineIngest.Pipeline.Office;
+using MineIngest.TestData;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>
+/// The pages with sign-in on, as people use them: a Kerman clerk signs in on the local provider's own form, uploads a
+/// survey and reads its report; an office writer signs in on the dashboard and withdraws it; the audit list and the
+/// mine's history then name both. Every request the browser made is kept, and none carries a secret in its URL.
+/// </summary>
+public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixture>
+{
+    private readonly ConcurrentQueue<(string Url, string? Authorization)> _requests = new();
+
+    private async Task<IPage> SignInAsync(IBrowser browser, string path, string username)
+    {
+        var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true }); // the provider's certificate is made on this machine
+        var page = await context.NewPageAsync();
+        page.Request += (_, r) => _requests.Enqueue((r.Url, r.Headers.TryGetValue("authorization", out var a) ? a : null));
+        var console = new ConcurrentQueue<string>();
+        page.Console += (_, m) => console.Enqueue(m.Text);
+        await page.GotoAsync(f.Host.Url + path);
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.True(await page.GetByTestId("sign-in").IsVisibleAsync(), "No sign-in button: " + string.Join("\n", console));
+        await page.GetByTestId("sign-in").ClickAsync();
+        await page.GetByLabel("User name").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(f.SignIn.User(username).Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        try
+        {
+            await page.WaitForURLAsync(f.Host.Url + path + "**");
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"Sign-in did not come back: at {page.Url}: {await page.Locator("body").InnerTextAsync()}\n{string.Join("\n", console)}\n{f.SignIn.LogTail}");
+        }
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.True(await page.GetByTestId("sign-out").IsVisibleAsync(), "Not signed in after the provider's form: " + string.Join("\n", console) + "\n" + f.SignIn.LogTail);
+        return page;
+    }
+
+    [Fact]
+    public async Task A_clerk_uploads_and_an_office_writer_withdraws_and_both_are_named_with_no_secret_in_any_url()
+    {
+        var (playwright, browser) = await DashboardFixture.LaunchChromiumAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var clerk = f.SignIn.User("kerman-clerk");
+        var writer = f.SignIn.User("office-writer");
+
+        // The clerk: no key field, their name and province shown, a survey sent and its report read.
+        var upload = await SignInAsync(browser, "/api/upload", "kerman-clerk");
+        Assert.False(await upload.Locator("#key-panel").IsVisibleAsync());
+        Assert.Contains(clerk.Name, await upload.GetByTestId("signed-in").TextContentAsync());
+        var file = Path.Combine(Directory.CreateTempSubdirectory("sign-in-page-").FullName, "kerman-signed-in.csv");
+        await File.WriteAllBytesAsync(file, new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"SP-{i}")).ToCsv());
+        await upload.GetByTestId("files").SetInputFilesAsync(file);
+        await upload.WaitForFunctionAsync("() => document.querySelector('[data-testid=count-accepted]')?.dataset.value === '3' && !document.querySelector('[data-testid=state]')",
+            null, new() { Timeout = 90_000 });
+
+        // The writer: the dashboard's recent surveys, withdraw, a reason.
+        var dashboard = await SignInAsync(browser, "/api/dashboard", "office-writer");
+        Assert.Contains(writer.Name, await dashboard.GetByTestId("signed-in").TextContentAsync());
+        dashboard.Dialog += async (_, dialog) => await dialog.AcceptAsync("sent before the province checked it");
+        await dashboard.GetByTestId("survey-row").Filter(new() { HasText = "kerman-signed-in.csv" }).GetByTestId("withdraw").ClickAsync();
+        await dashboard.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdraw-message]').textContent.includes('kerman-signed-in.csv')");
+
+        // Asked once each, after the pages said it was done.
+        var audit = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/audit")).GetProperty("items").EnumerateArray().ToList();
+        var link = Assert.Single(audit, e => e.GetProperty("action").GetString() == AuditActions.UploadLink && e.GetProperty("subject").GetString()!.EndsWith("kerman-signed-in.csv"));
+        Assert.Equal((clerk.Name, clerk.Oid, "user"), (link.GetProperty("actorName").GetString(), link.GetProperty("actorId").GetString(), link.GetProperty("actorKind").GetString()));
+        var withdrawal = Assert.Single(audit, e => e.GetProperty("action").GetString() == AuditActions.Withdrawal && e.GetProperty("detail").GetString()!.Contains("kerman-signed-in.csv"));
+        Assert.Equal((writer.Name, writer.Oid), (withdrawal.GetProperty("actorName").GetString(), withdrawal.GetProperty("actorId").GetString()));
+
+        var version = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/mines/kerman/SP-1/history")).GetProperty("versions")[0];
+        Assert.Contains(clerk.Name, version.GetProperty("uploadedBy").GetString());
+        Assert.Contains(writer.Name, version.GetProperty("withdrawnBy").GetString());
+
+        // No secret in a URL: no key, function key, token or password; the only signature is the upload link's, to blob storage.
+        var requests = _requests.ToList();
+        var tokens = requests.Select(r => r.Authorization).OfType<string>().Select(a => a["Bearer ".Length..]).Distinct().ToList();
+        Assert.NotEmpty(tokens);
+        var secrets = tokens.Concat([clerk.Password, writer.Password]).ToList();
+        foreach (var (url, _) in requests)
+        {
+            Assert.DoesNotContain(secrets, s => url.Contains(s, StringComparison.Ordinal) || url.Contains(Uri.EscapeDataString(s), StringComparison.Ordinal));
+            var query = new Uri(url).Query;
+            foreach (var name in new[] { "code=", "key=", "token=", "access_token", "password", "client_secret" })
+                Assert.False(query.Contains(name, StringComparison.OrdinalIgnoreCase) && !url.Contains("/oauth2/v2.0/authorize", StringComparison.Ordinal), $"{name} in {url}");
+            if (query.Contains("sig=", StringComparison.Ordinal)) Assert.StartsWith(f.Azurite.ConnectionString.Split("BlobEndpoint=")[1].Split(';')[0], url);
+        }
+    }
+}

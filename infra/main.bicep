@@ -32,6 +32,14 @@ param operatorPrincipalId string = ''
 @description('E-mail address the operators\' alerts go to (README, "Runbook").')
 param alertEmail string
 
+@description('Sign-in: the Entra ID tenant, and the API and pages registrations that infra/scripts/entra-apps.sh creates (azd runs it before provisioning)')
+param signInTenantId string = tenant().tenantId
+param apiClientId string
+param apiApplicationIdUri string
+param pagesClientId string
+@description('Accept province upload keys beside sign-in (for province systems that cannot use any Entra ID sign-in). Off by default.')
+param acceptProvinceKeys bool = false
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 
@@ -113,6 +121,11 @@ module functionApp 'modules/functionapp.bicep' = {
     rowsPerChunk: rowsPerChunk
     maxSurveyFileBytes: maxSurveyFileBytes
     reportRetentionDays: reportRetentionDays
+    signInTenantId: signInTenantId
+    apiClientId: apiClientId
+    apiApplicationIdUri: apiApplicationIdUri
+    pagesClientId: pagesClientId
+    acceptProvinceKeys: acceptProvinceKeys
   }
   // The host starts with identity-based storage: its roles must exist first.
   dependsOn: [rbac]

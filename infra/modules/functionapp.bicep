@@ -11,6 +11,16 @@ param applicationInsightsConnectionString string
 param rowsPerChunk int
 param maxSurveyFileBytes int
 param reportRetentionDays int
+@description('Entra ID tenant whose tokens the app accepts')
+param signInTenantId string
+@description('The API registration: its client id is the audience of its v2 access tokens')
+param apiClientId string
+@description('The API registration\'s application ID URI, the prefix of the scopes clients ask for')
+param apiApplicationIdUri string
+@description('The pages\' registration (single-page application)')
+param pagesClientId string
+@description('Province upload keys still accepted on the province routes, for systems that cannot sign in')
+param acceptProvinceKeys bool
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -95,6 +105,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Uploads__ReportRetentionDays: string(reportRetentionDays)
       // Empty in Azure: the blob service's CORS rule comes from modules/blob-cors.bicep (the local host sets its own).
       Uploads__BrowserOrigins: ''
+      // Sign-in with Entra ID: every route but health, the pages and the Event Grid webhook wants a token with the app's roles.
+      SignIn__Enabled: 'true'
+      SignIn__Authority: '${environment().authentication.loginEndpoint}${signInTenantId}/v2.0'
+      SignIn__Audience: apiClientId
+      SignIn__ApplicationIdUri: apiApplicationIdUri
+      SignIn__PagesClientId: pagesClientId
+      SignIn__PagesProtocol: 'AAD'
+      SignIn__AcceptProvinceKeys: acceptProvinceKeys ? 'true' : 'false'
+      SignIn__TrustedCertificateFile: ''
+      SignIn__ClockSkewSeconds: '120'
     }
   }
 }

@@ -50,8 +50,8 @@ azd env set MINEINGEST_PAGES_CLIENT_ID "$pages_id"
 
 # After provisioning: the pages' redirect addresses on the deployed app.
 if [ "${1:-}" = "--redirects" ]; then
-  url=$(azd env get-value MINEINGEST_URL 2>/dev/null || azd env get-value SERVICE_FUNCTIONS_URI)
+  api=$(azd env get-value MINEINGEST_API)
   pages_object=$(az ad app show --id "$pages_id" --query id -o tsv)
   az rest --method PATCH --uri "https://graph.microsoft.com/v1.0/applications/$pages_object" --headers 'Content-Type=application/json' \
-    --body "{\"spa\": {\"redirectUris\": [\"$url/api/dashboard\", \"$url/api/upload\"]}}"
+    --body "{\"spa\": {\"redirectUris\": [\"$api/dashboard\", \"$api/upload\"]}}"
 fi

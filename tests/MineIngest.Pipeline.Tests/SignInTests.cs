@@ -279,4 +279,42 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.Contains("not assigned to yazd", refused.GetProperty("detail").GetString());
         Assert.False(string.IsNullOrWhiteSpace(refused.GetProperty("detailFa").GetString()));
     }
+
+    [Fact]
+    public async Task The_command_uploads_with_client_credentials_and_without_them_says_in_one_line_how_to_sign_in()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("sign-in-cli-").FullName, "kerman-cli.csv");
+        await File.WriteAllBytesAsync(file, new SurveyBuilder().AddMany(2, i => RowBuilder.WorkedExample($"CLI-{i}")).ToCsv());
+        var machine = f.SignIn.Machine("kerman-ingest");
+        var environment = new Dictionary<string, string?>
+        {
+            ["MINEINGEST_CLIENT_ID"] = "kerman-ingest", ["MINEINGEST_CLIENT_SECRET"] = machine.Secret, ["MINEINGEST_TENANT"] = LocalSignIn.Tenant,
+            ["MINEINGEST_AUTHORITY_HOST"] = f.SignIn.Origin + "/", ["MINEINGEST_TRUST_CERT"] = f.SignIn.CertificateFile, ["MINEINGEST_CONFIG"] = null,
+        };
+        var (exit, output) = await CliAsync(["upload", file, "--province", "kerman"], environment);
+        Assert.True(exit == 0, output);
+        var blob = output.Split(" as ")[1].Trim();
+        var report = await SignInFixture.WaitForReportAsync(f.Writer, blob, f.Host);
+        Assert.Equal(2, report.GetProperty("accepted").GetInt32());
+        var survey = await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{report.GetProperty("id").GetString()}");
+        Assert.Equal($"{machine.Name} (app {machine.Oid})", survey.GetProperty("uploadedBy").GetString());
+
+        var (refusedExit, refused) = await CliAsync(["upload", file, "--province", "kerman", "--key", "kerman.0000.nosuchkey"], []);
+        Assert.Equal(2, refusedExit);
+        Assert.Single(refused.Trim().Split('\n'));
+        Assert.Contains("MINEINGEST_CLIENT_ID", refused);
+    }
+
+    private async Task<(int Exit, string Output)> CliAsync(string[] args, Dictionary<string, string?> environment)
+    {
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 400;
+        var exit = await Cli.CliApp.RunAsync([.. args, "--api", f.Host.Url + "/api"], console, name => environment.GetValueOrDefault(name), CancellationToken.None);
+        return (exit, output.ToString());
+    }
 }

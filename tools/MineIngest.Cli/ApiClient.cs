@@ -20,7 +20,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         {
             Content = JsonContent.Create(new UploadRequest(fileName), options: ApiResults.Json),
         };
-        request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+        if (settings.Credential is null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
         return await SendAsync<UploadTicket>(request, ct);
     }
 
@@ -99,6 +99,19 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         using (request)
         {
             if (settings.FunctionKey is { } functionKey) request.Headers.Add("x-functions-key", functionKey);
+            if (settings.Credential is { } credential)
+            {
+                Azure.Core.AccessToken token;
+                try
+                {
+                    token = await credential.GetTokenAsync(new Azure.Core.TokenRequestContext([settings.Scope]), ct);
+                }
+                catch (Azure.Identity.AuthenticationFailedException ex)
+                {
+                    throw new CliException($"Sign-in failed: {ex.Message.Split('\n')[0]}", CliFailure.Refused);
+                }
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
+            }
             // Every question the command asks is a person asking once, often right after an upload's report: it wants
             // the figures as storage has them now (read-your-writes), not a view up to a second old.
             if (request.Method == HttpMethod.Get) request.Headers.CacheControl = new System.Net.Http.Headers.CacheControlHeaderValue { NoCache = true };
@@ -121,7 +134,8 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
                 var detail = await ProblemDetailAsync(response, ct);
                 throw response.StatusCode switch
                 {
-                    HttpStatusCode.Unauthorized => new CliException($"The upload key was refused: {detail}", CliFailure.Refused),
+                    HttpStatusCode.Unauthorized => new CliException(settings.Credential is null && response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Bearer")
+                        ? CliSettings.HowToSignIn : $"The sign-in or key was refused: {detail}", CliFailure.Refused),
                     HttpStatusCode.Forbidden => new CliException($"Not allowed: {detail}", CliFailure.Refused),
                     HttpStatusCode.NotFound => new CliException(detail),
                     >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout =>

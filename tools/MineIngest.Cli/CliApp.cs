@@ -49,7 +49,7 @@ public static class CliApp
         watch.SetAction((r, token) => Run(console, async () =>
         {
             var settings = Settings(r);
-            settings.RequireKey();
+            if (settings.Credential is null) settings.RequireKey();
             using var http = NewHttp();
             var watcher = new FolderWatcher(new SurveySender(new ApiClient(http, settings), console), console, r.GetValue(folder)!.FullName,
                 settings.RequireProvince(), TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(intervalOption))));

@@ -30,6 +30,15 @@ public sealed class CliException(string message, CliFailure kind = CliFailure.In
 /// <summary>Settings from, in order: command-line options, environment (MINEINGEST_*), the config file.</summary>
 public sealed record CliSettings(string Api, string? Key, string? Province, string? FunctionKey, string Storage)
 {
+    /// <summary>How the command signs in, when MineIngest has sign-in on (null: it uses the province key).</summary>
+    public Azure.Core.TokenCredential? Credential { get; init; }
+
+    /// <summary>The scope a token is asked for: the API's application ID URI and /.default.</summary>
+    public string Scope { get; init; } = "api://mineingest/.default";
+
+    public const string HowToSignIn =
+        "Sign in first: set MINEINGEST_CLIENT_ID and MINEINGEST_CLIENT_SECRET (your province system's registration; MINEINGEST_TENANT, MINEINGEST_SCOPE), or MINEINGEST_MANAGED_IDENTITY=true where it runs in Azure; a province key (--key) only where the programme office allows keys.";
+
     public const string DefaultApi = "http://localhost:7071/api";
 
     public static CliSettings Resolve(
@@ -43,11 +52,37 @@ public sealed record CliSettings(string Api, string? Key, string? Province, stri
             Pick(key, "MINEINGEST_KEY", "key"),
             Pick(province, "MINEINGEST_PROVINCE", "province"),
             Pick(null, "MINEINGEST_FUNCTION_KEY", "functionKey"),
-            Pick(storage, "MINEINGEST_STORAGE", "storage") ?? "UseDevelopmentStorage=true");
+            Pick(storage, "MINEINGEST_STORAGE", "storage") ?? "UseDevelopmentStorage=true")
+        {
+            Credential = SignInCredential(environment),
+            Scope = NotEmpty(environment("MINEINGEST_SCOPE")) ?? "api://mineingest/.default",
+        };
+    }
+
+    /// <summary>
+    /// Client credentials of the province system's own registration (Azure.Identity), or its managed identity in Azure.
+    /// MINEINGEST_AUTHORITY_HOST and MINEINGEST_TRUST_CERT point it at another OpenID Connect provider (the local one).
+    /// </summary>
+    private static Azure.Core.TokenCredential? SignInCredential(Func<string, string?> environment)
+    {
+        var clientId = NotEmpty(environment("MINEINGEST_CLIENT_ID"));
+        if (NotEmpty(environment("MINEINGEST_MANAGED_IDENTITY")) == "true")
+            return new Azure.Identity.ManagedIdentityCredential(clientId is null ? Azure.Identity.ManagedIdentityId.SystemAssigned : Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
+        var secret = NotEmpty(environment("MINEINGEST_CLIENT_SECRET"));
+        if (clientId is null || secret is null) return null;
+        var options = new Azure.Identity.ClientSecretCredentialOptions();
+        if (NotEmpty(environment("MINEINGEST_AUTHORITY_HOST")) is { } host)
+        {
+            options.AuthorityHost = new Uri(host);
+            options.DisableInstanceDiscovery = true;
+        }
+        if (NotEmpty(environment("MINEINGEST_TRUST_CERT")) is { } cert)
+            options.Transport = new Azure.Core.Pipeline.HttpClientTransport(Pipeline.Access.PinnedCertificate.Handler(cert));
+        return new Azure.Identity.ClientSecretCredential(NotEmpty(environment("MINEINGEST_TENANT")) ?? "organizations", clientId, secret, options);
     }
 
     public string RequireKey() => Key ?? throw new CliException(
-        "No upload key: pass --key, set MINEINGEST_KEY, or put \"key\" in the config file. The programme office gives each province its key.");
+        "No upload key: pass --key, set MINEINGEST_KEY, or put \"key\" in the config file. The programme office gives each province its key. " + HowToSignIn);
 
     public string RequireProvince() => Province ?? throw new CliException(
         "No province: pass --province (for example --province kerman), or set MINEINGEST_PROVINCE.");

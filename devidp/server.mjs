@@ -11,6 +11,10 @@ import { randomBytes, randomUUID, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import Provider from 'oidc-provider';
+// MSAL.NET (Azure.Identity's DeviceCodeCredential) asks for a device code's tokens with Entra ID's grant_type
+// "device_code", not RFC 8628's URN: the same handler answers both names here.
+import { handler as deviceCodeGrant, parameters as deviceCodeParameters } from 'oidc-provider/lib/actions/grants/device_code.js';
+import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -93,7 +97,7 @@ const configuration = {
     },
     {
       client_id: CLI_CLIENT, client_name: 'mineingest command (a person at a terminal)', application_type: 'native', token_endpoint_auth_method: 'none',
-      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], response_types: [], redirect_uris: [],
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'device_code', 'refresh_token'], response_types: [], redirect_uris: [],
       scope: `openid profile offline_access ${ACCESS_SCOPE} ${DEFAULT_SCOPE}`,
     },
     ...accounts.machines.map((m) => ({
@@ -124,7 +128,23 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
-    deviceFlow: { enabled: true },
+    // `mineingest login`: a person enters the code the command shows, signs in, and confirms.
+    deviceFlow: {
+      enabled: true,
+      async userCodeInputSource(ctx, form, _out, err) {
+        ctx.body = page('Enter the code', `${err ? '<p class="error" role="alert">That code is not right, or has expired. Try again.</p>' : ''}
+<p>Enter the code the mineingest command shows.</p>${form.replace('<input\n', '<label for="user-code">Code</label><input id="user-code"\n')}
+<button type="submit" form="op.deviceInputForm">Continue</button>`);
+      },
+      async userCodeConfirmSource(ctx, form, client, _info, userCode) {
+        ctx.body = page('Confirm the sign-in', `<p>Sign in to ${escape(client.clientName ?? client.clientId)} with the code <code>${escape(userCode)}</code>?</p>
+${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`);
+      },
+      async successSource(ctx) {
+        ctx.body = page('Signed in', '<p role="status">You are signed in: go back to the command.</p>');
+      },
+    },
     rpInitiatedLogout: {
       enabled: true,
       // Sign-out from the pages goes through without a second question.
@@ -151,8 +171,8 @@ const configuration = {
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     // The API's scope is one of this provider's scopes too (Entra ID's names), so it is granted both ways.
-    grant.addOIDCScope(`openid profile offline_access ${ACCESS_SCOPE}`);
-    grant.addResourceScope(API, ACCESS_SCOPE);
+    grant.addOIDCScope(`openid profile offline_access ${ACCESS_SCOPE} ${DEFAULT_SCOPE}`);
+    grant.addResourceScope(API, `${ACCESS_SCOPE} ${DEFAULT_SCOPE}`);
     await grant.save();
     return grant;
   },
@@ -178,9 +198,19 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+const boundHelpers = Object.fromEntries(Object.entries(grantHelpers).map(([name, helper]) => [name, helper.bind(undefined, provider)]));
+provider.registerGrantType('device_code', deviceCodeGrant.bind(undefined, provider, boundHelpers), new Set([...deviceCodeParameters, 'resource']), new Set(['resource']));
 const callback = provider.callback();
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/** A plain page of this provider: nothing fetched from elsewhere (the tests and a laptop may be offline). */
+function page(title, body) {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}
+input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margin-top:1rem;padding:.5rem 1.25rem;font-size:1rem}.error{color:#a00000}</style>
+</head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
+}
 
 /** The sign-in form: labelled fields, in English and Persian, usable with a keyboard and a screen reader. */
 function loginPage(uid, clientName, failed) {
@@ -216,7 +246,16 @@ async function interaction(req, res, uid) {
   const details = await provider.interactionDetails(req, res);
   if (details.uid !== uid) throw new Provider.errors.SessionNotFound('interaction session and path do not match');
   const client = await provider.Client.find(details.params.client_id);
-  if (process.env.DEVIDP_DEBUG) console.log(JSON.stringify(details.prompt), JSON.stringify(details.session ?? null));
+  // Consent (asked of every native client, such as the command) is given for these first-party clients, as an admin
+  // consents for the tenant in Entra ID: the person has just signed in and confirmed the code.
+  if (details.prompt.name === 'consent') {
+    const grant = details.grantId ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+    grant.addOIDCScope(`openid profile offline_access ${ACCESS_SCOPE} ${DEFAULT_SCOPE}`);
+    grant.addResourceScope(API, `${ACCESS_SCOPE} ${DEFAULT_SCOPE}`);
+    await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+    return;
+  }
   if (req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(loginPage(uid, client?.clientName ?? details.params.client_id, false));

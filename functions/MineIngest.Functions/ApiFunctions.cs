@@ -16,7 +16,7 @@ namespace MineIngest.Functions;
 /// (<see cref="RouteAccess"/>: a bearer token and its roles, or a key with sign-in off), so no function key travels in a URL.
 /// </summary>
 public sealed class ApiFunctions(
-    AuditApi audit, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    AuditApi audit, KeysApi keys, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
     ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
@@ -164,6 +164,20 @@ public sealed class ApiFunctions(
     [Function("SignInSettings")]
     public IActionResult SignInSettingsRoute([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "signin")] HttpRequest req) =>
         new ResultAction(Pipeline.Api.SignInSettings.Answer(signIn));
+
+    /// <summary>Upload keys: listed, created (shown once) and revoked by the office's writers.</summary>
+    [Function("Keys")]
+    public async Task<IActionResult> Keys([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "keys")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await keys.ListAsync(req, ct));
+
+    [Function("CreateKey")]
+    public async Task<IActionResult> CreateKey([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await keys.CreateAsync(req, ct));
+
+    [Function("RevokeKey")]
+    public async Task<IActionResult> RevokeKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys/{province}/{id}/revoke")] HttpRequest req, string province, string id, CancellationToken ct) =>
+        new ResultAction(await keys.RevokeAsync(req, province, id, ct));
 
     /// <summary>Who the signed-in caller is, as the app sees them (any valid token).</summary>
     [Function("Me")]

@@ -75,6 +75,9 @@ public static class LocalHostApp
         api.MapGet("/audit", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "json", ct));
         api.MapGet("/audit.csv", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "csv", ct));
         api.MapGet("/signin", (IOptions<SignInOptions> o) => SignInSettings.Answer(o));
+        api.MapGet("/keys", (HttpRequest r, KeysApi k, CancellationToken ct) => k.ListAsync(r, ct));
+        api.MapPost("/keys", (HttpRequest r, KeysApi k, CancellationToken ct) => k.CreateAsync(r, ct));
+        api.MapPost("/keys/{province}/{id}/revoke", (string province, string id, HttpRequest r, KeysApi k, CancellationToken ct) => k.RevokeAsync(r, province, id, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)

@@ -74,6 +74,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OfficeApi>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditApi>();
+        services.AddSingleton<KeysApi>();
         services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();

@@ -3,7 +3,8 @@
 #  - the API: application ID URI api://mineingest-<env>, v2 access tokens, the delegated scope access_as_user, and the app
 #    roles Office.Reader, Office.Writer and Province.<slug> (each province of functions/MineIngest.Domain/ReferenceData/provinces.csv,
 #    and national), assignable to users, groups and applications;
-#  - the pages: a single-page application (authorization code with PKCE, no secret) allowed to ask for access_as_user.
+#  - the pages: a single-page application (authorization code with PKCE, no secret) allowed to ask for access_as_user;
+#  - the command: a public client for `mineingest login` (device code), its id in MINEINGEST_CLI_CLIENT_ID.
 # It stores their ids in the azd environment (MINEINGEST_API_CLIENT_ID, MINEINGEST_API_APP_ID_URI, MINEINGEST_PAGES_CLIENT_ID),
 # which infra/main.parameters.json hands to the Bicep. The pages' redirect addresses are set after provisioning, once the
 # app's address is known (postprovision). Needs az, signed in as someone who may create app registrations.
@@ -44,6 +45,13 @@ pages_id=$(az ad app list --display-name "MineIngest pages ($env_name)" --query 
 az ad app update --id "$pages_id" --required-resource-accesses "[{\"resourceAppId\": \"$api_id\", \"resourceAccess\": [{\"id\": \"$scope_id\", \"type\": \"Scope\"}]}]"
 az ad sp show --id "$pages_id" >/dev/null 2>&1 || az ad sp create --id "$pages_id" >/dev/null
 
+# The command for a person at a terminal (`mineingest login`): a public client that may use the device code flow.
+cli_id=$(az ad app list --display-name "MineIngest command ($env_name)" --query '[0].appId' -o tsv)
+[ -n "$cli_id" ] || cli_id=$(az ad app create --display-name "MineIngest command ($env_name)" --sign-in-audience AzureADMyOrg --is-fallback-public-client true --query appId -o tsv)
+az ad app update --id "$cli_id" --required-resource-accesses "[{\"resourceAppId\": \"$api_id\", \"resourceAccess\": [{\"id\": \"$scope_id\", \"type\": \"Scope\"}]}]"
+az ad sp show --id "$cli_id" >/dev/null 2>&1 || az ad sp create --id "$cli_id" >/dev/null
+
+azd env set MINEINGEST_CLI_CLIENT_ID "$cli_id"
 azd env set MINEINGEST_API_CLIENT_ID "$api_id"
 azd env set MINEINGEST_API_APP_ID_URI "$api_uri"
 azd env set MINEINGEST_PAGES_CLIENT_ID "$pages_id"

@@ -186,7 +186,10 @@ public sealed class InfraTests
         // Whatever Azure gets, a developer can find documented (the storage connection under its local name).
         foreach (var setting in deployed.Where(s => !s.StartsWith(StorageClients.ConnectionName + "__", StringComparison.Ordinal)))
             Assert.True(documented.Contains(setting), $"{setting} is set by the Bicep but not in local.settings.sample.json");
-        Assert.DoesNotContain(deployed, s => s.Contains("Key", StringComparison.OrdinalIgnoreCase) && !s.StartsWith("Scoring", StringComparison.Ordinal));
+        // No key in Azure's settings (SignIn__AcceptProvinceKeys is a switch, deployed off).
+        Assert.DoesNotContain(deployed, s => s.Contains("Key", StringComparison.OrdinalIgnoreCase) && !s.StartsWith("Scoring", StringComparison.Ordinal) && s != "SignIn__AcceptProvinceKeys");
+        Assert.Contains("'false'", (string?)settings["properties"]!["SignIn__AcceptProvinceKeys"]);
+        Assert.Equal("true", (string?)settings["properties"]!["SignIn__Enabled"]);
     }
 
     /// <summary>Each alert the operators need exists, goes to the action group, and names a runbook section the README has.</summary>

@@ -20,7 +20,7 @@ public sealed class LocalSignIn : IDisposable
     public const string Tenant = "mineingest", Audience = "api://mineingest", PagesClientId = "mineingest-pages";
 
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _log = new();
+    private readonly ConcurrentQueue<string> _log;
     private readonly JsonElement _accounts;
     private readonly PortBlock _port;
 
@@ -29,9 +29,10 @@ public sealed class LocalSignIn : IDisposable
     public string DataFolder { get; }
     public string CertificateFile => Path.Combine(DataFolder, "cert.pem");
 
-    private LocalSignIn(Process process, PortBlock port, string origin, string data)
+    private LocalSignIn(Process process, PortBlock port, string origin, string data, ConcurrentQueue<string> log)
     {
         _process = process;
+        _log = log;
         _port = port;
         Origin = origin;
         DataFolder = data;
@@ -60,7 +61,7 @@ public sealed class LocalSignIn : IDisposable
             process.Kill(entireProcessTree: true);
             throw new InvalidOperationException("The local sign-in provider did not start: " + string.Join('\n', log));
         }
-        return new LocalSignIn(process, port, $"https://localhost:{port.Port}", data);
+        return new LocalSignIn(process, port, $"https://localhost:{port.Port}", data, log);
     }
 
     /// <summary>The app's settings for this provider, as command-line arguments.</summary>

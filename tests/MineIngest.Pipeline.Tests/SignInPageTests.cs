@@ -94,4 +94,69 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
             if (query.Contains("sig=", StringComparison.Ordinal)) Assert.StartsWith(f.Azurite.ConnectionString.Split("BlobEndpoint=")[1].Split(';')[0], url);
         }
     }
+
+    [Fact]
+    public async Task A_person_at_a_terminal_signs_in_with_a_device_code_and_the_command_then_sends_as_them()
+    {
+        var (playwright, browser) = await DashboardFixture.LaunchChromiumAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var folder = Directory.CreateTempSubdirectory("sign-in-login-").FullName;
+        var environment = new Dictionary<string, string?>
+        {
+            ["MINEINGEST_TENANT"] = LocalSignIn.Tenant, ["MINEINGEST_AUTHORITY_HOST"] = f.SignIn.Origin + "/", ["MINEINGEST_TRUST_CERT"] = f.SignIn.CertificateFile,
+            ["MINEINGEST_SIGNIN_RECORD"] = Path.Combine(folder, "signin.json"), ["MINEINGEST_CONFIG"] = null,
+        };
+        var output = new StringWriter();
+        var login = Cli(["login"], environment, output);
+
+        // The person: the address and code the command printed, the provider's pages, their password.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string text;
+        while (!(text = output.ToString()).Contains("enter the code", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        var words = text.Split([' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        var address = words.First(w => w.StartsWith("https://", StringComparison.Ordinal));
+        var code = words[Array.IndexOf(words, "code") + 1];
+        var clerk = f.SignIn.User("kerman-clerk");
+        await using var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(address);
+        await page.GetByLabel("Code").FillAsync(code);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.GetByLabel("User name").FillAsync("kerman-clerk");
+        await page.GetByLabel("Password").FillAsync(clerk.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        try
+        {
+            await page.GetByText("You are signed in").WaitForAsync();
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"No success page: at {page.Url}: {await page.Locator("body").InnerTextAsync()}\n{f.SignIn.LogTail}");
+        }
+        Assert.True(await login == 0, output.ToString());
+        Assert.Contains("Signed in as", output.ToString());
+
+        // Then the command sends as that person, with no key and no secret given.
+        var file = Path.Combine(folder, "kerman-terminal.csv");
+        await File.WriteAllBytesAsync(file, new SurveyBuilder().Add(RowBuilder.WorkedExample("TERM-1")).ToCsv());
+        var upload = new StringWriter();
+        Assert.True(await Cli(["upload", file, "--province", "kerman"], environment, upload) == 0, upload.ToString());
+        var blob = upload.ToString().Split(" as ")[1].Trim();
+        var report = await SignInFixture.WaitForReportAsync(f.Writer, blob, f.Host);
+        var survey = await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{report.GetProperty("id").GetString()}");
+        Assert.Equal($"{clerk.Name} (user {clerk.Oid})", survey.GetProperty("uploadedBy").GetString());
+    }
+
+    private Task<int> Cli(string[] args, Dictionary<string, string?> environment, StringWriter output)
+    {
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Synchronized(output)),
+        });
+        console.Profile.Width = 400;
+        return Task.Run(() => MineIngest.Cli.CliApp.RunAsync([.. args, "--api", f.Host.Url + "/api"], console, name => environment.GetValueOrDefault(name), CancellationToken.None));
+    }
 }

@@ -107,6 +107,7 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         using var services = f.Azurite.PipelineServices([]);
         var keys = services.GetRequiredService<ProvinceKeyStore>();
         var kermanKey = (await keys.CreateAsync("kerman", CancellationToken.None)).Key;
+        _revokedKeyId = (await keys.CreateAsync("kerman", CancellationToken.None)).Info.Id;
         var writerKey = (await keys.CreateAsync(ProvinceKeyStore.OfficeScope, CancellationToken.None)).Key;
         var s = f.SignIn;
         using var otherKey = RSA.Create(2048);
@@ -128,6 +129,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new("no role", bearer(await s.TokenAsync("no-role-app"))),
         ];
     }
+
+    private string _revokedKeyId = "";
 
     private List<Call> Calls()
     {
@@ -162,6 +165,9 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new(HttpMethod.Post, "/api/committees", Kind.Write,
                 new { date = "1403-02-10", province = "kerman", investors = new[] { "Kerman Mining Co." }, mines = new[] { new { province = "kerman", mineId = SignInFixture.KermanMine, outcome = CommitteeOutcomes.All[0] } } }, 201),
             new(HttpMethod.Post, "/api/rescore", Kind.Write, null, 202),
+            new(HttpMethod.Get, "/api/keys", Kind.Write),
+            new(HttpMethod.Post, "/api/keys", Kind.Write, new { province = "kerman" }, 201),
+            new(HttpMethod.Post, $"/api/keys/kerman/{_revokedKeyId}/revoke", Kind.Write),
             new(HttpMethod.Post, "/api/provinces/kerman/uploads", Kind.Kerman, new { fileName = "kerman-1403.csv" }, 201),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys?blob={kermanBlob}", Kind.Kerman),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.csv", Kind.Kerman),
@@ -254,11 +260,13 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.Contains((AuditActions.Solution, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.Committee, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.Rescore, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.KeyCreated, writer.Name, writer.Oid), audit);
+        Assert.Contains((AuditActions.KeyRevoked, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.UploadLink, kerman.Name, kerman.Oid), audit);
         Assert.Contains((AuditActions.UploadLink, yazd.Name, yazd.Oid), audit);
         Assert.Contains((AuditActions.Withdrawal, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.Withdrawal, yazd.Name, yazd.Oid), audit);
-        Assert.Equal(7, audit.Count);
+        Assert.Equal(9, audit.Count);
     }
 
     [Fact]

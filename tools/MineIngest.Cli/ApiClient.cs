@@ -60,23 +60,34 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
     }
 
     /// <summary>Starts re-scoring every mine (the programme office's writer key).</summary>
-    public Task<RescoreDto> StartRescoreAsync(string writerKey, CancellationToken ct)
+    public Task<RescoreDto> StartRescoreAsync(string? writerKey, CancellationToken ct)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/rescore");
-        request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
+        if (writerKey is not null) request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
         return SendAsync<RescoreDto>(request, ct);
     }
 
     /// <summary>Withdraws a survey with the office's writer key or the province's key (header and key).</summary>
-    public Task<SurveyDto> WithdrawAsync(string id, string reason, (string Header, string Key) key, CancellationToken ct)
+    public Task<SurveyDto> WithdrawAsync(string id, string reason, (string Header, string Key)? key, CancellationToken ct)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/surveys/{Uri.EscapeDataString(id)}/withdraw")
         {
             Content = JsonContent.Create(new WithdrawRequest(reason), options: ApiResults.Json),
         };
-        request.Headers.Add(key.Header, key.Key);
+        if (key is { } k) request.Headers.Add(k.Header, k.Key);
         return SendAsync<SurveyDto>(request, ct);
     }
+
+    /// <summary>Creates an upload key (the office's writers, signed in); the answer holds its secret, shown once.</summary>
+    public Task<CreatedKey> CreateKeyAsync(string province, CancellationToken ct) =>
+        SendAsync<CreatedKey>(new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/keys") { Content = JsonContent.Create(new KeyRequest(province), options: ApiResults.Json) }, ct);
+
+    public async Task<IReadOnlyList<ProvinceKeyInfo>> ListKeysAsync(string? province, CancellationToken ct) =>
+        (await GetAsync<KeyList>(province is null ? "keys" : $"keys?province={Uri.EscapeDataString(province)}", ct)).Items;
+
+    public async Task<int> RevokeKeyAsync(string province, string id, CancellationToken ct) =>
+        (await SendAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/keys/{Uri.EscapeDataString(province)}/{Uri.EscapeDataString(id)}/revoke"), ct))
+        .GetProperty("revoked").GetInt32();
 
     /// <summary>The progress report (report or report.xlsx) for a query such as period=1399-F5&amp;province=kerman.</summary>
     public Task<byte[]> GetReportAsync(string route, string query, CancellationToken ct) =>
@@ -105,6 +116,10 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
                 try
                 {
                     token = await credential.GetTokenAsync(new Azure.Core.TokenRequestContext([settings.Scope]), ct);
+                }
+                catch (Azure.Identity.AuthenticationRequiredException)
+                {
+                    throw new CliException("Your sign-in has ended: run `mineingest login` again.", CliFailure.Refused);
                 }
                 catch (Azure.Identity.AuthenticationFailedException ex)
                 {
@@ -135,7 +150,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
                 throw response.StatusCode switch
                 {
                     HttpStatusCode.Unauthorized => new CliException(settings.Credential is null && response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Bearer")
-                        ? CliSettings.HowToSignIn : $"The sign-in or key was refused: {detail}", CliFailure.Refused),
+                        ? CliSettings.HowToSignIn : settings.Credential is null ? $"The upload key was refused: {detail}" : $"Your sign-in was refused: {detail}", CliFailure.Refused),
                     HttpStatusCode.Forbidden => new CliException($"Not allowed: {detail}", CliFailure.Refused),
                     HttpStatusCode.NotFound => new CliException(detail),
                     >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout =>

@@ -86,10 +86,12 @@ public static class CliApp
         var rescore = new Command("rescore", "Score every mine again with the app's current scoring settings (programme office)") { writerKeyOption };
         rescore.SetAction((r, token) => Run(console, async () =>
         {
-            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY")
-                ?? throw new CliException("Re-scoring needs the programme office's writer key: --writer-key or MINEINGEST_WRITER_KEY.");
+            var settings = Settings(r);
+            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
+            if (writerKey is null && settings.Credential is null)
+                throw new CliException("Re-scoring needs the programme office's writer: sign in (" + CliSettings.HowToSignIn + ") or, with sign-in off, --writer-key or MINEINGEST_WRITER_KEY.");
             using var http = NewHttp();
-            var run = await new ApiClient(http, Settings(r)).StartRescoreAsync(writerKey, token);
+            var run = await new ApiClient(http, settings).StartRescoreAsync(writerKey, token);
             console.MarkupLineInterpolated($"Re-scoring run {run.Run} started: {run.Mines} mines with settings {run.Fingerprint}. Progress: /api/health (backlog.rescore).");
             return ExitCodes.AllWentThrough;
         }));
@@ -102,7 +104,8 @@ public static class CliApp
         {
             var settings = Settings(r);
             var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
-            var key = writerKey is not null ? (Pipeline.Api.OfficeApi.WriterKeyHeader, writerKey) : (Pipeline.Api.ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+            (string, string)? key = writerKey is not null ? (Pipeline.Api.OfficeApi.WriterKeyHeader, writerKey)
+                : settings.Credential is not null ? null : (Pipeline.Api.ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
             using var http = NewHttp();
             var api = new ApiClient(http, settings);
             var which = r.GetValue(withdrawSurvey)!.Trim();
@@ -166,12 +169,24 @@ public static class CliApp
             return ExitCodes.AllWentThrough;
         }));
 
-        var keys = new Command("keys", "Province upload keys (for the programme office; talks to storage directly)");
+        var keys = new Command("keys", "Province upload keys (for the programme office: through the API when signed in, else straight to storage)");
         var create = new Command("create", "Create a key for a province and show it once");
         create.SetAction((r, token) => Run(console, async () =>
         {
-            var (store, folderName) = KeyStore(Settings(r), requireProvince: true);
-            var (info, key) = await store.CreateAsync(folderName!, token);
+            var settings = Settings(r);
+            string key;
+            ProvinceKeyInfo info;
+            if (settings.Credential is not null)
+            {
+                using var http = NewHttp();
+                var created = await new ApiClient(http, settings).CreateKeyAsync(settings.RequireProvince(), token);
+                (info, key) = (new ProvinceKeyInfo(created.Province, created.Id, created.CreatedOn, null), created.Key);
+            }
+            else
+            {
+                var (store, folderName) = KeyStore(settings, requireProvince: true);
+                (info, key) = await store.CreateAsync(folderName!, token);
+            }
             console.MarkupLineInterpolated($"Key {info.Id} for {info.Province}:");
             console.WriteLine(key);
             console.MarkupLine("[yellow]Copy it now: it is stored only as a hash and cannot be shown again.[/]");
@@ -180,9 +195,20 @@ public static class CliApp
         var list = new Command("list", "List keys (all provinces, or --province)");
         list.SetAction((r, token) => Run(console, async () =>
         {
-            var (store, folderName) = KeyStore(Settings(r), requireProvince: false);
+            var settings = Settings(r);
+            IReadOnlyList<ProvinceKeyInfo> listed;
+            if (settings.Credential is not null)
+            {
+                using var http = NewHttp();
+                listed = await new ApiClient(http, settings).ListKeysAsync(settings.Province, token);
+            }
+            else
+            {
+                var (store, folderName) = KeyStore(settings, requireProvince: false);
+                listed = await store.ListAsync(folderName, token);
+            }
             var table = new Table().AddColumns("Province", "Key id", "Created (UTC)", "Revoked (UTC)");
-            foreach (var k in await store.ListAsync(folderName, token))
+            foreach (var k in listed)
                 table.AddRow(k.Province, k.Id, k.CreatedOn.UtcDateTime.ToString("yyyy-MM-dd HH:mm"), k.RevokedOn?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "");
             console.Write(table);
             return ExitCodes.AllWentThrough;
@@ -191,8 +217,22 @@ public static class CliApp
         var revoke = new Command("revoke", "Revoke a province's key (or all its keys)") { idOption };
         revoke.SetAction((r, token) => Run(console, async () =>
         {
-            var (store, folderName) = KeyStore(Settings(r), requireProvince: true);
-            var revoked = await store.RevokeAsync(folderName!, r.GetValue(idOption), token);
+            var settings = Settings(r);
+            int revoked;
+            string folderName;
+            if (settings.Credential is not null)
+            {
+                folderName = settings.RequireProvince();
+                var id = r.GetValue(idOption) ?? throw new CliException("Signed in, revoke one key at a time: --id.");
+                using var http = NewHttp();
+                revoked = await new ApiClient(http, settings).RevokeKeyAsync(folderName, id, token);
+            }
+            else
+            {
+                var (store, folder) = KeyStore(settings, requireProvince: true);
+                folderName = folder!;
+                revoked = await store.RevokeAsync(folderName, r.GetValue(idOption), token);
+            }
             if (revoked == 0) throw new CliException($"{folderName} has no live key{(r.GetValue(idOption) is { } id ? " with id " + id : "")}.");
             console.MarkupLineInterpolated($"Revoked {revoked} key(s) of {folderName}.");
             return ExitCodes.AllWentThrough;
@@ -201,9 +241,34 @@ public static class CliApp
         keys.Add(list);
         keys.Add(revoke);
 
+        var login = new Command("login", "Sign in as yourself (device code: open the address shown and enter the code), for the commands that follow");
+        login.SetAction((r, token) => Run(console, async () =>
+        {
+            var settings = Settings(r);
+            var options = CliSettings.Authority(CliSettings.DeviceCodeOptions(environment), environment);
+            options.DeviceCodeCallback = (code, _) =>
+            {
+                console.MarkupLineInterpolated($"To sign in, open {code.VerificationUri} and enter the code {code.UserCode}");
+                return Task.CompletedTask;
+            };
+            var record = await new Azure.Identity.DeviceCodeCredential(options).AuthenticateAsync(new Azure.Core.TokenRequestContext([settings.Scope]), token);
+            var path = CliSettings.SignInRecordPath(environment);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using (var file = File.Create(path)) await record.SerializeAsync(file, token);
+            console.MarkupLineInterpolated($"Signed in as {record.Username}. The commands now send your sign-in; `mineingest logout` forgets it.");
+            return ExitCodes.AllWentThrough;
+        }));
+        var logout = new Command("logout", "Forget the sign-in of `mineingest login`");
+        logout.SetAction((_, _) => Run(console, () =>
+        {
+            File.Delete(CliSettings.SignInRecordPath(environment));
+            console.MarkupLine("Signed out.");
+            return Task.FromResult(ExitCodes.AllWentThrough);
+        }));
+
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
-            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, report, rescore, withdraw, keys,
+            apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, report, rescore, withdraw, keys, login, logout,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -37,7 +37,7 @@ public sealed record CliSettings(string Api, string? Key, string? Province, stri
     public string Scope { get; init; } = "api://mineingest/.default";
 
     public const string HowToSignIn =
-        "Sign in first: set MINEINGEST_CLIENT_ID and MINEINGEST_CLIENT_SECRET (your province system's registration; MINEINGEST_TENANT, MINEINGEST_SCOPE), or MINEINGEST_MANAGED_IDENTITY=true where it runs in Azure; a province key (--key) only where the programme office allows keys.";
+        "Sign in first: run `mineingest login` (a person), or set MINEINGEST_CLIENT_ID and MINEINGEST_CLIENT_SECRET (your province system's registration; MINEINGEST_TENANT, MINEINGEST_SCOPE), or MINEINGEST_MANAGED_IDENTITY=true where it runs in Azure; a province key (--key) only where the programme office allows keys.";
 
     public const string DefaultApi = "http://localhost:7071/api";
 
@@ -69,16 +69,47 @@ public sealed record CliSettings(string Api, string? Key, string? Province, stri
         if (NotEmpty(environment("MINEINGEST_MANAGED_IDENTITY")) == "true")
             return new Azure.Identity.ManagedIdentityCredential(clientId is null ? Azure.Identity.ManagedIdentityId.SystemAssigned : Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
         var secret = NotEmpty(environment("MINEINGEST_CLIENT_SECRET"));
-        if (clientId is null || secret is null) return null;
-        var options = new Azure.Identity.ClientSecretCredentialOptions();
+        var tenant = NotEmpty(environment("MINEINGEST_TENANT")) ?? "organizations";
+        if (clientId is not null && secret is not null)
+            return new Azure.Identity.ClientSecretCredential(tenant, clientId, secret, Authority(new Azure.Identity.ClientSecretCredentialOptions(), environment));
+        // A person who ran `mineingest login`: their sign-in, renewed silently from the token cache, never prompting here.
+        var record = SignInRecordPath(environment);
+        if (!File.Exists(record)) return null;
+        using var stream = File.OpenRead(record);
+        var options = Authority(DeviceCodeOptions(environment), environment);
+        options.AuthenticationRecord = Azure.Identity.AuthenticationRecord.Deserialize(stream);
+        options.DisableAutomaticAuthentication = true;
+        return new Azure.Identity.DeviceCodeCredential(options);
+    }
+
+    /// <summary>Where `mineingest login` keeps who signed in (no secret: the tokens are in the token cache).</summary>
+    public static string SignInRecordPath(Func<string, string?> environment) => NotEmpty(environment("MINEINGEST_SIGNIN_RECORD"))
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "mineingest", "signin.json");
+
+    /// <summary>The device code sign-in of a person at a terminal: the command's public client registration, tokens cached for the user.</summary>
+    public static Azure.Identity.DeviceCodeCredentialOptions DeviceCodeOptions(Func<string, string?> environment) => new()
+    {
+        ClientId = NotEmpty(environment("MINEINGEST_CLIENT_ID")) ?? "mineingest-cli",
+        TenantId = NotEmpty(environment("MINEINGEST_TENANT")) ?? "organizations",
+        // Where the system has no keyring (a server, a container), the cache is a file readable by the user only.
+        TokenCachePersistenceOptions = new Azure.Identity.TokenCachePersistenceOptions { Name = "mineingest", UnsafeAllowUnencryptedStorage = true },
+    };
+
+    /// <summary>MINEINGEST_AUTHORITY_HOST and MINEINGEST_TRUST_CERT point a credential at another OpenID Connect provider (the local one).</summary>
+    public static T Authority<T>(T options, Func<string, string?> environment) where T : Azure.Identity.TokenCredentialOptions
+    {
         if (NotEmpty(environment("MINEINGEST_AUTHORITY_HOST")) is { } host)
         {
             options.AuthorityHost = new Uri(host);
-            options.DisableInstanceDiscovery = true;
+            switch (options)
+            {
+                case Azure.Identity.ClientSecretCredentialOptions c: c.DisableInstanceDiscovery = true; break;
+                case Azure.Identity.DeviceCodeCredentialOptions d: d.DisableInstanceDiscovery = true; break;
+            }
         }
         if (NotEmpty(environment("MINEINGEST_TRUST_CERT")) is { } cert)
             options.Transport = new Azure.Core.Pipeline.HttpClientTransport(Pipeline.Access.PinnedCertificate.Handler(cert));
-        return new Azure.Identity.ClientSecretCredential(NotEmpty(environment("MINEINGEST_TENANT")) ?? "organizations", clientId, secret, options);
+        return options;
     }
 
     public string RequireKey() => Key ?? throw new CliException(

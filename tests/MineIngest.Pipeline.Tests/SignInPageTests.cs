@@ -149,14 +149,6 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         Assert.Equal($"{clerk.Name} (user {clerk.Oid})", survey.GetProperty("uploadedBy").GetString());
     }
 
-    private Task<int> Cli(string[] args, Dictionary<string, string?> environment, StringWriter output)
-    {
-        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
-            Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Synchronized(output)),
-        });
-        console.Profile.Width = 400;
-        return Task.Run(() => MineIngest.Cli.CliApp.RunAsync([.. args, "--api", f.Host.Url + "/api"], console, name => environment.GetValueOrDefault(name), CancellationToken.None));
-    }
+    private Task<int> Cli(string[] args, Dictionary<string, string?> environment, StringWriter output) =>
+        CommandLine.RunAsync(args, environment, output, f.Host.Url + "/api");
 }

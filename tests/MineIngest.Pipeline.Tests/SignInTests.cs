@@ -316,13 +316,22 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
     private async Task<(int Exit, string Output)> CliAsync(string[] args, Dictionary<string, string?> environment)
     {
         var output = new StringWriter();
+        var exit = await CommandLine.RunAsync(args, environment, output, f.Host.Url + "/api");
+        return (exit, output.ToString());
+    }
+}
+
+/// <summary>The mineingest command as a person runs it, with only the given environment, its output kept.</summary>
+public static class CommandLine
+{
+    public static Task<int> RunAsync(string[] args, Dictionary<string, string?> environment, StringWriter output, string api)
+    {
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
         {
             Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
-            Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(output),
+            Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Synchronized(output)),
         });
         console.Profile.Width = 400;
-        var exit = await Cli.CliApp.RunAsync([.. args, "--api", f.Host.Url + "/api"], console, name => environment.GetValueOrDefault(name), CancellationToken.None);
-        return (exit, output.ToString());
+        return Task.Run(() => Cli.CliApp.RunAsync([.. args, "--api", api], console, name => environment.GetValueOrDefault(name), CancellationToken.None));
     }
 }

@@ -299,11 +299,13 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             ["MINEINGEST_CLIENT_ID"] = "kerman-ingest", ["MINEINGEST_CLIENT_SECRET"] = machine.Secret, ["MINEINGEST_TENANT"] = LocalSignIn.Tenant,
             ["MINEINGEST_AUTHORITY_HOST"] = f.SignIn.Origin + "/", ["MINEINGEST_TRUST_CERT"] = f.SignIn.CertificateFile, ["MINEINGEST_CONFIG"] = null,
         };
-        var (exit, output) = await CliAsync(["upload", file, "--province", "kerman"], environment);
+        // --wait follows the report through the province's own route, which the province system's role opens.
+        var (exit, output) = await CliAsync(["upload", file, "--province", "kerman", "--wait"], environment);
         Assert.True(exit == 0, output);
-        var blob = output.Split(" as ")[1].Trim();
+        var blob = System.Text.RegularExpressions.Regex.Match(output, @" as (kerman/\S+)").Groups[1].Value;
         var report = await SignInFixture.WaitForReportAsync(f.Writer, blob, f.Host);
         Assert.Equal(2, report.GetProperty("accepted").GetInt32());
+        Assert.Contains($"{blob} ({report.GetProperty("id").GetString()}): completed", output);
         var survey = await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{report.GetProperty("id").GetString()}");
         Assert.Equal($"{machine.Name} (app {machine.Oid})", survey.GetProperty("uploadedBy").GetString());
 

@@ -41,7 +41,11 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
     }
 
     /// <summary>Waits until the survey of the blob has no pending rows, then returns it with its row errors.</summary>
-    public async Task<SurveyDto> WaitForSurveyAsync(string blob, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Waits for the report of a file this province sent, through the province's own route (what its key or its
+    /// uploader role opens; the office's survey routes are the office's readers').
+    /// </summary>
+    public async Task<SurveyDto> WaitForSurveyAsync(string blob, string province, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -49,9 +53,11 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         {
             try
             {
-                if (await FindSurveyAsync(blob, ct) is { Status: not "processing" } survey) return await GetSurveyAsync(survey.Id, ct);
+                var request = new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/surveys?blob={Uri.EscapeDataString(blob)}");
+                if (settings.Credential is null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+                if (await SendAsync<SurveyDto>(request, ct) is { Status: not ("processing" or "withdrawing") } survey) return survey;
             }
-            catch (CliException ex) when (ex.Transient && DateTime.UtcNow < deadline) { }
+            catch (CliException ex) when ((ex.Transient || ex.Kind == CliFailure.Missing) && DateTime.UtcNow < deadline) { }
             if (DateTime.UtcNow > deadline)
                 throw new CliException($"{blob} was uploaded, but its report was not ready within {timeout.TotalMinutes:0} minutes. Check later with: mineingest status {blob}");
             await Task.Delay(delay, ct);
@@ -152,7 +158,7 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
                     HttpStatusCode.Unauthorized => new CliException(settings.Credential is null && response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Bearer")
                         ? CliSettings.HowToSignIn : settings.Credential is null ? $"The upload key was refused: {detail}" : $"Your sign-in was refused: {detail}", CliFailure.Refused),
                     HttpStatusCode.Forbidden => new CliException($"Not allowed: {detail}", CliFailure.Refused),
-                    HttpStatusCode.NotFound => new CliException(detail),
+                    HttpStatusCode.NotFound => new CliException(detail, CliFailure.Missing),
                     >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout =>
                         new CliException($"MineIngest is unavailable just now ({(int)response.StatusCode}): {detail}", CliFailure.Transient),
                     _ => new CliException(detail),

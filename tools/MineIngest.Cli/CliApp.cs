@@ -38,7 +38,7 @@ public static class CliApp
             {
                 var blob = await sender.SendAsync(file, province, token);
                 if (r.GetValue(waitOption))
-                    exit = Math.Max(exit, Reports.ShowSurvey(console, await api.WaitForSurveyAsync(blob, TimeSpan.FromMinutes(r.GetValue(timeoutOption)), token)));
+                    exit = Math.Max(exit, Reports.ShowSurvey(console, await api.WaitForSurveyAsync(blob, province, TimeSpan.FromMinutes(r.GetValue(timeoutOption)), token)));
             }
             return exit;
         }));

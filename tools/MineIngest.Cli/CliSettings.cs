@@ -18,6 +18,8 @@ public enum CliFailure
     Transient,
     /// <summary>The key was refused (401/403): retrying cannot help.</summary>
     Refused,
+    /// <summary>Not there (404): a survey not read yet, an unknown id.</summary>
+    Missing,
 }
 
 /// <summary>A failure to tell the clerk in plain words.</summary>

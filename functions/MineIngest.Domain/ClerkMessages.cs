@@ -245,4 +245,18 @@ public static class ClerkMessages
     public static ClerkText KeysNotAcceptedWithSignIn() => new(
         "Upload and writer keys are not accepted here: sign in with your organisation account instead.",
         "کلید بارگذاری و کلید نویسنده اینجا پذیرفته نیست: به جای آن با حساب سازمانی خود وارد شوید.");
+
+    // Checking rows in the upload page before they are sent.
+
+    public static ClerkText TooManyRowsToCheck(int max) => new(
+        $"At most {max:N0} rows can be checked at once. Check them in parts, or send the file and read its report.",
+        $"در هر بار حداکثر {max:N0} ردیف بررسی می‌شود. آن‌ها را در چند بخش بررسی کنید، یا فایل را بفرستید و گزارشش را بخوانید.");
+
+    public static ClerkText RowsToCheckNotJson() => new(
+        "The request body must be JSON such as {\"rows\": [{\"row\": 7, \"values\": {\"mine_id\": \"CHR-0031\", \"mineral\": \"Chromite\"}}]}.",
+        "بدنه درخواست باید JSON باشد، مانند {\"rows\": [{\"row\": 7, \"values\": {\"mine_id\": \"CHR-0031\", \"mineral\": \"کرومیت\"}}]}.");
+
+    public static ClerkText UnknownColumns(string keys) => new(
+        $"These are not survey columns: {keys}. Use the column keys of the survey template (mine_id, mine_name, province, ...).",
+        $"این‌ها ستون بررسی نیستند: {keys}. کلیدهای ستون‌های الگوی بررسی را به کار ببرید (mine_id، mine_name، province، ...).");
 }

@@ -99,6 +99,12 @@ public sealed class ApiFunctions(
         string province, string id, string format, CancellationToken ct) =>
         new ResultAction(await provinces.RowsToFixAsync(req, province, id, format, ct));
 
+    /// <summary>What survey validation would say of rows a clerk is fixing in the upload page; stores nothing.</summary>
+    [Function("ValidateRows")]
+    public async Task<IActionResult> ValidateRows(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "provinces/{province}/validate")] HttpRequest req, string province, CancellationToken ct) =>
+        new ResultAction(await provinces.ValidateAsync(req, province, ct));
+
     [Function("MineSolution")]
     public async Task<IActionResult> MineSolution(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}/solution")] HttpRequest req, string province, string mineId,

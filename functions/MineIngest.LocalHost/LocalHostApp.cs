@@ -58,6 +58,7 @@ public static class LocalHostApp
         api.MapGet("/provinces/{province}/surveys", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) => p.SurveyReportAsync(r, province, ct));
         api.MapGet("/provinces/{province}/surveys/{id}/errors.{format}", (string province, string id, string format, HttpRequest r, ProvinceApi p, CancellationToken ct) =>
             p.RowsToFixAsync(r, province, id, format, ct));
+        api.MapPost("/provinces/{province}/validate", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) => p.ValidateAsync(r, province, ct));
         api.MapGet("/upload", () => DashboardFiles.UploadPage());
         api.MapGet("/upload/limits", (FilesApi a) => a.UploadLimits());
         api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(r, province, mineId, ct));

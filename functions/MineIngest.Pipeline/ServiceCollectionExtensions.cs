@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(ReferenceData.Default);
         services.AddSingleton(sp => new RevivalScorer(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, sp.GetRequiredService<ReferenceData>()));
         services.AddSingleton<RowValidator>();
+        services.AddSingleton<RowCheck>();
         services.TryAddSingleton<IMineScoring, MineScoring>();
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration));
         services.AddSingleton<SurveyIngestor>();

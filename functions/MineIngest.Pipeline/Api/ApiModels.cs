@@ -95,3 +95,13 @@ public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Ty
 
 /// <param name="Reason">Why the survey is withdrawn: kept with it and with every mine it wrote.</param>
 public sealed record WithdrawRequest(string? Reason);
+
+/// <summary>Rows to check, as the upload page holds them: each row's number in its survey and its values by column key.</summary>
+public sealed record RowsToCheck(IReadOnlyList<RowToCheck>? Rows);
+
+public sealed record RowToCheck(int Row, Dictionary<string, string?>? Values);
+
+/// <summary>What survey validation says of one row: accepted (perhaps with warnings), or its reasons, as a survey's report gives them.</summary>
+public sealed record CheckedRow(int Row, string? MineId, bool Accepted, IReadOnlyList<SurveyErrorDto> Errors, IReadOnlyList<SurveyErrorDto> Warnings);
+
+public sealed record CheckedRows(IReadOnlyList<CheckedRow> Rows);

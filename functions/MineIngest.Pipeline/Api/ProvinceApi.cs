@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Office;
+using MineIngest.Pipeline.Ingestion;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
 
@@ -13,7 +14,7 @@ namespace MineIngest.Pipeline.Api;
 /// What a province key opens, and nothing more: an upload URL for a new file in the province's folder, and the report and
 /// rows to fix of the province's own surveys. The upload page needs only these, so a clerk never holds a function key.
 /// </summary>
-public sealed class ProvinceApi(RouteAccess access, AuditLog audit, StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, SurveysApi surveys, ILogger<ProvinceApi> logger)
+public sealed class ProvinceApi(RouteAccess access, AuditLog audit, RowCheck check, TimeProvider time, StorageClients storage, ProvinceKeyStore keys, UploadSasIssuer uploads, RowsToFixSource rowsToFix, SurveysApi surveys, ILogger<ProvinceApi> logger)
 {
     public const string ProvinceKeyHeader = "x-province-key";
 
@@ -62,6 +63,36 @@ public sealed class ProvinceApi(RouteAccess access, AuditLog audit, StorageClien
         if (!survey.HasValue || survey.Value!.Folder != folder) return NotYours(ClerkMessages.NotYourUpload());
         return await rowsToFix.AnswerAsync(survey.Value, format, ct);
     });
+
+    /// <summary>How many rows one request may check: a page's rows to fix, bounded so that a request costs little (1,000 rows check in about 20 ms).</summary>
+    public const int MaxRowsToCheck = 1_000;
+
+    /// <summary>
+    /// POST /api/provinces/{province}/validate {"rows": [{"row", "values": {key: text}}]}: what survey validation would say
+    /// of each row, were these rows a CSV survey of the province's folder; stores nothing.
+    /// </summary>
+    public Task<IResult> ValidateAsync(HttpRequest http, string province, CancellationToken ct) => ApiResults.Guard(logger, async () =>
+    {
+        var (folder, _, refused) = await CheckAsync(http, province, ct);
+        if (refused is not null) return refused;
+        var request = await ApiResults.ReadJsonAsync<RowsToCheck>(http.Body, ct);
+        if (request?.Rows is null || request.Rows.Any(r => r is null || r.Values is null)) return BadRows(ClerkMessages.RowsToCheckNotJson());
+        if (request.Rows.Count > MaxRowsToCheck)
+            return ApiResults.ClerkProblem(StatusCodes.Status413PayloadTooLarge, "Too many rows", ClerkMessages.TooManyRowsToCheck(MaxRowsToCheck));
+        var unknown = request.Rows.SelectMany(r => r.Values!.Keys).Where(k => !RowCheck.IsColumn(k)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0) return BadRows(ClerkMessages.UnknownColumns(string.Join(", ", unknown)));
+
+        var context = new ValidationContext(folder == SurveyIngestor.NationalFolder ? null : folder, IranClock.Today(time));
+        var outcomes = check.Check(request.Rows.Select(r => (r.Row, (IReadOnlyDictionary<string, string?>)r.Values!)), context);
+        var rows = outcomes.Select(o => new CheckedRow(o.RowNumber, o.MineId, o.Accepted,
+            o.Errors.Select(e => SurveyErrorDto.From(o.RowNumber, o.MineId, e.Field, e.Message, e.MessageFa)).ToList(),
+            (o.Mine?.Warnings ?? []).Select(w => SurveyErrorDto.From(o.RowNumber, o.MineId, w.Field, w.Message, w.MessageFa)).ToList())).ToList();
+        return Results.Json(new CheckedRows(rows), ApiResults.Json);
+    });
+
+    private static IResult BadRows(ClerkText detail) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["rows"] = [detail.English] }, detail: detail.English,
+            title: "The rows to check are not valid.", extensions: new Dictionary<string, object?> { [ApiResults.DetailFa] = detail.Persian });
 
     /// <summary>The folder the caller may act on and who they are, or the refusal in a clerk's words.</summary>
     private async Task<(string? Folder, Actor? Actor, IResult? Refused)> CheckAsync(HttpRequest http, string province, CancellationToken ct)

@@ -13,14 +13,14 @@ namespace MineIngest.Pipeline.Api;
 /// Gathers a survey's rejected and failed rows as the clerk wrote them (from the staged chunks) with their reasons (from the
 /// row errors), and answers them as the rows-to-fix workbook, xlsx or csv.
 /// </summary>
-public sealed class RowsToFixSource(StorageClients storage)
+public sealed class RowsToFixSource(StorageClients storage, ReferenceData reference)
 {
-    public static readonly IReadOnlyList<string> Formats = ["xlsx", "csv"];
+    public static readonly IReadOnlyList<string> Formats = ["xlsx", "csv", "json"];
 
     public async Task<IResult> AnswerAsync(SurveyEntity survey, string format, CancellationToken ct)
     {
         if (!Formats.Contains(format))
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Rows to fix come as .xlsx or .csv, not .{format}.");
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Rows to fix come as .xlsx, .csv or .json, not .{format}.");
         List<RowToFix> rows;
         try
         {
@@ -31,12 +31,34 @@ public sealed class RowsToFixSource(StorageClients storage)
             return ApiResults.ClerkProblem(StatusCodes.Status410Gone, "No longer kept", ClerkMessages.RowsNoLongerKept());
         }
         var headers = SurveyHeaders.Parse(survey.Headers);
+        if (format == "json") return Results.Json(ToFix(survey, headers, rows), ApiResults.Json);
         using var output = new MemoryStream();
         if (format == "xlsx") await RowsToFix.WriteXlsxAsync(output, headers, rows, ct);
         else await RowsToFix.WriteCsvAsync(output, headers, rows, ct);
         var stem = Path.GetFileNameWithoutExtension(survey.Blob.Split('/')[^1]);
         return Results.File(output.ToArray(), format == "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
             $"{stem}-rows-to-fix.{format}");
+    }
+
+    /// <summary>
+    /// The rows to fix for the upload page to edit: the file's columns (its header texts, the contract's names, and the
+    /// choices of a column with a list), each row's values by column key as the file had them, and its reasons.
+    /// </summary>
+    private FixableRows ToFix(SurveyEntity survey, IReadOnlyList<SurveyHeader> headers, List<RowToFix> rows)
+    {
+        IReadOnlyList<Choice>? ChoicesOf(Column column) => column switch
+        {
+            Column.Province => reference.Provinces.Select(p => new Choice(p.English, p.English, p.Persian)).ToList(),
+            Column.Mineral => reference.Minerals.Select(m => new Choice(m.English, m.English, m.Persian)).ToList(),
+            Column.Status => reference.Statuses.Select(x => new Choice(x.English, x.English, x.Persian)).ToList(),
+            Column.Problem => reference.Problems.Select(x => new Choice(x.English, x.English, x.Persian)).ToList(),
+            _ => null,
+        };
+        var columns = headers.Select(h => SurveyColumns.Get(h.Column))
+            .Select(c => new FixableColumn(c.Key, c.English, c.Persian, headers.First(h => h.Column == c.Column).Text, c.Required, ChoicesOf(c.Column))).ToList();
+        return new FixableRows(survey.RowKey, survey.Blob, columns, rows.Select(r => new FixableRow(r.Row,
+            headers.ToDictionary(h => SurveyColumns.Get(h.Column).Key, h => r.Values[(int)h.Column]),
+            r.Reasons.Select(e => SurveyErrorDto.From(r.Row, r.Values[(int)Column.MineId], e.Field, e.Message, e.MessageFa)).ToList())).ToList());
     }
 
     /// <summary>Rows in file order; only the chunks that had a rejected or failed row are read.</summary>
@@ -66,3 +88,11 @@ public sealed class RowsToFixSource(StorageClients storage)
         return rows;
     }
 }
+
+public sealed record Choice(string Value, string English, string Persian);
+
+public sealed record FixableColumn(string Key, string English, string Persian, string Header, bool Required, IReadOnlyList<Choice>? Choices);
+
+public sealed record FixableRow(int Row, Dictionary<string, string?> Values, IReadOnlyList<SurveyErrorDto> Errors);
+
+public sealed record FixableRows(string Survey, string Blob, IReadOnlyList<FixableColumn> Columns, IReadOnlyList<FixableRow> Rows);

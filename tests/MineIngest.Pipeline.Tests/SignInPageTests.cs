@@ -52,12 +52,18 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         var clerk = f.SignIn.User("kerman-clerk");
         var writer = f.SignIn.User("office-writer");
 
+        // The mines are on record already from an earlier survey, so that withdrawing the clerk's leaves their history.
+        var container = new Azure.Storage.Blobs.BlobContainerClient(f.Azurite.ConnectionString, PipelineOptions.SurveysContainer);
+        await container.GetBlobClient("kerman/sign-in-earlier.csv").UploadAsync(BinaryData.FromBytes(
+            new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"SP-{i}")).ToCsv()), overwrite: true);
+        await SignInFixture.WaitForReportAsync(f.Writer, "kerman/sign-in-earlier.csv", f.Host);
+
         // The clerk: no key field, their name and province shown, a survey sent and its report read.
         var upload = await SignInAsync(browser, "/api/upload", "kerman-clerk");
         Assert.False(await upload.Locator("#key-panel").IsVisibleAsync());
         Assert.Contains(clerk.Name, await upload.GetByTestId("signed-in").TextContentAsync());
         var file = Path.Combine(Directory.CreateTempSubdirectory("sign-in-page-").FullName, "kerman-signed-in.csv");
-        await File.WriteAllBytesAsync(file, new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"SP-{i}")).ToCsv());
+        await File.WriteAllBytesAsync(file, new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"SP-{i}").Set("survey_date", new DateOnly(2021, 1, 10))).ToCsv());
         await upload.GetByTestId("files").SetInputFilesAsync(file);
         await upload.WaitForFunctionAsync("() => document.querySelector('[data-testid=count-accepted]')?.dataset.value === '3' && !document.querySelector('[data-testid=state]')",
             null, new() { Timeout = 90_000 });
@@ -69,14 +75,20 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         await dashboard.GetByTestId("survey-row").Filter(new() { HasText = "kerman-signed-in.csv" }).GetByTestId("withdraw").ClickAsync();
         await dashboard.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdraw-message]').textContent.includes('kerman-signed-in.csv')");
 
-        // Asked once each, after the pages said it was done.
+        // The office waits for the withdrawal to finish, as for a report; then asks once each.
+        var surveyId = (await SignInFixture.WaitForReportAsync(f.Writer, (await f.Writer.GetFromJsonAsync<JsonElement>("/api/surveys")).GetProperty("items")
+            .EnumerateArray().First(s => s.GetProperty("blob").GetString()!.EndsWith("kerman-signed-in.csv")).GetProperty("blob").GetString()!, f.Host)).GetProperty("id").GetString();
+        for (var i = 0; i < 240 && (await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{surveyId}")).GetProperty("status").GetString() != "withdrawn"; i++) await Task.Delay(250);
         var audit = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/audit")).GetProperty("items").EnumerateArray().ToList();
         var link = Assert.Single(audit, e => e.GetProperty("action").GetString() == AuditActions.UploadLink && e.GetProperty("subject").GetString()!.EndsWith("kerman-signed-in.csv"));
         Assert.Equal((clerk.Name, clerk.Oid, "user"), (link.GetProperty("actorName").GetString(), link.GetProperty("actorId").GetString(), link.GetProperty("actorKind").GetString()));
         var withdrawal = Assert.Single(audit, e => e.GetProperty("action").GetString() == AuditActions.Withdrawal && e.GetProperty("detail").GetString()!.Contains("kerman-signed-in.csv"));
         Assert.Equal((writer.Name, writer.Oid), (withdrawal.GetProperty("actorName").GetString(), withdrawal.GetProperty("actorId").GetString()));
 
-        var version = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/mines/kerman/SP-1/history")).GetProperty("versions")[0];
+        var versions = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/mines/kerman/SP-1/history")).GetProperty("versions");
+        Assert.Equal(2, versions.GetArrayLength());
+        var version = versions.EnumerateArray().Single(v => v.GetProperty("surveyId").GetString() == surveyId);
+        Assert.True(version.GetProperty("withdrawn").GetBoolean());
         Assert.Contains(clerk.Name, version.GetProperty("uploadedBy").GetString());
         Assert.Contains(writer.Name, version.GetProperty("withdrawnBy").GetString());
 

@@ -92,6 +92,7 @@
 
   async function addFiles(files) {
     await limitsRead;
+    const added = [];
     for (const file of files) {
       const item = { file, state: 'waiting', problem: null, sent: 0, report: null, node: el('div', { class: 'file', 'data-testid': 'file' }) };
       items.push(item);
@@ -102,8 +103,36 @@
       else if (file.size > limits.maxFileBytes) fail(item, ['tooLarge', name]);
       else if (file.size === 0) fail(item, ['empty', name]);
       render(item);
+      added.push(item);
     }
     next();
+    return added;
+  }
+
+  // The uploads of this browser, so that a reload finds their reports again (and the rows being fixed in them).
+  const UPLOADS_STORE = 'mineingest-uploads';
+  const remembered = () => JSON.parse(localStorage.getItem(UPLOADS_STORE) || '[]');
+  function remember(item) {
+    const list = remembered().filter((u) => u.blob !== item.blob);
+    list.push({ blob: item.blob, province: item.province, name: item.file.name, size: item.file.size });
+    localStorage.setItem(UPLOADS_STORE, JSON.stringify(list.slice(-10)));
+  }
+  function restoreUploads() {
+    for (const u of remembered()) {
+      const item = { file: { name: u.name, size: u.size }, state: 'reading', problem: null, sent: u.size, report: null, blob: u.blob, province: u.province,
+        node: el('div', { class: 'file', 'data-testid': 'file' }) };
+      items.push(item);
+      $('#queue').append(item.node);
+      render(item);
+      poll(item);
+    }
+  }
+
+  /** Sends a file the page made (the fixed rows) like any chosen file; resolves once it is in storage. */
+  async function uploadMade(file) {
+    const [item] = await addFiles([file]);
+    while (!['reading', 'done', 'refused'].includes(item.state)) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (item.state === 'refused') throw new Error(Array.isArray(item.problem) ? t(...item.problem) : problemText(item.problem ?? {}));
   }
 
   function fail(item, problem) { item.state = 'refused'; item.problem = problem; }
@@ -132,6 +161,7 @@
     item.state = 'sending'; render(item);
     try { await putFile(ticket.uploadUrl, item.file, (sent) => { item.sent = sent; drawProgress(item); }); } catch { fail(item, ['sendFailed']); render(item); return; }
     item.sent = item.file.size; item.blob = ticket.blob; item.province = province; item.state = 'reading'; render(item);
+    remember(item);
     await poll(item);
   }
 
@@ -238,6 +268,10 @@
     n.append(el('p', { class: s.status === 'completed' ? 'ok' : 'muted', 'data-testid': 'report-state' },
       s.status === 'completed' ? (s.rejected + s.failed === 0 ? t('allGood') : t('completed')) : t('processing')));
     if (s.status === 'completed' && s.rejected + s.failed > 0) {
+      if (!item.fixer) {
+        item.fixer = window.MineIngestFixRows.create({ survey: s.id, fileName: item.file.name, province: item.province, headers: credentials, upload: uploadMade, digits });
+        item.fixer.load().then(() => item.fixer.draw(lang)).catch((error) => console.error(error));
+      }
       const xlsx = el('button', { type: 'button', 'data-testid': 'fix-xlsx' }, t('fixXlsx'));
       const csv = el('button', { type: 'button', 'data-testid': 'fix-csv' }, t('fixCsv'));
       xlsx.onclick = () => download(item, 'xlsx'); csv.onclick = () => download(item, 'csv');
@@ -250,6 +284,7 @@
     }
     n.append(...table(s.errors, 'message', 'error-row'));
     if (s.warnings && s.warnings.length > 0) n.append(el('h4', {}, t('warnings')), ...table(s.warnings, 'warning', 'warning-row'));
+    if (item.fixer && s.status === 'completed') n.append(item.fixer.root);
   }
 
   /** Row errors or warnings: row, mine, the column by its header in the page's language, the message. */
@@ -275,6 +310,7 @@
     $('#key-province').textContent = province ? t('province', province) : '';
     session.draw(lang);
     items.forEach(render);
+    items.forEach((item) => item.fixer?.draw(lang));
   }
 
   $('#key-panel').hidden = true; // shown only once it is known that sign-in is off
@@ -294,6 +330,7 @@
       session = started;
       $('#key-panel').hidden = session.enabled;
       applyLanguage();
+      if (!session.enabled || session.signedIn) restoreUploads();
       document.body.dataset.ready = 'true';
     });
 })();

@@ -254,7 +254,7 @@ public static class ClerkMessages
 
     public static ClerkText RowsToCheckNotJson() => new(
         "The request body must be JSON such as {\"rows\": [{\"row\": 7, \"values\": {\"mine_id\": \"CHR-0031\", \"mineral\": \"Chromite\"}}]}.",
-        "بدنه درخواست باید JSON باشد، مانند {\"rows\": [{\"row\": 7, \"values\": {\"mine_id\": \"CHR-0031\", \"mineral\": \"کرومیت\"}}]}.");
+        "بدنه درخواست باید JSON باشد: فهرست ردیف‌ها زیر rows، هر ردیف با شماره‌اش در بررسی و مقدار ستون‌هایش به نام کلید ستون.");
 
     public static ClerkText UnknownColumns(string keys) => new(
         $"These are not survey columns: {keys}. Use the column keys of the survey template (mine_id, mine_name, province, ...).",

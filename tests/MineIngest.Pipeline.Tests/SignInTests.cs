@@ -171,6 +171,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new(HttpMethod.Post, "/api/provinces/kerman/uploads", Kind.Kerman, new { fileName = "kerman-1403.csv" }, 201),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys?blob={kermanBlob}", Kind.Kerman),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.csv", Kind.Kerman),
+            new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.json", Kind.Kerman),
+            new(HttpMethod.Post, "/api/provinces/kerman/validate", Kind.Kerman, new { rows = new[] { new { row = 2, values = new Dictionary<string, string> { ["mine_id"] = "V-1" } } } }),
             // Yazd's resources: a Kerman clerk gets nothing of them, by route, by encoded traversal, or by Yazd's survey id.
             new(HttpMethod.Post, "/api/provinces/yazd/uploads", Kind.Yazd, new { fileName = "yazd-1403.csv" }, 201),
             new(HttpMethod.Get, $"/api/provinces/yazd/surveys?blob={yazdBlob}", Kind.Yazd),

@@ -15,6 +15,7 @@ namespace MineIngest.Pipeline.Tests;
 public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixture>
 {
     private readonly ConcurrentQueue<(string Url, string? Authorization)> _requests = new();
+    private readonly List<string> _axe = [];
 
     private async Task<IPage> SignInAsync(IBrowser browser, string path, string username)
     {
@@ -26,7 +27,10 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         await page.GotoAsync(f.Host.Url + path);
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.True(await page.GetByTestId("sign-in").IsVisibleAsync(), "No sign-in button: " + string.Join("\n", console));
+        _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"{path} before sign-in: {v}"));
         await page.GetByTestId("sign-in").ClickAsync();
+        await page.GetByLabel("User name").WaitForAsync();
+        _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"the provider's sign-in form: {v}"));
         await page.GetByLabel("User name").FillAsync(username);
         await page.GetByLabel("Password").FillAsync(f.SignIn.User(username).Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -40,6 +44,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         }
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.True(await page.GetByTestId("sign-out").IsVisibleAsync(), "Not signed in after the provider's form: " + string.Join("\n", console) + "\n" + f.SignIn.LogTail);
+        _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"{path} signed in: {v}"));
         return page;
     }
 
@@ -60,6 +65,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
 
         // The clerk: no key field, their name and province shown, a survey sent and its report read.
         var upload = await SignInAsync(browser, "/api/upload", "kerman-clerk");
+        Assert.Empty(_axe);
         Assert.False(await upload.Locator("#key-panel").IsVisibleAsync());
         Assert.Contains(clerk.Name, await upload.GetByTestId("signed-in").TextContentAsync());
         var file = Path.Combine(Directory.CreateTempSubdirectory("sign-in-page-").FullName, "kerman-signed-in.csv");
@@ -70,6 +76,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
 
         // The writer: the dashboard's recent surveys, withdraw, a reason.
         var dashboard = await SignInAsync(browser, "/api/dashboard", "office-writer");
+        Assert.Empty(_axe);
         Assert.Contains(writer.Name, await dashboard.GetByTestId("signed-in").TextContentAsync());
         dashboard.Dialog += async (_, dialog) => await dialog.AcceptAsync("sent before the province checked it");
         await dashboard.GetByTestId("survey-row").Filter(new() { HasText = "kerman-signed-in.csv" }).GetByTestId("withdraw").ClickAsync();

@@ -61,7 +61,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         var container = new Azure.Storage.Blobs.BlobContainerClient(f.Azurite.ConnectionString, PipelineOptions.SurveysContainer);
         await container.GetBlobClient("kerman/sign-in-earlier.csv").UploadAsync(BinaryData.FromBytes(
             new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"SP-{i}")).ToCsv()), overwrite: true);
-        await SignInFixture.WaitForReportAsync(f.Writer, "kerman/sign-in-earlier.csv", f.Host);
+        await PipelineFixture.WaitForSurveyAsync(f.Writer, "kerman/sign-in-earlier.csv", timeout: TimeSpan.FromSeconds(120));
 
         // The clerk: no key field, their name and province shown, a survey sent and its report read.
         var upload = await SignInAsync(browser, "/api/upload", "kerman-clerk");
@@ -83,8 +83,8 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         await dashboard.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdraw-message]').textContent.includes('kerman-signed-in.csv')");
 
         // The office waits for the withdrawal to finish, as for a report; then asks once each.
-        var surveyId = (await SignInFixture.WaitForReportAsync(f.Writer, (await f.Writer.GetFromJsonAsync<JsonElement>("/api/surveys")).GetProperty("items")
-            .EnumerateArray().First(s => s.GetProperty("blob").GetString()!.EndsWith("kerman-signed-in.csv")).GetProperty("blob").GetString()!, f.Host)).GetProperty("id").GetString();
+        var surveyId = (await PipelineFixture.WaitForSurveyAsync(f.Writer, (await f.Writer.GetFromJsonAsync<JsonElement>("/api/surveys")).GetProperty("items")
+            .EnumerateArray().First(s => s.GetProperty("blob").GetString()!.EndsWith("kerman-signed-in.csv")).GetProperty("blob").GetString()!, timeout: TimeSpan.FromSeconds(120))).GetProperty("id").GetString();
         for (var i = 0; i < 240 && (await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{surveyId}")).GetProperty("status").GetString() != "withdrawn"; i++) await Task.Delay(250);
         var audit = (await f.Writer.GetFromJsonAsync<JsonElement>("/api/audit")).GetProperty("items").EnumerateArray().ToList();
         var link = Assert.Single(audit, e => e.GetProperty("action").GetString() == AuditActions.UploadLink && e.GetProperty("subject").GetString()!.EndsWith("kerman-signed-in.csv"));
@@ -163,7 +163,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         var upload = new StringWriter();
         Assert.True(await Cli(["upload", file, "--province", "kerman"], environment, upload) == 0, upload.ToString());
         var blob = upload.ToString().Split(" as ")[1].Trim();
-        var report = await SignInFixture.WaitForReportAsync(f.Writer, blob, f.Host);
+        var report = await PipelineFixture.WaitForSurveyAsync(f.Writer, blob, timeout: TimeSpan.FromSeconds(120));
         var survey = await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{report.GetProperty("id").GetString()}");
         Assert.Equal($"{clerk.Name} (user {clerk.Oid})", survey.GetProperty("uploadedBy").GetString());
     }

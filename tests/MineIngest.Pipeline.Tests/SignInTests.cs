@@ -48,38 +48,8 @@ public sealed class SignInFixture : IAsyncLifetime
         await container.CreateIfNotExistsAsync();
         var survey = new SurveyBuilder().Add(RowBuilder.WorkedExample(mineId, province)).Add(RowBuilder.WorkedExample(mineId + "-BAD", province).Set("latitude", 80));
         await container.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()), overwrite: true);
-        var report = await WaitForReportAsync(Writer, blob, Host);
+        var report = await PipelineFixture.WaitForSurveyAsync(Writer, blob, timeout: TimeSpan.FromSeconds(120));
         return (blob, report.GetProperty("id").GetString()!);
-    }
-
-    /// <summary>Waits (as the upload page does) until the survey made from the blob has its final report.</summary>
-    public static async Task<JsonElement> WaitForReportAsync(HttpClient http, string blob, LocalHostProcess host)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (true)
-        {
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.GetAsync($"/api/surveys?blob={Uri.EscapeDataString(blob)}");
-            }
-            catch (HttpRequestException) when (!host.HasExited && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(300); // the host is still starting
-                continue;
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new InvalidOperationException("The host does not answer: " + host.LogTail, ex);
-            }
-            if (response.IsSuccessStatusCode)
-            {
-                var items = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items");
-                if (items.GetArrayLength() > 0 && items[0].GetProperty("status").GetString() != "processing") return items[0];
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"No report for {blob}: last {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{host.LogTail}");
-            await Task.Delay(300);
-        }
     }
 
     public async Task DisposeAsync()
@@ -305,7 +275,7 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         var (exit, output) = await CliAsync(["upload", file, "--province", "kerman", "--wait"], environment);
         Assert.True(exit == 0, output);
         var blob = System.Text.RegularExpressions.Regex.Match(output, @" as (kerman/\S+)").Groups[1].Value;
-        var report = await SignInFixture.WaitForReportAsync(f.Writer, blob, f.Host);
+        var report = await PipelineFixture.WaitForSurveyAsync(f.Writer, blob, timeout: TimeSpan.FromSeconds(120));
         Assert.Equal(2, report.GetProperty("accepted").GetInt32());
         Assert.Contains($"{blob} ({report.GetProperty("id").GetString()}): completed", output);
         var survey = await f.Writer.GetFromJsonAsync<JsonElement>($"/api/surveys/{report.GetProperty("id").GetString()}");

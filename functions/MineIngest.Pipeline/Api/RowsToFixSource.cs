@@ -54,8 +54,8 @@ public sealed class RowsToFixSource(StorageClients storage, ReferenceData refere
             Column.Problem => reference.Problems.Select(x => new Choice(x.English, x.English, x.Persian)).ToList(),
             _ => null,
         };
-        var columns = headers.Select(h => SurveyColumns.Get(h.Column))
-            .Select(c => new FixableColumn(c.Key, c.English, c.Persian, headers.First(h => h.Column == c.Column).Text, c.Required, ChoicesOf(c.Column))).ToList();
+        var columns = headers.Select(h => (Header: h, Column: SurveyColumns.Get(h.Column)))
+            .Select(x => new FixableColumn(x.Column.Key, x.Column.English, x.Column.Persian, x.Header.Text, x.Column.Required, ChoicesOf(x.Column.Column))).ToList();
         return new FixableRows(survey.RowKey, survey.Blob, columns, rows.Select(r => new FixableRow(r.Row,
             headers.ToDictionary(h => SurveyColumns.Get(h.Column).Key, h => r.Values[(int)h.Column]),
             r.Reasons.Select(e => SurveyErrorDto.From(r.Row, r.Values[(int)Column.MineId], e.Field, e.Message, e.MessageFa)).ToList())).ToList());

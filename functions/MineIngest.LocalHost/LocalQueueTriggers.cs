@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using MineIngest.Pipeline;
@@ -27,9 +28,13 @@ public sealed class QueueTriggerOptions
 /// It replaces the WebJobs SDK's queue listener, which ends the process on the first storage request that fails
 /// after retries (the Functions host survives that only by restarting itself). Here a storage outage is logged once
 /// and polling goes on; messages whose outcome could not be written reappear when their lease ends.
+/// A received message is leased for <see cref="PipelineOptions.ClaimSeconds"/> and the lease renewed every third of that
+/// while it is handled: a message of an instance that died reappears seconds later for another, and a slow one is never
+/// handed to a second instance while the first lives.
 /// </summary>
 public sealed class LocalQueueTriggers(
-    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, Withdrawals withdrawals, IConfiguration configuration, ILogger<LocalQueueTriggers> logger) : BackgroundService
+    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, Withdrawals withdrawals, IConfiguration configuration,
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> pipeline, ILogger<LocalQueueTriggers> logger) : BackgroundService
 {
     /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>
     public static IReadOnlyDictionary<string, string> Functions { get; } = new Dictionary<string, string>
@@ -40,8 +45,8 @@ public sealed class LocalQueueTriggers(
         ["WithdrawMines"] = PipelineOptions.WithdrawQueue,
     };
 
-    /// <summary>How long a received message stays invisible to others while it is handled (no renewal: a chunk takes seconds).</summary>
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    /// <summary>How long a received message stays invisible to others without renewal.</summary>
+    private TimeSpan Lease => TimeSpan.FromSeconds(pipeline.Value.ClaimSeconds);
     private static readonly TimeSpan FastestPoll = TimeSpan.FromMilliseconds(100);
 
     private readonly QueueTriggerOptions _options = configuration.GetSection(QueueTriggerOptions.Section).Get<QueueTriggerOptions>() ?? new();
@@ -111,20 +116,27 @@ public sealed class LocalQueueTriggers(
     private async Task HandleAsync(QueueClient queue, QueueClient? poison, QueueMessage message, Func<QueueMessage, CancellationToken, Task> handle,
         CancellationToken ct)
     {
+        var receipt = new StrongBox<string>(message.PopReceipt);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewLeaseAsync(queue, message.MessageId, receipt, stop.Token);
         try
         {
             await handle(message, ct);
         }
         catch (Exception ex)
         {
+            await stop.CancelAsync();
+            await renewing;
             if (ct.IsCancellationRequested) return; // stopping: the message reappears when its lease ends
             logger.LogError(ex, "Queue {Queue}: message {MessageId} failed on try {DequeueCount}", queue.Name, message.MessageId, message.DequeueCount);
-            await SettleFailureAsync(queue, poison, message, ct);
+            await SettleFailureAsync(queue, poison, message, receipt.Value!, ct);
             return;
         }
+        await stop.CancelAsync();
+        await renewing;
         try
         {
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+            await queue.DeleteMessageAsync(message.MessageId, receipt.Value, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -133,20 +145,45 @@ public sealed class LocalQueueTriggers(
         }
     }
 
-    private async Task SettleFailureAsync(QueueClient queue, QueueClient? poison, QueueMessage message, CancellationToken ct)
+    /// <summary>Keeps the message invisible to others while it is handled; each renewal gives a new pop receipt.</summary>
+    private async Task RenewLeaseAsync(QueueClient queue, string messageId, StrongBox<string> receipt, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Lease / 3, ct);
+                try
+                {
+                    receipt.Value = (await queue.UpdateMessageAsync(messageId, receipt.Value, visibilityTimeout: Lease, cancellationToken: ct)).Value.PopReceipt;
+                }
+                catch (Azure.RequestFailedException ex) when (!ct.IsCancellationRequested)
+                {
+                    // Not renewed in time (storage away): another instance may take the message up; the work counts once.
+                    logger.LogWarning("Queue {Queue}: could not renew the lease of message {MessageId}: {Reason}", queue.Name, messageId, ex.Message);
+                    if (ex.Status == 404) return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SettleFailureAsync(QueueClient queue, QueueClient? poison, QueueMessage message, string popReceipt, CancellationToken ct)
     {
         try
         {
             if (poison is not null && message.DequeueCount >= _options.MaxDequeueCount)
             {
                 await poison.SendMessageAsync(message.MessageText, ct);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+                await queue.DeleteMessageAsync(message.MessageId, popReceipt, ct);
                 logger.LogWarning("Queue {Queue}: message {MessageId} moved to {Poison} after {DequeueCount} tries",
                     queue.Name, message.MessageId, poison.Name, message.DequeueCount);
             }
             else
             {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: ct);
+                await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: ct);
             }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

@@ -11,6 +11,8 @@ public sealed class PipelineOptions
     public const string SurveysContainer = "surveys";
     /// <summary>Rows read from a survey, staged in blobs of <see cref="RowsPerChunk"/> rows for the scorers.</summary>
     public const string ChunksContainer = "survey-chunks";
+    /// <summary>The mine view's snapshot, what a new instance starts from (<see cref="View.ViewSnapshotStore"/>).</summary>
+    public const string ViewsContainer = "views";
     /// <summary>One message per chunk of rows: the unit of scoring work.</summary>
     public const string ChunkQueue = "survey-chunks";
     /// <summary>Where the Functions runtime moves a chunk message after <see cref="MaxDequeueCount"/> failed tries.</summary>
@@ -46,6 +48,10 @@ public sealed class PipelineOptions
     public const string AuditTable = "audit";
     /// <summary>Who was given each upload link, so a survey names the person or system that sent it.</summary>
     public const string UploadLinksTable = "uploadlinks";
+    /// <summary>Claims on queued work being done, renewed while it is (<see cref="Ingestion.WorkClaims"/>).</summary>
+    public const string ClaimsTable = "workclaims";
+    /// <summary>The queues whose work is claimed, and sent again when a claim's holder stops renewing it.</summary>
+    public static readonly IReadOnlyList<string> ClaimedQueues = [ChunkQueue, RescoreQueue, WithdrawQueue];
 
     /// <summary>Rows per queue message. Azurite drains deep queues slowly and bills are per request, so rows travel in chunks; 5,000 makes a national file's batches nearly full (docs/BENCHMARKS.md).</summary>
     [Range(1, 10000)]
@@ -55,9 +61,27 @@ public sealed class PipelineOptions
     [Range(1, 100)]
     public int MaxDequeueCount { get; set; } = 5;
 
-    /// <summary>A survey with pending rows and no progress for this long has its unfinished chunks queued again.</summary>
+    /// <summary>
+    /// A survey with pending rows and no progress for this long has its unfinished chunks queued again, unless their claims
+    /// are being renewed: the fallback for work whose holder died before it wrote a claim.
+    /// </summary>
     [Range(5, 86400)]
     public double RecoverAfterSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How long a claim on work (a file being read, a chunk being scored, a page of re-scoring or withdrawal) holds without
+    /// renewal; its holder renews it every third of this while it works. Work whose claim expired (its instance died) is
+    /// taken up by another instance's next sweep, and on the local host its queue message reappears after this long.
+    /// </summary>
+    [Range(3, 600)]
+    public double ClaimSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// The least time between two writes of the mine view's snapshot by one instance; it is written only when the view
+    /// changed and no newer one is stored. 0: never written (a new instance then reads every mine).
+    /// </summary>
+    [Range(0, 86400)]
+    public double ViewSnapshotSeconds { get; set; } = 60;
 
     /// <summary>
     /// The oldest an answer built from the API's in-memory view of the mines (and the committee meetings) may be: a request

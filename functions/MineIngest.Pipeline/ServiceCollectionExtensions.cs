@@ -50,9 +50,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RowCheck>();
         services.TryAddSingleton<IMineScoring, MineScoring>();
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        services.AddSingleton<WorkClaims>();
         services.AddSingleton<SurveyIngestor>();
         services.AddSingleton<SurveyTotals>();
         services.AddSingleton<ChunkProcessor>();
+        services.AddSingleton<ViewSnapshotStore>();
         services.AddSingleton<MineView>();
         services.AddSingleton<ProvinceKeyStore>();
         services.AddSingleton<UploadSasIssuer>();

@@ -209,8 +209,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"Second sweep {clock.ElapsedMilliseconds} ms");
         Assert.Equal((2, 0, 0), (second.Blobs, second.WithoutReport, second.Read));
         var fresh = services.GetRequiredService<SurveyIngestor>(); // a new instance's sweep has no memory: the table answers
-        var again = await new SurveySweep(storage, fresh, services.GetRequiredService<ReportRetention>(), services.GetRequiredService<Rescoring>(), services.GetRequiredService<MineIngest.Pipeline.Office.Withdrawals>(), services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PipelineOptions>>(),
-            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SurveySweep>.Instance).RunAsync(CancellationToken.None);
+        var again = await ActivatorUtilities.CreateInstance<SurveySweep>(services, fresh).RunAsync(CancellationToken.None);
         Assert.Equal((2, 0), (again.Blobs, again.WithoutReport));
         Assert.Equal(5, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 

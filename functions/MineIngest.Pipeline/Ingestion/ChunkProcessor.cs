@@ -30,7 +30,7 @@ public sealed class MineScoring(RevivalScorer scorer) : IMineScoring
 /// </summary>
 public sealed class ChunkProcessor(
     StorageClients storage, RowValidator validator, IMineScoring scoring, ScoringFingerprint scoredWith, SurveyTotals totals, MineView view,
-    TimeProvider time, IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
+    WorkClaims claims, TimeProvider time, IOptions<PipelineOptions> options, ILogger<ChunkProcessor> logger)
 {
     private const int BatchSize = 100;
     private const int WarningsReportedPerChunk = BatchSize;
@@ -46,7 +46,15 @@ public sealed class ChunkProcessor(
             logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
             return;
         }
+        await claims.RunAsync(PipelineOptions.ChunkQueue, ClaimKey(message.SurveyId, message.Chunk), message.ToJson(),
+            token => ScoreAsync(message, dequeueCount, started, activity, token), ct);
+    }
 
+    /// <summary>The key of a chunk's claim (<see cref="WorkClaims"/>): a survey's chunks share its prefix.</summary>
+    public static string ClaimKey(string surveyId, int chunk) => $"{surveyId}-{ChunkResultEntity.KeyFor(chunk)}";
+
+    private async Task ScoreAsync(ChunkMessage message, long dequeueCount, long started, System.Diagnostics.Activity? activity, CancellationToken ct)
+    {
         var chunk = await storage.ReadChunkAsync(message.SurveyId, message.Chunk, ct);
         var context = new ValidationContext(chunk.Folder == SurveyIngestor.NationalFolder ? null : chunk.Folder, IranClock.Today(time));
         var lastTry = dequeueCount >= options.Value.MaxDequeueCount;

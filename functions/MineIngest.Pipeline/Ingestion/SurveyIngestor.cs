@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -20,7 +21,7 @@ namespace MineIngest.Pipeline.Ingestion;
 /// is either repeated harmlessly or skipped once done.
 /// </summary>
 public sealed class SurveyIngestor(
-    StorageClients storage, ReferenceData reference, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
+    StorageClients storage, ReferenceData reference, WorkClaims claims, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
     TimeProvider time, ILogger<SurveyIngestor> logger)
 {
     public const string NationalFolder = "national";
@@ -32,7 +33,11 @@ public sealed class SurveyIngestor(
     /// <summary>How often a file may fail to be read (storage or reader faults, not bad content) before it is rejected, visibly.</summary>
     public const int MaxReadAttempts = 3;
 
-    public async Task IngestAsync(BlobClient blob, CancellationToken ct)
+    /// <summary>
+    /// Reads the file unless it was read or another instance is reading it. True when its survey is settled as far as
+    /// reading goes (rejected, or its chunks queued); false when another instance holds it.
+    /// </summary>
+    public async Task<bool> IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
         var (contentHash, blobETag) = await ContentHashAsync(blob, properties, ct);
@@ -54,13 +59,19 @@ public sealed class SurveyIngestor(
             if (known.Stage == SurveyStage.Rejected || known.Enqueued)
             {
                 logger.LogInformation("Survey {SurveyId} from {Blob} was already read; nothing to do", surveyId, blob.Name);
-                return;
+                return true;
             }
             if (known.Stage == SurveyStage.Processing)
             {
                 // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
                 await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
-                return;
+                return true;
+            }
+            if (IsBeingRead(known))
+            {
+                // Another instance holds it (a re-delivered event, a sweep): it finishes, or its claim expires and a sweep takes over.
+                logger.LogInformation("Survey {SurveyId} from {Blob} is being read by another instance", surveyId, blob.Name);
+                return false;
             }
             attempt = known.ReadAttempts + 1;
         }
@@ -74,6 +85,7 @@ public sealed class SurveyIngestor(
             BlobETag = blobETag.ToString(),
             ReadAttempts = attempt,
             TraceParent = activity?.Id,
+            ReadingUntil = time.GetUtcNow() + ClaimLength,
         };
         activity?.SetTag("mineingest.survey.id", surveyId).SetTag("mineingest.province", survey.Folder).SetTag("mineingest.blob", blob.Name)
             .SetTag("mineingest.bytes", properties.ContentLength);
@@ -81,11 +93,32 @@ public sealed class SurveyIngestor(
         {
             // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
             logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, existing.Value!.LastReadError);
-            await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), ct);
-            return;
+            return await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), existing.Value.ETag, ct);
         }
-        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+        // The claim: only one instance begins a read (a new record, or one whose reader's claim expired, on its ETag).
+        var held = new StrongBox<ETag>();
+        try
+        {
+            held.Value = existing.HasValue
+                ? (await surveys.UpdateEntityAsync(survey, existing.Value!.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All
+                : (await surveys.AddEntityAsync(survey, ct)).Headers.ETag ?? ETag.All;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            logger.LogInformation("Survey {SurveyId} from {Blob}: another instance began reading it first", surveyId, blob.Name);
+            return false;
+        }
         logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
+
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewReadingClaimAsync(surveyId, held, lost, stopRenewing.Token);
+        async Task<bool> StillHeldAsync()
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+            return !lost.IsCancellationRequested;
+        }
 
         List<ChunkMessage> messages;
         try
@@ -98,47 +131,133 @@ public sealed class SurveyIngestor(
             {
                 throw new SurveyRejectedException(ClerkMessages.FileTooLarge(limits.Value.MaxFileBytes / (1024 * 1024)));
             }
-            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
-            messages = await StageRowsAsync(stream, survey, ct);
+            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), lost.Token);
+            messages = await StageRowsAsync(stream, survey, lost.Token);
         }
         catch (SurveyRejectedException rejected)
         {
             logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
             activity?.SetTag("mineingest.rejected", true);
-            await RejectAsync(survey, rejected.Reason, ct);
-            return;
+            return await StillHeldAsync() && await RejectAsync(survey, rejected.Reason, held.Value, ct);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            await StillHeldAsync();
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", surveyId, blob.Name);
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Kept for the last try's log line; the exception escapes so the trigger (or the next sweep) tries again.
-            await TryNoteReadErrorAsync(surveyId, ex, ct);
+            if (await StillHeldAsync()) await TryNoteReadErrorAsync(surveyId, ex, held.Value, ct);
             throw;
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
+        if (lost.IsCancellationRequested)
+        {
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", surveyId, blob.Name);
+            return false;
         }
 
         survey.Stage = SurveyStage.Processing;
         survey.Rows = messages.Sum(m => m.Rows);
         survey.Chunks = messages.Count;
-        await surveys.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+        survey.ReadingUntil = null;
+        try
+        {
+            await surveys.UpdateEntityAsync(survey, held.Value, TableUpdateMode.Replace, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over before it was recorded; this one stops", surveyId, blob.Name);
+            return false;
+        }
         await EnqueueAsync(survey, messages, ct);
         activity?.SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.chunks", survey.Chunks);
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
+        return true;
     }
 
-    private async Task RejectAsync(SurveyEntity survey, ClerkText reason, CancellationToken ct)
+    /// <summary>
+    /// Records the file rejected, on the ETag of the record this instance holds (a record another instance took over is
+    /// left to it: false).
+    /// </summary>
+    private async Task<bool> RejectAsync(SurveyEntity survey, ClerkText reason, ETag held, CancellationToken ct)
     {
         survey.Stage = SurveyStage.Rejected;
         survey.Rows = 0;
         survey.Error = reason.English;
         survey.ErrorFa = reason.Persian;
-        await storage.SurveyTable.UpsertEntityAsync(survey, TableUpdateMode.Replace, ct);
+        survey.ReadingUntil = null;
+        try
+        {
+            await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            logger.LogWarning("Survey {SurveyId}: another instance took the read over before the rejection was recorded", survey.RowKey);
+            return false;
+        }
     }
 
-    private async Task TryNoteReadErrorAsync(string surveyId, Exception error, CancellationToken ct)
+    private TimeSpan ClaimLength => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
+
+    /// <summary>
+    /// Whether a live instance is reading the survey's file: its claim is renewed (an older record without one: written
+    /// within <see cref="PipelineOptions.RecoverAfterSeconds"/>).
+    /// </summary>
+    public bool IsBeingRead(SurveyEntity survey) =>
+        survey.Stage == SurveyStage.Reading && (survey.ReadingUntil is { } until
+            ? until > time.GetUtcNow()
+            : survey.Timestamp is { } written && time.GetUtcNow() - written < TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds));
+
+    /// <summary>
+    /// Renews the reading claim every third of its length, on the record's ETag; when that fails because the record
+    /// changed (another instance took the file over after a pause longer than the claim), <paramref name="lost"/> is cancelled.
+    /// </summary>
+    private async Task RenewReadingClaimAsync(string surveyId, StrongBox<ETag> held, CancellationTokenSource lost, CancellationToken stop)
     {
         try
         {
-            var note = new TableEntity(SurveyEntity.Partition, surveyId) { [nameof(SurveyEntity.LastReadError)] = $"{error.GetType().Name}: {error.Message}" };
-            await storage.SurveyTable.UpdateEntityAsync(note, ETag.All, TableUpdateMode.Merge, ct);
+            while (true)
+            {
+                await Task.Delay(ClaimLength / 3, time, stop);
+                var renewal = new TableEntity(SurveyEntity.Partition, surveyId) { [nameof(SurveyEntity.ReadingUntil)] = time.GetUtcNow() + ClaimLength };
+                try
+                {
+                    held.Value = (await storage.SurveyTable.UpdateEntityAsync(renewal, held.Value, TableUpdateMode.Merge, stop)).Headers.ETag ?? held.Value;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    await lost.CancelAsync();
+                    return;
+                }
+                catch (RequestFailedException ex)
+                {
+                    logger.LogWarning("Could not renew the reading claim of survey {SurveyId}: {Reason}", surveyId, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Notes why the read failed and gives the claim up, so the next try need not wait for it to expire.</summary>
+    private async Task TryNoteReadErrorAsync(string surveyId, Exception error, ETag held, CancellationToken ct)
+    {
+        try
+        {
+            var note = new TableEntity(SurveyEntity.Partition, surveyId)
+            {
+                [nameof(SurveyEntity.LastReadError)] = $"{error.GetType().Name}: {error.Message}", [nameof(SurveyEntity.ReadingUntil)] = time.GetUtcNow(),
+            };
+            await storage.SurveyTable.UpdateEntityAsync(note, held, TableUpdateMode.Merge, ct);
         }
         catch (Exception noteError) when (noteError is RequestFailedException or AggregateException or HttpRequestException)
         {
@@ -263,12 +382,17 @@ public sealed class SurveyIngestor(
         {
             if (survey.RowsPending() == 0) continue;
             if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
+            // Done chunks, and chunks whose claim is renewed.
             var done = new HashSet<int>();
+            // A chunk whose claim is renewed is slow, not stalled: sending it again would double a live instance's work.
+            foreach (var claim in await claims.OfAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
+                if (claims.IsLive(claim) && int.TryParse(claim.Key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
             await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
                                TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
             {
                 done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
             }
+            if (Enumerable.Range(0, survey.Chunks).All(done.Contains)) continue;
             var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
             logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
                 survey.RowKey, stalledFor.TotalSeconds, missing.Count);

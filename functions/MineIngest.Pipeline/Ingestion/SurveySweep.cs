@@ -20,8 +20,8 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// id, so sweeps on several instances at once, or racing the blob trigger, do no harm.
 /// </summary>
 public sealed class SurveySweep(
-    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, IOptions<PipelineOptions> options,
-    TimeProvider time, ILogger<SurveySweep> logger)
+    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, WorkClaims claims,
+    IOptions<PipelineOptions> options, TimeProvider time, ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
     private const string StatusRow = "last";
@@ -57,7 +57,8 @@ public sealed class SurveySweep(
         {
             try
             {
-                await ingestor.IngestAsync(storage.Surveys.GetBlobClient(blob.Name), token);
+                // Held by another instance: not settled here, so this sweep looks again if that instance dies.
+                if (!await ingestor.IngestAsync(storage.Surveys.GetBlobClient(blob.Name), token)) return;
                 _settled.TryAdd(VersionKey(blob), 0);
                 read.Add(blob.Name.Split('/')[0]);
             }
@@ -72,11 +73,12 @@ public sealed class SurveySweep(
             logger.LogInformation("Sweep: {Blobs} files listed, {WithoutReport} without a settled survey, {Read} read, {Failed} failed",
                 listed, toRead.Count, toRead.Count - failed, failed);
 
-        var requeued = 0;
+        // Every sweep: work whose holder died is sent again seconds after its claim expired (one query of a small table).
+        var requeued = await claims.ReclaimExpiredAsync(ct);
         var recoverAfter = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)
         {
-            requeued = await ingestor.RecoverStalledAsync(recoverAfter, ct);
+            requeued += await ingestor.RecoverStalledAsync(recoverAfter, ct);
             await rescoring.RecoverStalledAsync(recoverAfter, ct);
             await withdrawals.RecoverStalledAsync(recoverAfter, ct);
             _stalledCheckedAt = time.GetUtcNow();
@@ -116,12 +118,11 @@ public sealed class SurveySweep(
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}"),
                            select: [nameof(SurveyEntity.RowKey), nameof(SurveyEntity.Timestamp), nameof(SurveyEntity.Stage), nameof(SurveyEntity.Enqueued),
-                               nameof(SurveyEntity.WithdrawRequestedAt), nameof(SurveyEntity.BlobETag)], cancellationToken: ct))
+                               nameof(SurveyEntity.WithdrawRequestedAt), nameof(SurveyEntity.BlobETag), nameof(SurveyEntity.ReadingUntil)], cancellationToken: ct))
         {
             known[survey.RowKey] = survey;
         }
 
-        var stuckBefore = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         var toRead = new List<BlobItem>();
         foreach (var blob in blobs)
         {
@@ -132,7 +133,7 @@ public sealed class SurveySweep(
             else if (blob.Properties.ETag is { } etag && blob.Properties.LastModified is { } written && SurveyIngestor.SentAgainAfterWithdrawal(survey, etag, written))
                 toRead.Add(blob); // the ingestor names it anew
             else if (survey.Stage == SurveyStage.Rejected || survey.Enqueued) _settled.TryAdd(VersionKey(blob), 0);
-            else if (survey.Timestamp < stuckBefore) toRead.Add(blob); // reading began, then the reader died
+            else if (!ingestor.IsBeingRead(survey)) toRead.Add(blob); // reading began, then the reader died (its claim expired)
         }
         return toRead;
     }

@@ -34,7 +34,7 @@ public sealed record RescoreDto(string Run, string Fingerprint, DateTimeOffset S
 /// the ETag it was read with: a survey that wrote the mine meanwhile (scored with the current settings) wins.
 /// </summary>
 public sealed class Rescoring(
-    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, MineView view, TimeProvider time, ILogger<Rescoring> logger)
+    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, MineView view, WorkClaims claims, TimeProvider time, ILogger<Rescoring> logger)
 {
     public const string StatusPartition = "rescore";
     private const string StatusRow = "current";
@@ -70,8 +70,13 @@ public sealed class Rescoring(
         return await StatusAsync(ct) ?? throw new InvalidOperationException();
     }
 
-    /// <summary>One page: score again, count once, queue the next page.</summary>
-    public async Task ProcessAsync(RescoreMessage message, CancellationToken ct)
+    /// <summary>One page: score again, count once, queue the next page; under a claim (<see cref="WorkClaims"/>).</summary>
+    public Task ProcessAsync(RescoreMessage message, CancellationToken ct) =>
+        claims.RunAsync(PipelineOptions.RescoreQueue, ClaimKey(message.Run, message.Province, message.After), message.ToJson(), token => RescorePageAsync(message, token), ct);
+
+    private static string ClaimKey(string run, string province, string after) => $"{run}|{province}|{after}";
+
+    private async Task RescorePageAsync(RescoreMessage message, CancellationToken ct)
     {
         using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("rescore.page");
         activity?.SetTag("mineingest.rescore.run", message.Run).SetTag("mineingest.province", message.Province);
@@ -168,12 +173,14 @@ public sealed class Rescoring(
 
         var requeued = 0;
         var provinces = (await view.LoadedAsync(ct)).Ranked.Select(m => m.PartitionKey).Distinct().Order(StringComparer.Ordinal);
+        var live = (await claims.OfAsync(PipelineOptions.RescoreQueue, run + "|", ct)).Where(claims.IsLive).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var province in provinces)
         {
             // Follow the province's pages from the first; the first page without a result is where its chain stopped.
             var after2 = "";
             while (pages.TryGetValue($"{province}|{after2}", out var page) && (page.GetInt32("Mines") ?? 0) == PageSize) after2 = page.GetString("Last") ?? "";
             if (pages.ContainsKey($"{province}|{after2}")) continue; // the last page is done: this province is complete
+            if (live.Contains(ClaimKey(run, province, after2))) continue; // slow, not stalled: its instance renews its claim
             await storage.RescoreQueue.SendMessageAsync(new RescoreMessage(run, province, after2).ToJson(), ct);
             requeued++;
         }

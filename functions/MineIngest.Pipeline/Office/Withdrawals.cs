@@ -33,7 +33,7 @@ public enum WithdrawAction { None, Untouched, Restore, Remove }
 /// ETag read, and a mine changed meanwhile is decided again. The sweep queues a stalled chain again.
 /// </summary>
 public sealed class Withdrawals(
-    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, TimeProvider time, ILogger<Withdrawals> logger)
+    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, WorkClaims claims, TimeProvider time, ILogger<Withdrawals> logger)
 {
     /// <summary>Withdrawals in progress, one entity each in the surveys table: what the sweep and /api/health look at (a keyed query).</summary>
     public const string ActivePartition = "withdraw";
@@ -94,7 +94,12 @@ public sealed class Withdrawals(
     }
 
     /// <summary>One page: plan it (once), write it, queue the next; the last page of the last province finishes the withdrawal.</summary>
-    public async Task ProcessAsync(WithdrawMessage message, CancellationToken ct)
+    public Task ProcessAsync(WithdrawMessage message, CancellationToken ct) =>
+        claims.RunAsync(PipelineOptions.WithdrawQueue, ClaimKey(message.SurveyId, message.Province, message.After), message.ToJson(), token => WithdrawPageAsync(message, token), ct);
+
+    private static string ClaimKey(string surveyId, string province, string after) => $"{surveyId}|{province}|{after}";
+
+    private async Task WithdrawPageAsync(WithdrawMessage message, CancellationToken ct)
     {
         using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("withdraw.page");
         activity?.SetTag("mineingest.survey.id", message.SurveyId).SetTag("mineingest.province", message.Province);
@@ -340,8 +345,10 @@ public sealed class Withdrawals(
                 continue;
             }
             if (time.GetUtcNow() - progress.LastWritten < after) continue;
+            var live = (await claims.OfAsync(PipelineOptions.WithdrawQueue, survey.RowKey + "|", ct)).Where(claims.IsLive).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
             foreach (var (province, from) in progress.NextPage)
             {
+                if (live.Contains(ClaimKey(survey.RowKey, province, from))) continue; // slow, not stalled: its instance renews its claim
                 await storage.WithdrawQueue.SendMessageAsync(new WithdrawMessage(survey.RowKey, province, from).ToJson(), ct);
                 requeued++;
             }

@@ -10,9 +10,9 @@ namespace MineIngest.Pipeline.Records;
 
 /// <summary>
 /// One accepted row of a mine as its history shows it: the survey, the mine's state then and the score it got.
-/// Stored as a JSON array of its values in this order (<see cref="MineVersionConverter"/>); versions written since
-/// surveys can be withdrawn also hold the whole record (<see cref="Data"/>, the mine's stored form without its notes), so
-/// that a withdrawal can put the mine back as this version described it.
+/// Versions written since surveys can be withdrawn hold the whole record (<see cref="Data"/>, the mine's stored form without
+/// its notes), so that a withdrawal can put the mine back as this version described it, and are stored as that record
+/// alone (<see cref="MineHistory.Store"/>); older ones as a JSON array of the values below (<see cref="MineVersionConverter"/>).
 /// </summary>
 [JsonConverter(typeof(MineVersionConverter))]
 public sealed record MineVersion(
@@ -86,13 +86,23 @@ public static class MineHistory
     public static string PropertyOf(MineVersion version) =>
         "V" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(version.Key)), 0, 8);
 
-    /// <summary>Puts <paramref name="version"/> in its property of <paramref name="entity"/>, for a merge.</summary>
+    /// <summary>
+    /// Puts <paramref name="version"/> in its property of <paramref name="entity"/>, for a merge: as the mine's stored record
+    /// alone when the version holds it (every figure of the version is in it; the record beside 18 copies of its own figures,
+    /// quoted, was most of a next round's added bytes), else as the array of its figures.
+    /// </summary>
     public static void Store(TableEntity entity, MineVersion version) =>
-        entity[PropertyOf(version)] = JsonSerializer.Serialize(version, PipelineJson.Options);
+        entity[PropertyOf(version)] = version.Data ?? JsonSerializer.Serialize(version, PipelineJson.Options);
 
     /// <summary>The versions stored in an entity's version properties (the mine itself and <see cref="MineEntity.Earlier"/> not included).</summary>
     public static IEnumerable<MineVersion> StoredIn(IEnumerable<KeyValuePair<string, object>> properties) =>
-        Named(properties, 'V').Select(p => JsonSerializer.Deserialize<MineVersion>(p, PipelineJson.Options)!);
+        Named(properties, 'V').Select(Parse);
+
+    /// <summary>A stored version: a mine record (an array that starts with its format number) or an array of figures (starts with the survey id).</summary>
+    private static MineVersion Parse(string stored) =>
+        stored.AsSpan().TrimStart().TrimStart('[').TrimStart() is [>= '0' and <= '9', ..]
+            ? MineVersion.Of(new MineEntity { Data = stored }) with { Data = stored }
+            : JsonSerializer.Deserialize<MineVersion>(stored, PipelineJson.Options)!;
 
     /// <summary>The property that marks a survey's versions of this mine withdrawn (the same for the same survey: marking twice writes it again).</summary>
     public static string WithdrawnPropertyOf(string surveyId) =>

@@ -76,6 +76,7 @@ public sealed class StorageClients
 
     public BlobContainerClient Surveys => Blobs.GetBlobContainerClient(PipelineOptions.SurveysContainer);
     public BlobContainerClient Chunks => Blobs.GetBlobContainerClient(PipelineOptions.ChunksContainer);
+    public BlobContainerClient Views => Blobs.GetBlobContainerClient(PipelineOptions.ViewsContainer);
     public QueueClient ChunkQueue => Queues.GetQueueClient(PipelineOptions.ChunkQueue);
     /// <summary>The mines table of one province (<see cref="PipelineOptions.MinesTablePrefix"/>).</summary>
     public TableClient MinesOf(string province) =>
@@ -104,6 +105,7 @@ public sealed class StorageClients
     public TableClient ProvinceKeys => Tables.GetTableClient(PipelineOptions.ProvinceKeysTable);
     public TableClient Audit => Tables.GetTableClient(PipelineOptions.AuditTable);
     public TableClient UploadLinks => Tables.GetTableClient(PipelineOptions.UploadLinksTable);
+    public TableClient Claims => Tables.GetTableClient(PipelineOptions.ClaimsTable);
 
     public async Task<ChunkDocument> ReadChunkAsync(string surveyId, int chunk, CancellationToken ct)
     {
@@ -136,13 +138,14 @@ public sealed class StorageClients
         if (_created) return;
         await Surveys.CreateIfNotExistsAsync(cancellationToken: ct);
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
+        await Views.CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await WithdrawQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit, UploadLinks }
+        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit, UploadLinks, Claims }
                      .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;

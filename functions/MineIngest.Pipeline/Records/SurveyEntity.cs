@@ -39,6 +39,11 @@ public sealed class SurveyEntity : ITableEntity
     public DateTimeOffset? RowsPurgedOn { get; set; }
     /// <summary>How many times reading the file has begun; past <see cref="SurveyIngestor.MaxReadAttempts"/> it is rejected.</summary>
     public int ReadAttempts { get; set; }
+    /// <summary>
+    /// Until when the instance reading the file holds it: renewed while it reads (<see cref="SurveyIngestor"/>), so another
+    /// instance takes the file up seconds after the reader died, and never while it lives.
+    /// </summary>
+    public DateTimeOffset? ReadingUntil { get; set; }
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
     public string? LastReadError { get; set; }
 

@@ -44,10 +44,12 @@ public sealed class MineView
     private readonly TimeProvider _time;
     private readonly ILogger<MineView> _logger;
     private readonly CoalescedRefresh _refresh;
+    private readonly ViewSnapshotStore _snapshots;
 
-    public MineView(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
+    public MineView(StorageClients storage, ViewSnapshotStore snapshots, IOptions<PipelineOptions> options, TimeProvider time, ILogger<MineView> logger)
     {
         _storage = storage;
+        _snapshots = snapshots;
         _options = options;
         _time = time;
         _logger = logger;
@@ -65,6 +67,18 @@ public sealed class MineView
     private volatile bool _loaded;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
     private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
+    /// <summary>When the last successful refresh began, or when the stored view this one started from was checked.</summary>
+    private DateTimeOffset? _lookedAt;
+    /// <summary>The view as the newest refresh that changed it left it, for <see cref="WriteSnapshotAsync"/>; null until one did.</summary>
+    private volatile StoredViewAt? _latest;
+    private long _storedVersion;
+    private DateTimeOffset _storedAt = DateTimeOffset.MinValue;
+    private int _writing;
+
+    private sealed record StoredViewAt(StoredView View, long Version);
+
+    /// <summary>How the view was first loaded: "snapshot" (and how many mines the change log had it read since) or "tables".</summary>
+    public string LoadedFrom { get; private set; } = "";
 
     /// <summary>
     /// The view checked against storage at or after <paramref name="since"/>: at once when it was, else after the refresh
@@ -131,14 +145,20 @@ public sealed class MineView
     private async Task RefreshOnceAsync()
     {
         var ct = CancellationToken.None;
+        var began = _time.GetUtcNow();
+        // A first load starts from the stored snapshot when there is one to trust; the change log since then does the rest.
+        var fromSnapshot = !_loaded && await LoadSnapshotAsync(ct);
+        var haveBase = _loaded || fromSnapshot;
         // The log first: whatever it lists was written before, so the mines queries below find it.
         var (changedProvinces, seenChanges, removed) = await ChangedSinceLastLookAsync(ct);
         if (changedProvinces is null && _loaded)
         {
             _seenChanges = seenChanges;
+            _lookedAt = began;
             return;
         }
-        var tables = _storage.AllMines.Where(t => !_loaded || changedProvinces is null || changedProvinces.Contains(t.Province)).ToList();
+        var tables = !haveBase ? _storage.AllMines.ToList()
+            : _storage.AllMines.Where(t => changedProvinces?.Contains(t.Province) == true).ToList();
         var read = new List<MineEntity>[tables.Count];
         // A few tables at a time: this host turns one page into mines while storage serves the next.
         await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
@@ -158,7 +178,7 @@ public sealed class MineView
             await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
             Interlocked.Add(ref _minesRead, mines.Count);
         });
-        var changed = false;
+        var changed = fromSnapshot;
         for (var i = 0; i < tables.Count; i++)
         {
             foreach (var mine in read[i])
@@ -197,9 +217,106 @@ public sealed class MineView
             foreach (var pair in _mines) ranked[n++] = pair.Value;
             Array.Sort(ranked, MineEntity.Ranking);
             _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines, Interlocked.Increment(ref _version));
+            // What a snapshot written now would hold: copies of the small parts; the ranked array is this refresh's own.
+            var latest = new StoredViewAt(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal),
+                seenChanges.ToList(), began), _snapshot.Version);
+            // Started from the stored snapshot with nothing newer in the log: that snapshot is this view; no need to write it again.
+            if (fromSnapshot && read.All(r => r.Count == 0) && removed.Count == 0) Interlocked.Exchange(ref _storedVersion, latest.Version);
+            _latest = latest;
         }
+        if (!_loaded) LoadedFrom = fromSnapshot ? $"snapshot+{read.Sum(r => r.Count)}" : "tables";
         _seenChanges = seenChanges;
+        _lookedAt = began;
         _loaded = true;
+        ScheduleSnapshotWrite();
+    }
+
+    /// <summary>
+    /// Fills the view from the stored snapshot; false (and the view untouched) when there is none to trust or storage
+    /// fails: the tables are read instead.
+    /// </summary>
+    private async Task<bool> LoadSnapshotAsync(CancellationToken ct)
+    {
+        StoredView? stored;
+        try
+        {
+            stored = await _snapshots.ReadAsync(_storage.AllMines.Select(m => m.Province).ToList(), ct);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or HttpRequestException)
+        {
+            _logger.LogWarning("The view's snapshot could not be read ({Reason}); reading every mine", ex.Message);
+            return false;
+        }
+        if (stored is null) return false;
+        foreach (var mine in stored.Mines) _mines[(mine.PartitionKey, mine.RowKey)] = mine;
+        foreach (var (province, high) in stored.HighWater) _highWater[province] = high;
+        _seenChanges = new HashSet<string>(stored.SeenChanges, StringComparer.Ordinal);
+        _lookedAt = stored.CheckedAt;
+        _logger.LogInformation("Mine view started from the snapshot of {CheckedAt}: {Mines} mines", stored.CheckedAt, stored.Mines.Count);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the snapshot in the background when the view changed since the last one this instance knows of, at most
+    /// once per ViewSnapshotSeconds, after the view has been still for a moment (not in the middle of a survey being
+    /// scored, unless that goes on past the period), and only when no newer snapshot is stored (another instance's).
+    /// </summary>
+    private void ScheduleSnapshotWrite()
+    {
+        var every = TimeSpan.FromSeconds(_options.Value.ViewSnapshotSeconds);
+        if (every <= TimeSpan.Zero || _latest is not { } latest || latest.Version == Interlocked.Read(ref _storedVersion)) return;
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var due = _storedAt + every;
+                var still = SnapshotQuiet;
+                while (true)
+                {
+                    var now = _time.GetUtcNow();
+                    var current = _latest!;
+                    // Still for a moment: the newest change is older than SnapshotQuiet; or the period has gone by twice.
+                    var quietSince = current.View.CheckedAt;
+                    if (now >= due && (now - quietSince >= still || now - _storedAt >= 2 * every)) break;
+                    await Task.Delay(now < due ? due - now : still, _time);
+                }
+                await WriteSnapshotAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "The view's snapshot could not be written; the next change tries again");
+            }
+            finally
+            {
+                Volatile.Write(ref _writing, 0);
+            }
+        });
+    }
+
+    /// <summary>How long the view must be unchanged before a snapshot is written (a survey's chunks change it every few seconds).</summary>
+    private static readonly TimeSpan SnapshotQuiet = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bytes of the last snapshot this instance wrote (0 before), for benchmarks and logs.</summary>
+    public long SnapshotBytes { get; private set; }
+
+    /// <summary>Writes the view's newest state as the snapshot unless a newer one is stored; returns whether it wrote.</summary>
+    public async Task<bool> WriteSnapshotAsync(CancellationToken ct)
+    {
+        if (_latest is not { } latest || latest.Version == Interlocked.Read(ref _storedVersion)) return false;
+        if (await _snapshots.StoredCheckedAtAsync(ct) is { } stored && stored >= latest.View.CheckedAt)
+        {
+            // Another instance stored a newer one: nothing to write until this view changes again.
+            Interlocked.Exchange(ref _storedVersion, latest.Version);
+            return false;
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        SnapshotBytes = await _snapshots.WriteAsync(latest.View, _storage.AllMines.Select(m => m.Province).ToList(), ct);
+        Interlocked.Exchange(ref _storedVersion, latest.Version);
+        _storedAt = _time.GetUtcNow();
+        _logger.LogInformation("Mine view snapshot written: {Mines} mines, {Bytes} bytes, checked at {CheckedAt}, in {Ms} ms",
+            latest.View.Mines.Count, SnapshotBytes, latest.View.CheckedAt, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return true;
     }
 
     /// <summary>
@@ -227,7 +344,7 @@ public sealed class MineView
     {
         // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
         // Before the first load, only recent entries matter (the load reads every mine anyway).
-        var from = MineChangeLog.KeyAt((CheckedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
+        var from = MineChangeLog.KeyAt((_lookedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>? provinces = null;
         var removed = new List<RemovedMine>();

@@ -1,0 +1,122 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MineIngest.Pipeline.Records;
+
+namespace MineIngest.Pipeline.Ingestion;
+
+/// <summary>One claim on queued work: the queue, the work's key, the message to send again, and until when it holds.</summary>
+public sealed record WorkClaim(string Queue, string Key, string Message, DateTimeOffset Until, ETag ETag);
+
+/// <summary>
+/// Claims on queued work (a chunk being scored, a page of re-scoring or of a withdrawal) that expire in seconds: the
+/// instance doing the work writes one when it begins and renews it every third of <see cref="PipelineOptions.ClaimSeconds"/>
+/// while it works, and deletes it when done. The queue's own hold on a message cannot say this: under the Functions host
+/// it lasts 10 minutes, however soon the instance died. So the sweep sends the message of an expired claim again within
+/// seconds of its holder's death (<see cref="ReclaimExpiredAsync"/>), and never sends again work whose claim is renewed,
+/// however slow: a live instance is never doubled. One table, PartitionKey the queue, RowKey the work's key.
+/// </summary>
+public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<WorkClaims> logger)
+{
+    private TimeSpan Length => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
+
+    /// <summary>Runs <paramref name="work"/> under a claim renewed while it runs; the claim is gone when it ends, however it ends.</summary>
+    public async Task RunAsync(string queue, string key, string message, Func<CancellationToken, Task> work, CancellationToken ct)
+    {
+        var claim = new TableEntity(queue, key) { ["Message"] = message, ["Until"] = time.GetUtcNow() + Length };
+        await storage.Claims.UpsertEntityAsync(claim, TableUpdateMode.Replace, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewAsync(queue, key, stop.Token);
+        try
+        {
+            await work(ct);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await renewing;
+        }
+        try
+        {
+            await storage.Claims.DeleteEntityAsync(queue, key, ETag.All, ct);
+        }
+        catch (RequestFailedException ex)
+        {
+            // Left to expire: the work is done, so the sweep that finds it sends a message that finds it done.
+            logger.LogDebug(ex, "Could not delete the claim on {Queue} {Key}", queue, key);
+        }
+    }
+
+    private async Task RenewAsync(string queue, string key, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Length / 3, time, ct);
+                var renewal = new TableEntity(queue, key) { ["Until"] = time.GetUtcNow() + Length };
+                try
+                {
+                    await storage.Claims.UpdateEntityAsync(renewal, ETag.All, TableUpdateMode.Merge, ct);
+                }
+                catch (RequestFailedException ex) when (!ct.IsCancellationRequested)
+                {
+                    // Storage slow or away: the next renewal may still come in time; if not, the work is sent again and counted once.
+                    logger.LogWarning("Could not renew the claim on {Queue} {Key}: {Reason}", queue, key, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The claims of one queue whose keys begin with <paramref name="prefix"/> (one keyed range query).</summary>
+    public async Task<List<WorkClaim>> OfAsync(string queue, string prefix, CancellationToken ct)
+    {
+        var filter = prefix.Length == 0
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {queue}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {queue} and RowKey ge {prefix} and RowKey lt {prefix + '\uffff'}");
+        var claims = new List<WorkClaim>();
+        await foreach (var e in storage.Claims.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            claims.Add(new WorkClaim(e.PartitionKey, e.RowKey, e.GetString("Message") ?? "", e.GetDateTimeOffset("Until") ?? DateTimeOffset.MinValue, e.ETag));
+        return claims;
+    }
+
+    /// <summary>Whether the claim is being renewed by a live instance.</summary>
+    public bool IsLive(WorkClaim claim) => claim.Until > time.GetUtcNow();
+
+    /// <summary>
+    /// Sends again the message of every claim whose holder stopped renewing it (an instance that died mid-work), once:
+    /// the claim is deleted first, on its ETag, so a claim renewed meanwhile stays and is not sent. Returns how many.
+    /// </summary>
+    /// <remarks>One query of the whole table: it holds only the work in hand at this moment.</remarks>
+    public async Task<int> ReclaimExpiredAsync(CancellationToken ct)
+    {
+        var sent = 0;
+        var expired = new List<WorkClaim>();
+        await foreach (var e in storage.Claims.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Until"], cancellationToken: ct))
+        {
+            var until = e.GetDateTimeOffset("Until") ?? DateTimeOffset.MinValue;
+            if (until <= time.GetUtcNow() && PipelineOptions.ClaimedQueues.Contains(e.PartitionKey)) expired.Add(new WorkClaim(e.PartitionKey, e.RowKey, "", until, e.ETag));
+        }
+        foreach (var claim in expired)
+        {
+            var stored = await storage.Claims.GetEntityIfExistsAsync<TableEntity>(claim.Queue, claim.Key, cancellationToken: ct);
+            if (!stored.HasValue || stored.Value!.ETag != claim.ETag) continue; // renewed or finished meanwhile
+            try
+            {
+                await storage.Claims.DeleteEntityAsync(claim.Queue, claim.Key, claim.ETag, ct);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                continue; // renewed, finished or taken up by another sweep meanwhile
+            }
+            await storage.Queues.GetQueueClient(claim.Queue).SendMessageAsync(stored.Value.GetString("Message") ?? "", ct);
+            sent++;
+            logger.LogWarning("Work {Key} on {Queue} was claimed until {Until} and not renewed: its holder stopped; sent again", claim.Key, claim.Queue, claim.Until);
+        }
+        return sent;
+    }
+}

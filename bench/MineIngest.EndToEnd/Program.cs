@@ -1,7 +1,7 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view] [--cold-start]
 //        ... --reliability URL CONNECTION STOP-COMMAND START-COMMAND (bench/reliability.sh)
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +18,7 @@ if (args is ["--reliability", var apiUrl, var storageConnection, var stopStorage
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
-var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") ? []
+var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") || args.Contains("--cold-start") ? []
     : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
@@ -101,6 +101,28 @@ if (args.Contains("--idle-view"))
         "<= 5% of a core"]);
 }
 
+if (args.Contains("--cold-start"))
+{
+    // A new instance with every mine on record: from its process start to the first /api/summary that counts them all,
+    // starting from the view's snapshot, and (the snapshot deleted, none written) from the tables as before it existed.
+    var rows = positional.Length > 1 ? int.Parse(positional[1]) : 100_000;
+    await using var stack = await Stack.StartAsync(root);
+    await stack.IngestAsync($"national/cold-{rows}.csv", Generated.Survey(rows, "national", allValid: true).ToCsv(), rows);
+    var (bytes, writes) = await stack.WaitForSnapshotAsync();
+    Console.Error.WriteLine($"  snapshot: {bytes:N0} bytes; requests while ingesting and loading: {writes}");
+    var idle = await stack.IdleViewAsync(TimeSpan.FromMinutes(1));
+    Console.Error.WriteLine($"  idle, polled once a second: {idle.RequestsPerMinute:0} app storage requests/min");
+    var fromSnapshot = new List<double>();
+    var fromTables = new List<double>();
+    for (var run = 0; run < runs; run++) fromSnapshot.Add(await stack.RestartAsync(rows));
+    await stack.DeleteSnapshotAsync();
+    for (var run = 0; run < runs; run++) fromTables.Add(await stack.RestartAsync(rows, "--Pipeline:ViewSnapshotSeconds=0"));
+    string Runs(List<double> s) => $"{s.Order().ElementAt(s.Count / 2):0.00} s (median of {s.Count}; runs {string.Join(", ", s.Select(x => x.ToString("0.00")))})";
+    results.Add([$"Cold start, {rows:N0} mines: host process start to the first exact /api/summary, from the view's snapshot", Runs(fromSnapshot), "<= 1.5 s"]);
+    results.Add([$"... the same from the tables (no snapshot)", Runs(fromTables), ""]);
+    results.Add([$"View snapshot of {rows:N0} mines", $"{bytes / 1e6:0.0} MB; {writes}", ""]);
+}
+
 if (!args.Contains("--no-memory"))
 {
     // 50 MB: 100,000 rows with long notes, as csv (an xlsx that size would be mostly compressed padding).
@@ -152,7 +174,7 @@ sealed class Stack : IAsyncDisposable
 {
     private readonly string _data;
     private readonly int _azuritePid;
-    private readonly Process _host;
+    private Process _host;
     private readonly HttpClient _http;
     private readonly string _connection;
     public string Url { get; }
@@ -174,10 +196,24 @@ sealed class Stack : IAsyncDisposable
                          $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{blobPort + 1}/devstoreaccount1;" +
                          $"TableEndpoint=http://127.0.0.1:{blobPort + 2}/devstoreaccount1;";
         var url = $"http://127.0.0.1:{FreePort()}";
+        var stack = new Stack(data, pid, StartHost(root, url, connection), url, connection) { _root = root };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try { if ((await stack._http.GetAsync("/api/health")).IsSuccessStatusCode) return stack; }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline) { }
+            await Task.Delay(200);
+        }
+    }
+
+    private string _root = "";
+
+    private static Process StartHost(string root, string url, string connection, params string[] settings)
+    {
         var dll = Path.Combine(root, "functions", "MineIngest.LocalHost", "bin", "Release", "net10.0", "MineIngest.LocalHost.dll");
         // BENCH_HOST_LOG_LEVEL=Information logs as the Functions app does in Azure (host.json), for counting telemetry items.
         var logLevel = Environment.GetEnvironmentVariable("BENCH_HOST_LOG_LEVEL") ?? "Warning";
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Diagnostics:Enabled=true", $"--Logging:LogLevel:Default={logLevel}"])
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", url, "--Diagnostics:Enabled=true", $"--Logging:LogLevel:Default={logLevel}", .. settings])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
@@ -187,13 +223,50 @@ sealed class Stack : IAsyncDisposable
         host.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.Ordinal)) Console.Error.WriteLine("  host: " + line); };
         host.BeginOutputReadLine();
         host.BeginErrorReadLine();
-        var stack = new Stack(data, pid, host, url, connection);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        return host;
+    }
+
+    private BlobClient SnapshotBlob => new(_connection, "views", "mines.snapshot");
+
+    /// <summary>Waits for the view's snapshot (written in the background after the view was still for a moment); its size and the snapshot requests so far.</summary>
+    public async Task<(long Bytes, string Requests)> WaitForSnapshotAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await SnapshotBlob.ExistsAsync())
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException("No view snapshot was written.");
+            await Task.Delay(250);
+        }
+        await Task.Delay(1000);
+        var requests = (await RequestsAsync()).Where(kv => kv.Key.Contains("view snapshot", StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value}");
+        return ((await SnapshotBlob.GetPropertiesAsync()).Value.ContentLength, string.Join(", ", requests));
+    }
+
+    public Task DeleteSnapshotAsync() => SnapshotBlob.DeleteIfExistsAsync();
+
+    /// <summary>
+    /// Kills the host, starts a new one (with <paramref name="settings"/>), and returns the seconds from its process start to
+    /// its first /api/summary answer; that answer must count every mine.
+    /// </summary>
+    public async Task<double> RestartAsync(int expectedMines, params string[] settings)
+    {
+        _host.Kill(entireProcessTree: true);
+        await _host.WaitForExitAsync();
+        var watch = Stopwatch.StartNew();
+        _host = StartHost(_root, Url, _connection, settings);
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
         while (true)
         {
-            try { if ((await stack._http.GetAsync("/api/health")).IsSuccessStatusCode) return stack; }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline) { }
-            await Task.Delay(200);
+            HttpResponseMessage response;
+            try { response = await http.GetAsync("/api/summary"); }
+            catch (HttpRequestException) when (watch.Elapsed < TimeSpan.FromSeconds(60)) { await Task.Delay(5); continue; }
+            var seconds = watch.Elapsed.TotalSeconds;
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var mines = response.IsSuccessStatusCode ? body.GetProperty("mines").GetInt32() : -1;
+            if (mines != expectedMines) throw new InvalidOperationException($"The first answer after a restart was {(int)response.StatusCode} with {mines} mines, not {expectedMines}.");
+            Console.Error.WriteLine($"  restart{(settings.Length > 0 ? " " + string.Join(' ', settings) : "")}: first exact summary {seconds:0.00} s after the process started");
+            await Task.Delay(2000); // the new host's own start-up work settles before the next kill
+            return seconds;
         }
     }
 

@@ -37,6 +37,7 @@ public sealed class LocalHostProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>The last lines the host wrote, for a failing test's message.</summary>

@@ -43,7 +43,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Polls /api/surveys until every listed blob has a settled survey; returns them by blob.</summary>
-    private static async Task<Dictionary<string, JsonElement>> WaitForSettledAsync(LocalHostProcess host, IReadOnlyCollection<string> blobs, TimeSpan timeout)
+    internal static async Task<Dictionary<string, JsonElement>> WaitForSettledAsync(LocalHostProcess host, IReadOnlyCollection<string> blobs, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         var settled = new Dictionary<string, JsonElement>();
@@ -69,7 +69,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
 
     private static int Int(JsonElement e, string name) => e.GetProperty(name).GetInt32();
 
-    private static void AssertAccounted(JsonElement survey, int rows, int rejected)
+    internal static void AssertAccounted(JsonElement survey, int rows, int rejected)
     {
         Assert.Equal("completed", survey.GetProperty("status").GetString());
         Assert.Equal(rows, Int(survey, "rows"));

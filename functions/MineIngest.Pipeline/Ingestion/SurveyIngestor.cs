@@ -86,6 +86,7 @@ public sealed class SurveyIngestor(
             ReadAttempts = attempt,
             TraceParent = activity?.Id,
             ReadingUntil = time.GetUtcNow() + ClaimLength,
+            ReadBy = WorkClaims.Instance,
         };
         activity?.SetTag("mineingest.survey.id", surveyId).SetTag("mineingest.province", survey.Folder).SetTag("mineingest.blob", blob.Name)
             .SetTag("mineingest.bytes", properties.ContentLength);

@@ -41,6 +41,9 @@ public sealed class SurveySweep(
         using var activity = Telemetry.PipelineTelemetry.Source.StartActivity("sweep.run");
         // Azurite may have started empty, or after this host (a no-op once it succeeded).
         await storage.EnsureCreatedAsync(ct);
+        // First, every sweep: work whose holder died is sent again seconds after its claim expired (one query of a
+        // small table), before reading new files, which in a burst takes this sweep a while.
+        var requeued = await claims.ReclaimExpiredAsync(ct);
 
         var listed = 0;
         var unsettled = new List<BlobItem>();
@@ -73,8 +76,6 @@ public sealed class SurveySweep(
             logger.LogInformation("Sweep: {Blobs} files listed, {WithoutReport} without a settled survey, {Read} read, {Failed} failed",
                 listed, toRead.Count, toRead.Count - failed, failed);
 
-        // Every sweep: work whose holder died is sent again seconds after its claim expired (one query of a small table).
-        var requeued = await claims.ReclaimExpiredAsync(ct);
         var recoverAfter = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)
         {

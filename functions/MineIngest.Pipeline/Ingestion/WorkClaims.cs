@@ -19,12 +19,15 @@ public sealed record WorkClaim(string Queue, string Key, string Message, DateTim
 /// </summary>
 public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<WorkClaims> logger)
 {
+    /// <summary>Names this process in its claims (machine and process id), for an operator reading the table after a death.</summary>
+    public static string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+
     private TimeSpan Length => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
 
     /// <summary>Runs <paramref name="work"/> under a claim renewed while it runs; the claim is gone when it ends, however it ends.</summary>
     public async Task RunAsync(string queue, string key, string message, Func<CancellationToken, Task> work, CancellationToken ct)
     {
-        var claim = new TableEntity(queue, key) { ["Message"] = message, ["Until"] = time.GetUtcNow() + Length };
+        var claim = new TableEntity(queue, key) { ["Message"] = message, ["Until"] = time.GetUtcNow() + Length, ["By"] = Instance };
         await storage.Claims.UpsertEntityAsync(claim, TableUpdateMode.Replace, ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var renewing = RenewAsync(queue, key, stop.Token);

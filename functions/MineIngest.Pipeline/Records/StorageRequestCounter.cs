@@ -27,10 +27,12 @@ public sealed class StorageRequestCounter
         var what = service switch
         {
             "table" when path.EndsWith("$batch", StringComparison.Ordinal) => "batch",
+            "table" when path.Contains(PipelineOptions.ClaimsTable, StringComparison.Ordinal) => "claims",
             "table" when path.Contains("(PartitionKey", StringComparison.Ordinal) => "entity",
             "table" when request.Method == RequestMethod.Post && !path.EndsWith("Tables", StringComparison.Ordinal) => "insert",
             "table" => "query",
             "queue" when path.Contains("/messages", StringComparison.Ordinal) => "messages",
+            "blob" when path.Contains($"/{PipelineOptions.ViewsContainer}/", StringComparison.Ordinal) => "view snapshot",
             "blob" when uri.Query.Contains("comp=list", StringComparison.Ordinal) => "list",
             "blob" when uri.Query.Contains("comp=block", StringComparison.Ordinal) => "block",
             _ => "",

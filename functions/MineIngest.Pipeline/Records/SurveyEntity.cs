@@ -44,6 +44,8 @@ public sealed class SurveyEntity : ITableEntity
     /// instance takes the file up seconds after the reader died, and never while it lives.
     /// </summary>
     public DateTimeOffset? ReadingUntil { get; set; }
+    /// <summary>The instance that holds (or last held) the reading claim (<see cref="Ingestion.WorkClaims.Instance"/>).</summary>
+    public string? ReadBy { get; set; }
     /// <summary>Why the last try to read the file failed (for the operator's log; the clerk sees <see cref="Error"/>).</summary>
     public string? LastReadError { get; set; }
 

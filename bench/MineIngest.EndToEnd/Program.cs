@@ -110,8 +110,11 @@ if (args.Contains("--cold-start"))
     await stack.IngestAsync($"national/cold-{rows}.csv", Generated.Survey(rows, "national", allValid: true).ToCsv(), rows);
     var (bytes, writes) = await stack.WaitForSnapshotAsync();
     Console.Error.WriteLine($"  snapshot: {bytes:N0} bytes; requests while ingesting and loading: {writes}");
-    var idle = await stack.IdleViewAsync(TimeSpan.FromMinutes(1));
-    Console.Error.WriteLine($"  idle, polled once a second: {idle.RequestsPerMinute:0} app storage requests/min");
+    if (!args.Contains("--no-idle"))
+    {
+        var idle = await stack.IdleViewAsync(TimeSpan.FromMinutes(1));
+        Console.Error.WriteLine($"  idle, polled once a second: {idle.RequestsPerMinute:0} app storage requests/min");
+    }
     var fromSnapshot = new List<double>();
     var fromTables = new List<double>();
     for (var run = 0; run < runs; run++) fromSnapshot.Add(await stack.RestartAsync(rows));
@@ -219,7 +222,10 @@ sealed class Stack : IAsyncDisposable
         };
         start.Environment["AzureWebJobsStorage"] = connection;
         var host = Process.Start(start)!;
-        host.OutputDataReceived += (_, _) => { };
+        // BENCH_HOST_ECHO=1 shows every line the host writes, with the seconds since it started (to see where a start-up goes).
+        var echo = Environment.GetEnvironmentVariable("BENCH_HOST_ECHO") == "1";
+        var started = Stopwatch.StartNew();
+        host.OutputDataReceived += (_, e) => { if (echo && e.Data is { Length: > 0 } line) Console.Error.WriteLine($"  host {started.Elapsed.TotalSeconds:0.000}: {line}"); };
         host.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.Ordinal)) Console.Error.WriteLine("  host: " + line); };
         host.BeginOutputReadLine();
         host.BeginErrorReadLine();

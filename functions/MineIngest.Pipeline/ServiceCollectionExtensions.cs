@@ -78,6 +78,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditApi>();
         services.AddSingleton<KeysApi>();
+        services.AddSingleton<MineViewWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<MineViewWarmUp>());
         services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();

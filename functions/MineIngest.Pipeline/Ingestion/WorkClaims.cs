@@ -23,11 +23,29 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
     public static string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
 
     private TimeSpan Length => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
+    private int _inHand;
+
+    /// <summary>How many pieces of claimed work this instance is doing now: background chores wait for none.</summary>
+    public int InHand => Volatile.Read(ref _inHand);
 
     /// <summary>Runs <paramref name="work"/> under a claim renewed while it runs; the claim is gone when it ends, however it ends.</summary>
     public async Task RunAsync(string queue, string key, string message, Func<CancellationToken, Task> work, CancellationToken ct)
     {
         var claim = new TableEntity(queue, key) { ["Message"] = message, ["Until"] = time.GetUtcNow() + Length, ["By"] = Instance };
+        Interlocked.Increment(ref _inHand);
+        try
+        {
+            await RunClaimedAsync(claim, work, ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inHand);
+        }
+    }
+
+    private async Task RunClaimedAsync(TableEntity claim, Func<CancellationToken, Task> work, CancellationToken ct)
+    {
+        var (queue, key) = (claim.PartitionKey, claim.RowKey);
         await storage.Claims.UpsertEntityAsync(claim, TableUpdateMode.Replace, ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var renewing = RenewAsync(queue, key, stop.Token);
@@ -39,15 +57,16 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
         {
             await stop.CancelAsync();
             await renewing;
-        }
-        try
-        {
-            await storage.Claims.DeleteEntityAsync(queue, key, ETag.All, ct);
-        }
-        catch (RequestFailedException ex)
-        {
-            // Left to expire: the work is done, so the sweep that finds it sends a message that finds it done.
-            logger.LogDebug(ex, "Could not delete the claim on {Queue} {Key}", queue, key);
+            // Failed work is retried through its queue message, not through the claim.
+            try
+            {
+                await storage.Claims.DeleteEntityAsync(queue, key, ETag.All, CancellationToken.None);
+            }
+            catch (RequestFailedException ex)
+            {
+                // Left to expire: the sweep that finds it sends the message again, which finds the work done (or does it).
+                logger.LogDebug(ex, "Could not delete the claim on {Queue} {Key}", queue, key);
+            }
         }
     }
 
@@ -62,6 +81,12 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
                 try
                 {
                     await storage.Claims.UpdateEntityAsync(renewal, ETag.All, TableUpdateMode.Merge, ct);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Taken up by a sweep after a pause longer than the claim: the work goes on here too and counts once.
+                    logger.LogWarning("The claim on {Queue} {Key} expired and was taken up elsewhere", queue, key);
+                    return;
                 }
                 catch (RequestFailedException ex) when (!ct.IsCancellationRequested)
                 {

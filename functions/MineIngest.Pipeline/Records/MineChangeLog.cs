@@ -11,6 +11,9 @@ public static class MineChangeLog
 {
     public const string Partition = "changes";
 
+    /// <summary>Property counting the mines the entry's writes touched.</summary>
+    public const string Mines = "Mines";
+
     /// <summary>Property naming the provinces whose mines tables the entry's writes touched, comma-separated.</summary>
     public const string Provinces = "Provinces";
 
@@ -23,7 +26,7 @@ public static class MineChangeLog
     {
         var entry = new TableEntity(Partition, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{KeyAt(at)}-{surveyId}-{chunk:D6}"))
         {
-            ["Mines"] = mines, [Provinces] = string.Join(",", provinces.Distinct().Order(StringComparer.Ordinal)),
+            [Mines] = mines, [Provinces] = string.Join(",", provinces.Distinct().Order(StringComparer.Ordinal)),
         };
         if (removed is { Count: > 0 }) entry[Removed] = System.Text.Json.JsonSerializer.Serialize(removed, Ingestion.PipelineJson.Options);
         return entry;

@@ -344,10 +344,12 @@ sealed class Stack : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(3)); // let the first load's background work settle
         // First the same time with nobody looking: what the triggers' polling alone costs.
         var quietCpu = AzuriteCpuSeconds();
-        var quietRequests = (await RequestsAsync()).Values.Sum();
+        var quiet = await RequestsAsync();
         await Task.Delay(duration);
+        var quietAfter = await RequestsAsync();
         Console.Error.WriteLine($"  unpolled: Azurite {(AzuriteCpuSeconds() - quietCpu) / duration.TotalMinutes:0.0} CPU s/min, " +
-                                $"{((await RequestsAsync()).Values.Sum() - quietRequests) / duration.TotalMinutes:0} requests/min");
+                                $"{(quietAfter.Values.Sum() - quiet.Values.Sum()) / duration.TotalMinutes:0} requests/min: " +
+                                string.Join(", ", quietAfter.Select(kv => (kv.Key, N: kv.Value - quiet.GetValueOrDefault(kv.Key))).Where(x => x.N > 0).OrderByDescending(x => x.N).Select(x => $"{x.Key} {x.N}")));
         var requests = (await RequestsAsync()).Values.Sum();
         var cpu = AzuriteCpuSeconds();
         var watch = Stopwatch.StartNew();

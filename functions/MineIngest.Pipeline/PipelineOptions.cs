@@ -74,7 +74,7 @@ public sealed class PipelineOptions
     /// taken up by another instance's next sweep, and on the local host its queue message reappears after this long.
     /// </summary>
     [Range(3, 600)]
-    public double ClaimSeconds { get; set; } = 15;
+    public double ClaimSeconds { get; set; } = 10;
 
     /// <summary>
     /// The least time between two writes of the mine view's snapshot by one instance; it is written only when the view

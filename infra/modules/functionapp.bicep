@@ -88,7 +88,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Pipeline__MineViewRefreshSeconds: '1'
       Pipeline__MineViewWaitSeconds: '3'
       Pipeline__RecoverAfterSeconds: '60'
-      Pipeline__ClaimSeconds: '15'
+      Pipeline__ClaimSeconds: '10'
       Pipeline__ViewSnapshotSeconds: '60'
       // The reconciliation sweep (timer function SweepSurveys): reads uploads whose BlobCreated event never came, and
       // sends again work whose instance died (its claim expired). Every 15 s: what bounds a lost instance's cost (docs/DESIGN.md).

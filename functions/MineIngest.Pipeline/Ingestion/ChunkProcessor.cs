@@ -44,6 +44,9 @@ public sealed class ChunkProcessor(
         if (await storage.IsChunkDoneAsync(message.SurveyId, message.Chunk, ct))
         {
             logger.LogInformation("Chunk {Chunk} of survey {SurveyId} was already done", message.Chunk, message.SurveyId);
+            // Its scorer may have died between the chunk's result and the survey's totals: without this, a survey whose
+            // last chunk that was stayed "processing" for good.
+            await totals.RefreshAsync(message.SurveyId, ct);
             return;
         }
         await claims.RunAsync(PipelineOptions.ChunkQueue, ClaimKey(message.SurveyId, message.Chunk), message.ToJson(),

@@ -21,7 +21,7 @@ namespace MineIngest.Pipeline.Ingestion;
 /// is either repeated harmlessly or skipped once done.
 /// </summary>
 public sealed class SurveyIngestor(
-    StorageClients storage, ReferenceData reference, WorkClaims claims, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
+    StorageClients storage, ReferenceData reference, WorkClaims claims, SurveyTotals totals, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
     TimeProvider time, ILogger<SurveyIngestor> logger)
 {
     public const string NationalFolder = "national";
@@ -385,14 +385,20 @@ public sealed class SurveyIngestor(
             if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
             // Done chunks, and chunks whose claim is renewed.
             var done = new HashSet<int>();
-            // A chunk whose claim is renewed is slow, not stalled: sending it again would double a live instance's work.
-            foreach (var claim in await claims.OfAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
-                if (claims.IsLive(claim) && int.TryParse(claim.Key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
             await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
                                TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
             {
                 done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
             }
+            if (Enumerable.Range(0, survey.Chunks).All(done.Contains))
+            {
+                // Every chunk done, the totals behind: the last scorer died between its result and the totals.
+                await totals.RefreshAsync(survey.RowKey, ct);
+                continue;
+            }
+            // A chunk whose claim is renewed is slow, not stalled: sending it again would double a live instance's work.
+            foreach (var claim in await claims.OfAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
+                if (claims.IsLive(claim) && int.TryParse(claim.Key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
             if (Enumerable.Range(0, survey.Chunks).All(done.Contains)) continue;
             var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
             logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",

@@ -110,6 +110,7 @@ public sealed class SurveyIngestor(
             return false;
         }
         logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
+        using var busy = claims.Busy();
 
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopRenewing = new CancellationTokenSource();

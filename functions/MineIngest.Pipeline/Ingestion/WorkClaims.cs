@@ -25,8 +25,39 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
     private TimeSpan Length => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
     private int _inHand;
 
-    /// <summary>How many pieces of claimed work this instance is doing now: background chores wait for none.</summary>
+    /// <summary>How many pieces of work (claimed work, files being read) this instance is doing now: background chores wait for none.</summary>
     public int InHand => Volatile.Read(ref _inHand);
+
+    private long _lastDoneTicks;
+
+    /// <summary>
+    /// Whether this instance has done no work for <paramref name="span"/>: between two chunks of a survey it holds none
+    /// for a moment, which is no pause.
+    /// </summary>
+    public bool IdleFor(TimeSpan span) => InHand == 0 && time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastDoneTicks) >= span.Ticks;
+
+    private void Finished()
+    {
+        Interlocked.Exchange(ref _lastDoneTicks, time.GetUtcNow().UtcTicks);
+        Interlocked.Decrement(ref _inHand);
+    }
+
+    /// <summary>Counts work that holds its claim elsewhere (a file being read) in <see cref="InHand"/> until disposed.</summary>
+    public IDisposable Busy()
+    {
+        Interlocked.Increment(ref _inHand);
+        return new Done(this);
+    }
+
+    private sealed class Done(WorkClaims claims) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) claims.Finished();
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> under a claim renewed while it runs; the claim is gone when it ends, however it ends.</summary>
     public async Task RunAsync(string queue, string key, string message, Func<CancellationToken, Task> work, CancellationToken ct)
@@ -39,7 +70,7 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
         }
         finally
         {
-            Interlocked.Decrement(ref _inHand);
+            Finished();
         }
     }
 

@@ -306,7 +306,7 @@ public sealed class MineView
                     var due = _storedAt + every;
                     // Still for a moment (the newest change older than SnapshotQuiet, and this instance scoring nothing:
                     // a snapshot written beside a next round slowed it), or the period gone by twice.
-                    var still = (now - pending.View.CheckedAt >= SnapshotQuiet && _work.InHand == 0) || now - waitingSince >= 2 * every;
+                    var still = (now - pending.View.CheckedAt >= SnapshotQuiet && _work.IdleFor(SnapshotQuiet)) || now - waitingSince >= 2 * every;
                     if (now >= due && still)
                     {
                         await WriteSnapshotAsync(CancellationToken.None);

@@ -398,8 +398,8 @@ public sealed class SurveyIngestor(
                 continue;
             }
             // A chunk whose claim is renewed is slow, not stalled: sending it again would double a live instance's work.
-            foreach (var claim in await claims.OfAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
-                if (claims.IsLive(claim) && int.TryParse(claim.Key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
+            foreach (var key in await claims.LiveKeysAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
+                if (int.TryParse(key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
             if (Enumerable.Range(0, survey.Chunks).All(done.Contains)) continue;
             var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
             logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",

@@ -6,9 +6,6 @@ using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Ingestion;
 
-/// <summary>One claim on queued work: the queue, the work's key, the message to send again, and until when it holds.</summary>
-public sealed record WorkClaim(string Queue, string Key, string Message, DateTimeOffset Until, ETag ETag);
-
 /// <summary>
 /// Claims on queued work (a chunk being scored, a page of re-scoring or of a withdrawal) that expire in seconds: the
 /// instance doing the work writes one when it begins and renews it every third of <see cref="PipelineOptions.ClaimSeconds"/>
@@ -131,20 +128,21 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
         }
     }
 
-    /// <summary>The claims of one queue whose keys begin with <paramref name="prefix"/> (one keyed range query).</summary>
-    public async Task<List<WorkClaim>> OfAsync(string queue, string prefix, CancellationToken ct)
+    /// <summary>
+    /// The keys of one queue's live claims (renewed by a live instance) that begin with <paramref name="prefix"/>: one keyed
+    /// range query. Work among them is slow, not stalled: sending it again would double a live instance's work.
+    /// </summary>
+    public async Task<HashSet<string>> LiveKeysAsync(string queue, string prefix, CancellationToken ct)
     {
-        var filter = prefix.Length == 0
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {queue}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {queue} and RowKey ge {prefix} and RowKey lt {prefix + '\uffff'}");
-        var claims = new List<WorkClaim>();
-        await foreach (var e in storage.Claims.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            claims.Add(new WorkClaim(e.PartitionKey, e.RowKey, e.GetString("Message") ?? "", e.GetDateTimeOffset("Until") ?? DateTimeOffset.MinValue, e.ETag));
-        return claims;
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var e in storage.Claims.QueryAsync<TableEntity>(
+                           TableClient.CreateQueryFilter($"PartitionKey eq {queue} and RowKey ge {prefix} and RowKey lt {prefix + '\uffff'}"),
+                           select: ["RowKey", "Until"], cancellationToken: ct))
+        {
+            if (e.GetDateTimeOffset("Until") is { } until && until > time.GetUtcNow()) live.Add(e.RowKey);
+        }
+        return live;
     }
-
-    /// <summary>Whether the claim is being renewed by a live instance.</summary>
-    public bool IsLive(WorkClaim claim) => claim.Until > time.GetUtcNow();
 
     /// <summary>
     /// Sends again the message of every claim whose holder stopped renewing it (an instance that died mid-work), once:
@@ -154,11 +152,11 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
     public async Task<int> ReclaimExpiredAsync(CancellationToken ct)
     {
         var sent = 0;
-        var expired = new List<WorkClaim>();
+        var expired = new List<ExpiredClaim>();
         await foreach (var e in storage.Claims.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Until"], cancellationToken: ct))
         {
             var until = e.GetDateTimeOffset("Until") ?? DateTimeOffset.MinValue;
-            if (until <= time.GetUtcNow() && PipelineOptions.ClaimedQueues.Contains(e.PartitionKey)) expired.Add(new WorkClaim(e.PartitionKey, e.RowKey, "", until, e.ETag));
+            if (until <= time.GetUtcNow() && PipelineOptions.ClaimedQueues.Contains(e.PartitionKey)) expired.Add(new ExpiredClaim(e.PartitionKey, e.RowKey, until, e.ETag));
         }
         foreach (var claim in expired)
         {
@@ -178,4 +176,6 @@ public sealed class WorkClaims(StorageClients storage, IOptions<PipelineOptions>
         }
         return sent;
     }
+
+    private sealed record ExpiredClaim(string Queue, string Key, DateTimeOffset Until, ETag ETag);
 }

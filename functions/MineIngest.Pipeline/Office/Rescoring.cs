@@ -173,7 +173,7 @@ public sealed class Rescoring(
 
         var requeued = 0;
         var provinces = (await view.LoadedAsync(ct)).Ranked.Select(m => m.PartitionKey).Distinct().Order(StringComparer.Ordinal);
-        var live = (await claims.OfAsync(PipelineOptions.RescoreQueue, run + "|", ct)).Where(claims.IsLive).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        var live = await claims.LiveKeysAsync(PipelineOptions.RescoreQueue, run + "|", ct);
         foreach (var province in provinces)
         {
             // Follow the province's pages from the first; the first page without a result is where its chain stopped.

@@ -345,7 +345,7 @@ public sealed class Withdrawals(
                 continue;
             }
             if (time.GetUtcNow() - progress.LastWritten < after) continue;
-            var live = (await claims.OfAsync(PipelineOptions.WithdrawQueue, survey.RowKey + "|", ct)).Where(claims.IsLive).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+            var live = await claims.LiveKeysAsync(PipelineOptions.WithdrawQueue, survey.RowKey + "|", ct);
             foreach (var (province, from) in progress.NextPage)
             {
                 if (live.Contains(ClaimKey(survey.RowKey, province, from))) continue; // slow, not stalled: its instance renews its claim

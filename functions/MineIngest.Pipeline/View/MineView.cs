@@ -82,9 +82,6 @@ public sealed class MineView
 
     private sealed record StoredViewAt(StoredView View, long Version);
 
-    /// <summary>How the view was first loaded: "snapshot" (and how many mines the change log had it read since) or "tables".</summary>
-    public string LoadedFrom { get; private set; } = "";
-
     /// <summary>
     /// The view checked against storage at or after <paramref name="since"/>: at once when it was, else after the refresh
     /// that makes it so (shared with every concurrent caller). When that refresh does not end within
@@ -231,7 +228,6 @@ public sealed class MineView
             if (fromSnapshot && !changed) Interlocked.Exchange(ref _storedVersion, latest.Version);
             _latest = latest;
         }
-        if (!_loaded) LoadedFrom = fromSnapshot ? $"snapshot+{read.Sum(r => r.Count)}" : "tables";
         _seenChanges = seenChanges;
         _lookedAt = began;
         _loaded = true;

@@ -328,9 +328,6 @@ public sealed class MineView
     /// <summary>How long the view must be unchanged before a snapshot is written (a survey's chunks change it every few seconds).</summary>
     private static readonly TimeSpan SnapshotQuiet = TimeSpan.FromSeconds(5);
 
-    /// <summary>Bytes of the last snapshot this instance wrote (0 before), for benchmarks and logs.</summary>
-    public long SnapshotBytes { get; private set; }
-
     /// <summary>Writes the view's newest state as the snapshot unless a newer one is stored; returns whether it wrote.</summary>
     public async Task<bool> WriteSnapshotAsync(CancellationToken ct)
     {
@@ -342,11 +339,11 @@ public sealed class MineView
             return false;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        SnapshotBytes = await _snapshots.WriteAsync(latest.View, _storage.AllMines.Select(m => m.Province).ToList(), ct);
+        var bytes = await _snapshots.WriteAsync(latest.View, _storage.AllMines.Select(m => m.Province).ToList(), ct);
         Interlocked.Exchange(ref _storedVersion, latest.Version);
         _storedAt = _time.GetUtcNow();
         _logger.LogInformation("Mine view snapshot written: {Mines} mines, {Bytes} bytes, checked at {CheckedAt}, in {Ms} ms",
-            latest.View.Mines.Count, SnapshotBytes, latest.View.CheckedAt, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            latest.View.Mines.Count, bytes, latest.View.CheckedAt, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return true;
     }
 

@@ -73,11 +73,10 @@ public sealed class ViewSnapshotStore(StorageClients storage, ScoringFingerprint
         }
         // Read as it arrives, hashed on the way: nothing read is used unless the hash of every byte matches at the end.
         using var sha = SHA256.Create();
-        var counted = new CountingStream(download.Content);
         StoredView? view = null;
         Exception? unreadable = null;
         var collections = GC.CollectionCount(0);
-        await using (var hashing = new CryptoStream(counted, sha, CryptoStreamMode.Read, leaveOpen: true))
+        await using (var hashing = new CryptoStream(download.Content, sha, CryptoStreamMode.Read, leaveOpen: true))
         {
             try
             {
@@ -101,32 +100,8 @@ public sealed class ViewSnapshotStore(StorageClients storage, ScoringFingerprint
             return null;
         }
         logger.LogInformation("The view's snapshot: {Bytes} bytes read and checked, {Mines} mines, in {Ms} ms ({Collections} collections meanwhile)",
-            counted.Count, view.Mines.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, GC.CollectionCount(0) - collections);
+            download.Details.ContentLength, view.Mines.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, GC.CollectionCount(0) - collections);
         return view;
-    }
-
-    /// <summary>Counts the bytes read through it.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Count { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Add(inner.Read(buffer, offset, count));
-        public override int Read(Span<byte> buffer) => Add(inner.Read(buffer));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Add(await inner.ReadAsync(buffer, cancellationToken));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        private int Add(int read)
-        {
-            Count += read;
-            return read;
-        }
     }
 
     /// <summary>Writes the snapshot, replacing the one stored (metadata and bytes in one request, so they always agree).</summary>

@@ -40,11 +40,13 @@ public sealed class MineViewTests : IDisposable
         Assert.Empty((await CheckedNow(view)).Ranked);
         Assert.Equal(1, Total(counter) - requests);
 
-        // Score the first chunk (4 mines) by hand, as the queue trigger would.
+        // Score the first chunk (4 mines) by hand, as the queue trigger would: this instance's view takes the mines in as
+        // they were written, reading none of them back.
         var queue = storage.ChunkQueue;
         var first = (await queue.ReceiveMessageAsync()).Value;
         await processor.ProcessAsync(ChunkMessage.Parse(first.MessageText), first.DequeueCount, CancellationToken.None);
         Assert.Equal(4, (await CheckedNow(view)).Ranked.Length);
+        Assert.Equal(0, view.MinesRead);
 
         for (var i = 0; i < 3; i++)
         {
@@ -53,10 +55,11 @@ public sealed class MineViewTests : IDisposable
             Assert.Equal(1, Total(counter) - requests);
         }
 
-        // The second chunk: the refresh reads the 2 new mines whole, not the 4 it has that were written within its
-        // few seconds' overlap (it reads their keys and ETags only).
+        // The second chunk, scored by another instance: the refresh reads its 2 new mines whole, not the 4 it has that
+        // were written within its few seconds' overlap (it reads their keys and ETags only).
+        await using var other = _azurite.PipelineServices([("Pipeline:ViewSnapshotSeconds", "0")]);
         var second = (await queue.ReceiveMessageAsync()).Value;
-        await processor.ProcessAsync(ChunkMessage.Parse(second.MessageText), second.DequeueCount, CancellationToken.None);
+        await other.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(second.MessageText), second.DequeueCount, CancellationToken.None);
         var read = view.MinesRead;
         Assert.Equal(6, (await CheckedNow(view)).Ranked.Length);
         Assert.Equal(2, view.MinesRead - read);
@@ -211,6 +214,52 @@ public sealed class MineViewTests : IDisposable
         Assert.Equal(["2019-05-05 active", .. expected], await HistoryAsync(0));
         Assert.Equal(expected, await HistoryAsync(2));
         Assert.All(await table.QueryAsync<MineEntity>().ToListAsync(), m => Assert.True(m.Score > 0));
+    }
+
+    /// <summary>
+    /// The scorer's own view takes the mines it wrote as its transactions answered (ETag, Timestamp, fields), reading
+    /// none of them back, and holds exactly what a read of them gives, as another instance's view reads them: through new
+    /// mines (inserts), a newer survey (merges) and an older one arriving late (a version added, the record kept).
+    /// </summary>
+    [Fact]
+    public async Task The_scorers_view_holds_its_own_writes_exactly_as_a_read_of_them()
+    {
+        (string, string)[] settings = [("Pipeline:MineViewRefreshSeconds", "0"), ("Pipeline:ViewSnapshotSeconds", "0")];
+        await using var scorer = _azurite.PipelineServices(settings);
+        await using var reader = _azurite.PipelineServices(settings);
+        var storage = scorer.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var own = scorer.GetRequiredService<MineView>();
+        var other = reader.GetRequiredService<MineView>();
+        Assert.Empty((await CheckedNow(own)).Ranked);
+        Assert.Empty((await CheckedNow(other)).Ranked);
+        var table = storage.MinesOf("kerman");
+        var read = 0L;
+        foreach (var (blob, date, mines) in new[] { ("kerman/o-2021.csv", "2021-03-01", 5), ("kerman/o-2023.csv", "2023-04-01", 7), ("kerman/o-2022.csv", "2022-02-02", 7) })
+        {
+            var bytes = new SurveyBuilder().AddMany(mines, i => RowBuilder.WorkedExample($"O-{i}", "kerman").Set("survey_date", date).Set("jobs_potential", 10 + i)).ToCsv();
+            await storage.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(bytes));
+            await scorer.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+            while ((await storage.ChunkQueue.ReceiveMessageAsync()).Value is { } message)
+            {
+                await scorer.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
+                await storage.ChunkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+            var onRecord = await table.QueryAsync<MineEntity>(select: MineEntity.RecordColumns).ToListAsync();
+            var held = (await CheckedNow(own)).Ranked;
+            var readByOther = (await CheckedNow(other)).Ranked;
+            Assert.Equal(mines, onRecord.Count);
+            Assert.Equal(0, own.MinesRead);
+            Assert.Equal(read += mines, other.MinesRead);
+            foreach (var copy in new[] { held, readByOther })
+            {
+                Assert.Equal(onRecord.Select(Fields).Order(StringComparer.Ordinal), copy.Select(Fields).Order(StringComparer.Ordinal));
+            }
+        }
+        Assert.All((await CheckedNow(own)).Ranked, m => Assert.Equal("2023-04-01", m.SurveyDate));
+        Assert.Equal((await CheckedNow(other)).AsOf, (await CheckedNow(own)).AsOf);
+
+        static string Fields(MineEntity m) => $"{m.PartitionKey}|{m.RowKey}|{m.ETag}|{m.Timestamp:O}|{m.Notes}|{m.Data}";
     }
 
     /// <summary>A mine's history as older versions stored it: one JSON list in Earlier.</summary>

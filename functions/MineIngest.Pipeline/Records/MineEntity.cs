@@ -88,6 +88,22 @@ public sealed class MineEntity : ITableEntity
         Data = stored.GetString(nameof(Data)), Notes = stored.GetString(nameof(Notes)), Earlier = stored.GetString(nameof(Earlier)),
     };
 
+    /// <summary>
+    /// The mine as a read of <see cref="RecordColumns"/> returns it right after a write of <paramref name="source"/>'s record
+    /// answered with <paramref name="etag"/>, or null when the ETag does not give the write's Timestamp. Table storage (Azurite
+    /// too) makes an entity's ETag <c>W/"datetime'&lt;its Timestamp, URL-encoded&gt;'"</c>.
+    /// </summary>
+    public static MineEntity? AsWritten(MineEntity source, ETag? etag)
+    {
+        const string Prefix = "W/\"datetime'", Suffix = "'\"";
+        var text = etag?.ToString();
+        if (text is null || !text.StartsWith(Prefix, StringComparison.Ordinal) || !text.EndsWith(Suffix, StringComparison.Ordinal)
+            || !DateTimeOffset.TryParse(Uri.UnescapeDataString(text[Prefix.Length..^Suffix.Length]), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var timestamp)) return null;
+        // Through Data, as a read would: the same shared strings, and exactly the fields storage holds.
+        return new MineEntity { PartitionKey = source.PartitionKey, RowKey = source.RowKey, Timestamp = timestamp, ETag = etag!.Value, Data = source.Data };
+    }
+
     /// <summary>The mine as its survey row described it, for scoring it again.</summary>
     public Domain.Mine ToMine() => new()
     {

@@ -65,10 +65,28 @@ public sealed class MineView
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
     public long MinesRead => Interlocked.Read(ref _minesRead);
 
+    /// <summary>Mines this instance wrote, as written, by the change-log entry that names them; taken in by the next refresh.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Entry, IReadOnlyList<MineEntity> Mines)> _ownWrites = new();
+    private long _ownWritesPending;
+    /// <summary>Own writes waiting from which a refresh is started to take them in: they are held twice until then.</summary>
+    private const long OwnWritesBeforeRefresh = 20_000;
+
     /// <summary>Every mine the view has seen, by key; written only by the refresh (one at a time), read by anyone at any time.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MineEntity> _mines = new();
-    /// <summary>The newest Timestamp seen in each province's mines table.</summary>
+    /// <summary>
+    /// The newest Timestamp seen in each province's mines table by reading it: every write older than this (less the
+    /// overlap) is in the view. Own writes taken in as written do not move it (other instances' writes before them may
+    /// not be read yet).
+    /// </summary>
     private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
+    /// <summary>The newest Timestamp of a mine taken in without reading its table (own writes, the stored snapshot): for AsOf.</summary>
+    private DateTimeOffset? _newestTaken;
+    /// <summary>
+    /// Mines removed by a withdrawal, as the change log named them, kept for an hour: an own write noted after the
+    /// withdrawal's entry was seen (the chunk's entry comes after its last batch) must not bring a deleted mine back.
+    /// </summary>
+    private readonly Dictionary<(string, string), (DateTimeOffset Timestamp, DateTimeOffset Seen)> _recentlyRemoved = new();
+    private static readonly TimeSpan RemovedKept = TimeSpan.FromHours(1);
     private volatile bool _loaded;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
     private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
@@ -113,6 +131,18 @@ public sealed class MineView
         NoteWritten(_time.GetUtcNow());
     }
 
+    /// <summary>
+    /// This instance wrote <paramref name="mines"/> (as a read of them would return them, ETags and Timestamps included) and
+    /// then the change-log entry <paramref name="entry"/> that names them: the next refresh takes them in and counts that
+    /// entry as seen instead of reading them back. Other instances' writes are read as before; a mine written again
+    /// since (a newer Timestamp) is not set back. When many wait, a refresh starts so they are not held twice for long.
+    /// </summary>
+    public void NoteOwnWrites(string entry, IReadOnlyList<MineEntity> mines)
+    {
+        _ownWrites.Enqueue((entry, mines));
+        if (Interlocked.Add(ref _ownWritesPending, mines.Count) >= OwnWritesBeforeRefresh && _loaded) _ = _refresh.EnsureAsync(_time.GetUtcNow());
+    }
+
     /// <summary>When the view was last checked against storage, or null before its first load.</summary>
     public DateTimeOffset? CheckedAt => _refresh.CheckedAt;
 
@@ -152,12 +182,21 @@ public sealed class MineView
         var stored = _loaded ? null : await LoadSnapshotAsync(ct);
         var fromSnapshot = stored is not null;
         var haveBase = _loaded || fromSnapshot;
+        // Before the log: the entry of each was written before it was noted, so the log read below lists it. Lost if
+        // this refresh fails: their entries are then unseen, and the next refresh reads their mines from the tables.
+        var own = new List<(string Entry, IReadOnlyList<MineEntity> Mines)>();
+        while (_ownWrites.TryDequeue(out var noted))
+        {
+            Interlocked.Add(ref _ownWritesPending, -noted.Mines.Count);
+            own.Add(noted);
+        }
+        var ownEntries = own.Select(o => o.Entry).ToHashSet(StringComparer.Ordinal);
         // The log first: whatever it lists was written before, so the mines queries below find it.
-        var (changedProvinces, seenChanges, removed, unseenMines) = await ChangedSinceLastLookAsync(ct);
+        var (changedProvinces, seenChanges, removed, unseenMines) = await ChangedSinceLastLookAsync(ownEntries, ct);
         // A whole survey's mines written since the last look (a next round nobody watched): most of what the keys-first
         // pass would read is unseen anyway, and that pass over 100,000 keys was a second scan of every changed table.
         var keysFirst = unseenMines < ManyUnseen;
-        if (changedProvinces is null && _loaded)
+        if (changedProvinces is null && _loaded && own.Count == 0)
         {
             _seenChanges = seenChanges;
             _lookedAt = began;
@@ -166,19 +205,20 @@ public sealed class MineView
         var tables = !haveBase ? _storage.AllMines.ToList()
             : _storage.AllMines.Where(t => changedProvinces?.Contains(t.Province) == true).ToList();
         var read = new List<MineEntity>[tables.Count];
+        var allHeldUpTo = new DateTimeOffset?[tables.Count];
         // A few tables at a time: this host turns one page into mines while storage serves the next.
         await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
         {
             var (province, table) = tables[i];
             var mines = read[i] = [];
-            // Per table: a province's writes are found however late the log entry that names them comes.
-            DateTimeOffset? since = null;
-            if (_highWater.TryGetValue(province, out var seen) && !keysFirst) since = seen - Overlap;
-            else if (_highWater.TryGetValue(province, out seen))
+            // Per table: a province's writes are found however late the log entry that names them comes. A province
+            // with none read yet was empty when the view loaded: all of it came since (own writes among it).
+            DateTimeOffset? since = _highWater.TryGetValue(province, out var seen) ? seen - Overlap : null;
+            if (haveBase && keysFirst)
             {
-                // Keys first: the overlap mostly holds mines this view already has, and reading them whole each
-                // refresh was most of a polled view's garbage while a survey is scored.
-                since = await OldestUnseenAsync(table, seen - Overlap, token);
+                // Keys first: the overlap mostly holds mines this view already has (this instance's own writes, all of
+                // them), and reading them whole each refresh was most of a polled view's garbage while a survey is scored.
+                (since, allHeldUpTo[i]) = await OldestUnseenAsync(table, since, token);
                 if (since is null) return;
             }
             var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
@@ -188,6 +228,8 @@ public sealed class MineView
         var changed = false;
         for (var i = 0; i < tables.Count; i++)
         {
+            // Every mine of the table up to this Timestamp is held as on record: nothing older is left to read.
+            if (allHeldUpTo[i] is { } held && (!_highWater.TryGetValue(tables[i].Province, out var before) || held > before)) _highWater[tables[i].Province] = held;
             foreach (var mine in read[i])
             {
                 if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
@@ -200,6 +242,26 @@ public sealed class MineView
                 _mines[key] = mine;
                 changed = true;
             }
+        }
+        foreach (var gone in removed) _recentlyRemoved[(gone.Province, gone.RowKey)] = (gone.Timestamp, began);
+        foreach (var (_, mines) in own)
+        {
+            foreach (var mine in mines)
+            {
+                // Unless the view holds it as written since (by another instance, read above or before), or it was deleted since.
+                var key = (mine.PartitionKey, mine.RowKey);
+                if (_mines.TryGetValue(key, out var known) && known.Timestamp is { } stamp && stamp >= mine.Timestamp) continue;
+                if (_recentlyRemoved.TryGetValue(key, out var deleted) && deleted.Timestamp >= mine.Timestamp) continue;
+                if (known is not null) _replacedSinceCollection++;
+                _mines[key] = mine;
+                if (_newestTaken is not { } newest || mine.Timestamp > newest) _newestTaken = mine.Timestamp;
+                changed = true;
+            }
+        }
+        if (_recentlyRemoved.Count > 0)
+        {
+            foreach (var (key, at) in _recentlyRemoved)
+                if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
         }
         foreach (var gone in removed)
         {
@@ -220,7 +282,7 @@ public sealed class MineView
         {
             // The snapshot's mines are stored in ranking order: unchanged since, they need no sort (100,000 took a new instance 0.1-0.2 s).
             var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : Ranked();
-            _snapshot = new MineSnapshot(ranked, _highWater.Count > 0 ? _highWater.Values.Max() : null, _mines, Interlocked.Increment(ref _version));
+            _snapshot = new MineSnapshot(ranked, AsOf(), _mines, Interlocked.Increment(ref _version));
             // What a snapshot written now would hold: copies of the small parts; the ranked array is this refresh's own.
             var latest = new StoredViewAt(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal),
                 seenChanges.ToList(), began), _snapshot.Version);
@@ -232,6 +294,13 @@ public sealed class MineView
         _lookedAt = began;
         _loaded = true;
         ScheduleSnapshotWrite();
+    }
+
+    /// <summary>When the newest mine the view knows of was written.</summary>
+    private DateTimeOffset? AsOf()
+    {
+        DateTimeOffset? read = _highWater.Count > 0 ? _highWater.Values.Max() : null;
+        return read is null || _newestTaken > read ? _newestTaken : read;
     }
 
     /// <summary>Every mine of the view in ranking order.</summary>
@@ -276,7 +345,13 @@ public sealed class MineView
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Fill(IReadOnlyList<MineEntity> mines)
     {
-        for (var i = 0; i < mines.Count; i++) _mines[(mines[i].PartitionKey, mines[i].RowKey)] = mines[i];
+        DateTimeOffset? newest = null;
+        for (var i = 0; i < mines.Count; i++)
+        {
+            _mines[(mines[i].PartitionKey, mines[i].RowKey)] = mines[i];
+            if (mines[i].Timestamp > newest || newest is null) newest = mines[i].Timestamp;
+        }
+        _newestTaken = newest;
     }
 
     /// <summary>
@@ -348,28 +423,35 @@ public sealed class MineView
     }
 
     /// <summary>
-    /// The Timestamp of the oldest mine written since <paramref name="from"/> that this view does not hold in the
-    /// version on record (by ETag), or null when it holds them all; reads keys and Timestamps only.
+    /// The Timestamp of the oldest mine written since <paramref name="from"/> (any time when null) that this view does
+    /// not hold in the version on record (by ETag), or null when it holds them all, and then the newest Timestamp among
+    /// them; reads keys and Timestamps only.
     /// </summary>
-    private async Task<DateTimeOffset?> OldestUnseenAsync(TableClient table, DateTimeOffset from, CancellationToken ct)
+    private async Task<(DateTimeOffset? OldestUnseen, DateTimeOffset? NewestHeld)> OldestUnseenAsync(TableClient table, DateTimeOffset? from, CancellationToken ct)
     {
-        DateTimeOffset? oldest = null;
-        await foreach (var key in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Timestamp ge {from}"), maxPerPage: 1000,
+        DateTimeOffset? oldest = null, newest = null;
+        var filter = from is { } since ? TableClient.CreateQueryFilter($"Timestamp ge {since}") : null;
+        await foreach (var key in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000,
                            select: [nameof(ITableEntity.PartitionKey), nameof(ITableEntity.RowKey), nameof(ITableEntity.Timestamp)], cancellationToken: ct))
         {
-            if (_mines.TryGetValue((key.PartitionKey, key.RowKey), out var known) && known.ETag == key.ETag) continue;
-            if (key.Timestamp is { } stamp && (oldest is null || stamp < oldest)) oldest = stamp;
-            else if (key.Timestamp is null) return from;
+            if (key.Timestamp is not { } stamp) return (from ?? DateTimeOffset.UnixEpoch, null);
+            if (_mines.TryGetValue((key.PartitionKey, key.RowKey), out var known) && known.ETag == key.ETag)
+            {
+                if (newest is null || stamp > newest) newest = stamp;
+                continue;
+            }
+            if (oldest is null || stamp < oldest) oldest = stamp;
         }
-        return oldest;
+        return oldest is null ? (null, newest) : (oldest, null);
     }
 
     /// <summary>
-    /// The provinces named by change-log entries this view has not seen (reading the log from a little before the last
-    /// look), or null when there are none, and how many mines those entries say were written. An entry that names no
+    /// The provinces named by change-log entries this view has not seen nor holds as this instance wrote them
+    /// (<paramref name="ownEntries"/>), reading the log from a little before the last look, or null when there are none, and how many mines those entries say were written. An entry that names no
     /// provinces stands for all of them.
     /// </summary>
-    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines)> ChangedSinceLastLookAsync(CancellationToken ct)
+    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines)> ChangedSinceLastLookAsync(
+        HashSet<string> ownEntries, CancellationToken ct)
     {
         // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
         // Before the first load, only recent entries matter (the load reads every mine anyway).
@@ -383,7 +465,7 @@ public sealed class MineView
                            select: ["RowKey", MineChangeLog.Provinces, MineChangeLog.Removed, MineChangeLog.Mines], cancellationToken: ct))
         {
             seen.Add(entry.RowKey);
-            if (_seenChanges.Contains(entry.RowKey)) continue;
+            if (_seenChanges.Contains(entry.RowKey) || ownEntries.Contains(entry.RowKey)) continue;
             removed.AddRange(MineChangeLog.RemovedIn(entry));
             mines += entry.GetInt32(MineChangeLog.Mines) ?? 0;
             provinces ??= new HashSet<string>(StringComparer.Ordinal);

@@ -262,6 +262,36 @@ public sealed class MineViewTests : IDisposable
         static string Fields(MineEntity m) => $"{m.PartitionKey}|{m.RowKey}|{m.ETag}|{m.Timestamp:O}|{m.Notes}|{m.Data}";
     }
 
+    /// <summary>
+    /// A scorer notes its writes after the chunk's last batch; a withdrawal may delete one of them before that, and the
+    /// view may see the deletion first. The note then must not bring the deleted mine back.
+    /// </summary>
+    [Fact]
+    public async Task A_mine_deleted_before_its_scorer_noted_it_stays_deleted()
+    {
+        await using var services = _azurite.PipelineServices([("Pipeline:MineViewRefreshSeconds", "0"), ("Pipeline:ViewSnapshotSeconds", "0")]);
+        var storage = services.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var view = services.GetRequiredService<MineView>();
+        Assert.Empty((await CheckedNow(view)).Ranked);
+        var bytes = new SurveyBuilder().AddMany(2, i => RowBuilder.WorkedExample($"D-{i}", "kerman")).ToCsv();
+        await storage.Surveys.GetBlobClient("kerman/d.csv").UploadAsync(BinaryData.FromBytes(bytes));
+        await services.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+        var message = (await storage.ChunkQueue.ReceiveMessageAsync()).Value;
+        await services.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
+        var written = (await CheckedNow(view)).Ranked.Single(m => m.MineId == "D-0");
+
+        // What a withdrawal does: the mine deleted, then a log entry naming it with the Timestamp it had.
+        await storage.MinesOf("kerman").DeleteEntityAsync(written.PartitionKey, written.RowKey, written.ETag);
+        await storage.MineChanges.UpsertEntityAsync(MineChangeLog.Entry(DateTimeOffset.UtcNow, "withdrawal", 0, 0, ["kerman"],
+            [new RemovedMine("kerman", written.RowKey, written.Timestamp!.Value)]));
+        Assert.Equal(["D-1"], (await CheckedNow(view)).Ranked.Select(m => m.MineId));
+
+        // The scorer's note of that write, late.
+        view.NoteOwnWrites("late-note", [written]);
+        Assert.Equal(["D-1"], (await CheckedNow(view)).Ranked.Select(m => m.MineId));
+    }
+
     /// <summary>A mine's history as older versions stored it: one JSON list in Earlier.</summary>
     private static string LegacyEarlier(MineVersion version) => System.Text.Json.JsonSerializer.Serialize(new[] { version }, PipelineJson.Options);
 

@@ -252,7 +252,9 @@ public sealed class MineView
                 var key = (mine.PartitionKey, mine.RowKey);
                 if (_mines.TryGetValue(key, out var known) && known.Timestamp is { } stamp && stamp >= mine.Timestamp) continue;
                 if (_recentlyRemoved.TryGetValue(key, out var deleted) && deleted.Timestamp >= mine.Timestamp) continue;
-                if (known is not null) _replacedSinceCollection++;
+                // Counted as replaced even when new: held until a refresh took them in, they reached the oldest
+                // generation, and so did much of the scoring around them; the collection above compacts it.
+                _replacedSinceCollection++;
                 _mines[key] = mine;
                 if (_newestTaken is not { } newest || mine.Timestamp > newest) _newestTaken = mine.Timestamp;
                 changed = true;
@@ -273,10 +275,11 @@ public sealed class MineView
         {
             // The versions this view let go had lived long enough to reach the oldest generation, which the GC
             // collects only when its budget is spent: in a next round watched from a dashboard, that let every
-            // replaced mine pile up. A background collection now and then keeps the heap at
-            // the view's size; it does not stop the host.
+            // replaced mine pile up. A background collection freed them but left the holes: with the scorer's own
+            // writes taken in all through a round, the heap grew by 130-170 MB of them. Compacting stops the host
+            // 30-120 ms five times a round of 100,000 (docs/BENCHMARKS.md, section 3).
             _replacedSinceCollection = 0;
-            GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
         if (changed || fromSnapshot)
         {

@@ -10,20 +10,22 @@ namespace MineIngest.Pipeline.View;
 /// </summary>
 public sealed class SnapshotAnswers
 {
-    private sealed class Answers(MineSnapshot snapshot)
+    /// <summary>Of the snapshot by its number, not a reference: a cache that held the snapshot held every mine it had, and
+    /// while the view took in a next round's mines that kept the first round's 100,000 alive (160 MB of the host's peak).</summary>
+    private sealed class Answers(long version)
     {
-        public MineSnapshot Snapshot { get; } = snapshot;
+        public long Version { get; } = version;
         public ConcurrentDictionary<string, byte[]> Bytes { get; } = new(StringComparer.Ordinal);
         // Counted by hand: ConcurrentDictionary.Count takes every lock, and this is asked on every request.
         public int Count;
     }
 
-    private Answers _current = new(MineSnapshot.Empty);
+    private Answers _current = new(MineSnapshot.Empty.Version);
 
     public byte[] Get<T>(MineSnapshot snapshot, string question, Func<T> build)
     {
         var cache = _current;
-        if (!ReferenceEquals(cache.Snapshot, snapshot) || Volatile.Read(ref cache.Count) > 500) _current = cache = new Answers(snapshot);
+        if (cache.Version != snapshot.Version || Volatile.Read(ref cache.Count) > 500) _current = cache = new Answers(snapshot.Version);
         if (cache.Bytes.TryGetValue(question, out var answer)) return answer;
         answer = cache.Bytes.GetOrAdd(question, _ => JsonSerializer.SerializeToUtf8Bytes(build(), Api.ApiResults.Json));
         Interlocked.Increment(ref cache.Count);

@@ -20,7 +20,7 @@ public sealed class PipelineOptions
     /// <summary>
     /// Mines live in one table per province, named this prefix and the province's slug without hyphens ("minestehran");
     /// the PartitionKey is still the province. Azurite keeps a table as one array whose replace, merge and delete cost
-    /// grows with the table (docs/BENCHMARKS.md, section 9): a table per province keeps that cost at a province's size. In Azure it changes nothing.
+    /// grows with the table (docs/BENCHMARKS.md, sections 2 and 3): a table per province keeps that cost at a province's size. In Azure it changes nothing.
     /// </summary>
     public const string MinesTablePrefix = "mines";
 

@@ -25,7 +25,7 @@ internal sealed class CsvWorkbookReader : IWorkbookReader
         var encoding = DetectEncoding(prefix.AsSpan(0, length), length < SniffBytes);
         var delimiter = DetectDelimiter(DecodePrefix(prefix.AsSpan(0, length), encoding));
         // 64 KB at a time, not StreamReader's 1 KB: fewer reads of the file and fewer refills for Sep (its buffer moves
-        // what is left to the start on each one): 173-186 ms against 215-234 ms per 100,000 rows (docs/BENCHMARKS.md section 11).
+        // what is left to the start on each one): 173-186 ms against 215-234 ms per 100,000 rows (docs/BENCHMARKS.md section 1).
         var text = new StreamReader(new PrefixedStream(prefix, length, stream), encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         _reader = Sep.New(delimiter).Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(text);
     }

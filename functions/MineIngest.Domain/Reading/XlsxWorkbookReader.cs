@@ -8,7 +8,7 @@ namespace MineIngest.Domain.Reading;
 
 /// <summary>
 /// Streams an .xlsx workbook: the sheets and shared strings with <see cref="XmlByteScanner"/> (on the bytes, twice
-/// as fast as XmlReader, docs/BENCHMARKS.md section 9), the small parts that say where the sheets are and how cells
+/// as fast as XmlReader, docs/BENCHMARKS.md section 1), the small parts that say where the sheets are and how cells
 /// are formatted with <see cref="XmlReader"/>. Every inflated byte is counted against the limits, and DTDs are
 /// refused by both, so entity expansion cannot happen.
 /// </summary>

@@ -6,7 +6,7 @@ namespace MineIngest.Domain.Reading;
 
 /// <summary>
 /// A forward-only tokenizer over the UTF-8 bytes of a worksheet or shared-strings part. XmlReader's own parsing was
-/// 78% of reading a 100,000-row workbook and twice the time of inflating it (docs/BENCHMARKS.md section 9); a
+/// 78% of reading a 100,000-row workbook and twice the time of inflating it (docs/BENCHMARKS.md section 1); a
 /// sheet's XML needs only elements, attributes, text, CDATA and the predefined and numeric character references.
 /// Comments and processing instructions are skipped. A DTD is refused (so entity expansion cannot happen), as is a
 /// reference to any other entity. Well-formedness is not checked beyond what reading needs: a malformed sheet can

@@ -14,7 +14,7 @@ namespace MineIngest.Pipeline.Records;
 /// Stored as <see cref="Data"/> (every field below, one compact JSON array), <see cref="Notes"/> and its earlier versions
 /// (<see cref="MineHistory"/>). Nothing filters on the fields in storage (the API answers from its view), and Azurite saves its
 /// whole table store every few seconds while anything is written, at a cost that follows the bytes it holds: one array
-/// instead of 35 named properties halves a mine's bytes there (docs/BENCHMARKS.md, section 9).
+/// instead of 35 named properties halves a mine's bytes there (docs/BENCHMARKS.md, section 2).
 /// </summary>
 public sealed class MineEntity : ITableEntity
 {

@@ -292,6 +292,37 @@ public sealed class MineViewTests : IDisposable
         Assert.Equal(["D-1"], (await CheckedNow(view)).Ranked.Select(m => m.MineId));
     }
 
+    /// <summary>
+    /// A chunk delivered again after a try that wrote its mines and died before their change-log entry: the new try finds
+    /// them on record as its own rows and writes nothing, so its instance's view must read them, not take the entry as
+    /// its own writes (a storage outage left 125 of 19,060 mines out of the answers that way).
+    /// </summary>
+    [Fact]
+    public async Task A_chunk_done_again_after_a_try_that_died_shows_every_mine()
+    {
+        (string, string)[] settings = [("Pipeline:MineViewRefreshSeconds", "0"), ("Pipeline:ViewSnapshotSeconds", "0")];
+        await using var died = _azurite.PipelineServices(settings);
+        await using var again = _azurite.PipelineServices(settings);
+        var storage = died.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var view = again.GetRequiredService<MineView>();
+        Assert.Empty((await CheckedNow(view)).Ranked);
+        var bytes = new SurveyBuilder().AddMany(6, i => RowBuilder.WorkedExample($"T-{i}", "kerman")).ToCsv();
+        await storage.Surveys.GetBlobClient("kerman/again.csv").UploadAsync(BinaryData.FromBytes(bytes));
+        await died.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
+        var message = (await storage.ChunkQueue.ReceiveMessageAsync()).Value;
+        var chunk = ChunkMessage.Parse(message.MessageText);
+
+        // The first try: the mines written, then (as if it died there) neither the change-log entry nor the result.
+        await died.GetRequiredService<ChunkProcessor>().ProcessAsync(chunk, 1, CancellationToken.None);
+        await foreach (var entry in storage.MineChanges.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition}")))
+            await storage.MineChanges.DeleteEntityAsync(entry.PartitionKey, entry.RowKey);
+        await storage.ChunkResults.DeleteEntityAsync(chunk.SurveyId, ChunkResultEntity.KeyFor(chunk.Chunk));
+
+        await again.GetRequiredService<ChunkProcessor>().ProcessAsync(chunk, 2, CancellationToken.None);
+        Assert.Equal(6, (await CheckedNow(view)).Ranked.Length);
+    }
+
     /// <summary>A mine's history as older versions stored it: one JSON list in Earlier.</summary>
     private static string LegacyEarlier(MineVersion version) => System.Text.Json.JsonSerializer.Serialize(new[] { version }, PipelineJson.Options);
 

@@ -178,11 +178,7 @@ public sealed class MineViewTests : IDisposable
             var bytes = new SurveyBuilder().AddMany(3, i => RowBuilder.WorkedExample($"H-{i}", "yazd").Set("survey_date", surveyDate).Set("status", status)).ToCsv();
             await storage.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(bytes));
             await services.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
-            while ((await storage.ChunkQueue.ReceiveMessageAsync()).Value is { } message)
-            {
-                await services.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
-                await storage.ChunkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
+            await ScoreQueuedChunksAsync(services);
             await CheckedNow(view); // the scorer decides from the view, as in a host answering the API
         }
         var table = storage.MinesOf("yazd");
@@ -240,11 +236,7 @@ public sealed class MineViewTests : IDisposable
             var bytes = new SurveyBuilder().AddMany(mines, i => RowBuilder.WorkedExample($"O-{i}", "kerman").Set("survey_date", date).Set("jobs_potential", 10 + i)).ToCsv();
             await storage.Surveys.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(bytes));
             await scorer.GetRequiredService<SurveySweep>().RunAsync(CancellationToken.None);
-            while ((await storage.ChunkQueue.ReceiveMessageAsync()).Value is { } message)
-            {
-                await scorer.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
-                await storage.ChunkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
+            await ScoreQueuedChunksAsync(scorer);
             var onRecord = await table.QueryAsync<MineEntity>(select: MineEntity.RecordColumns).ToListAsync();
             var held = (await CheckedNow(own)).Ranked;
             var readByOther = (await CheckedNow(other)).Ranked;
@@ -321,6 +313,17 @@ public sealed class MineViewTests : IDisposable
 
         await again.GetRequiredService<ChunkProcessor>().ProcessAsync(chunk, 2, CancellationToken.None);
         Assert.Equal(6, (await CheckedNow(view)).Ranked.Length);
+    }
+
+    /// <summary>Every chunk waiting in the queue scored by <paramref name="host"/>, one by one, as its queue trigger would.</summary>
+    private static async Task ScoreQueuedChunksAsync(IServiceProvider host)
+    {
+        var queue = host.GetRequiredService<StorageClients>().ChunkQueue;
+        while ((await queue.ReceiveMessageAsync()).Value is { } message)
+        {
+            await host.GetRequiredService<ChunkProcessor>().ProcessAsync(ChunkMessage.Parse(message.MessageText), message.DequeueCount, CancellationToken.None);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
     }
 
     /// <summary>A mine's history as older versions stored it: one JSON list in Earlier.</summary>

@@ -260,11 +260,8 @@ public sealed class MineView
                 changed = true;
             }
         }
-        if (_recentlyRemoved.Count > 0)
-        {
-            foreach (var (key, at) in _recentlyRemoved)
-                if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
-        }
+        foreach (var (key, at) in _recentlyRemoved)
+            if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
         foreach (var gone in removed)
         {
             // Unless written again since (a newer Timestamp): a survey sent again after a withdrawal adds the mine anew.
@@ -450,8 +447,8 @@ public sealed class MineView
 
     /// <summary>
     /// The provinces named by change-log entries this view has not seen nor holds as this instance wrote them
-    /// (<paramref name="ownEntries"/>), reading the log from a little before the last look, or null when there are none, and how many mines those entries say were written. An entry that names no
-    /// provinces stands for all of them.
+    /// (<paramref name="ownEntries"/>), reading the log from a little before the last look, or null when there are none,
+    /// and how many mines those entries say were written. An entry that names no provinces stands for all of them.
     /// </summary>
     private async Task<(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines)> ChangedSinceLastLookAsync(
         HashSet<string> ownEntries, CancellationToken ct)

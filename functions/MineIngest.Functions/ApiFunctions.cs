@@ -16,7 +16,7 @@ namespace MineIngest.Functions;
 /// (<see cref="RouteAccess"/>: a bearer token and its roles, or a key with sign-in off), so no function key travels in a URL.
 /// </summary>
 public sealed class ApiFunctions(
-    AuditApi audit, KeysApi keys, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    AuditApi audit, KeysApi keys, BackupsApi backups, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
     ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
@@ -184,6 +184,15 @@ public sealed class ApiFunctions(
     public async Task<IActionResult> RevokeKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys/{province}/{id}/revoke")] HttpRequest req, string province, string id, CancellationToken ct) =>
         new ResultAction(await keys.RevokeAsync(req, province, id, ct));
+
+    /// <summary>Backups of the record: made now, or listed, by the office's writers.</summary>
+    [Function("Backups")]
+    public async Task<IActionResult> Backups([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "backups")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await backups.ListAsync(req, ct));
+
+    [Function("CreateBackup")]
+    public async Task<IActionResult> CreateBackup([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "backups")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await backups.CreateAsync(req, ct));
 
     /// <summary>Who the signed-in caller is, as the app sees them (any valid token).</summary>
     [Function("Me")]

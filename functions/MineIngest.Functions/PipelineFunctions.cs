@@ -7,10 +7,14 @@ using MineIngest.Pipeline.Office;
 namespace MineIngest.Functions;
 
 /// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
-public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals)
+public sealed class PipelineFunctions(
+    SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals, Pipeline.Backup.BackupWriter backups)
 {
     /// <summary>The app setting holding the sweep's NCRONTAB schedule (a flat name: nested names in %...% are unreliable on Linux plans).</summary>
     public const string SweepScheduleSetting = "SurveySweepSchedule";
+
+    /// <summary>The app setting holding the backup's NCRONTAB schedule (hourly by default).</summary>
+    public const string BackupScheduleSetting = "BackupSchedule";
 
     /// <summary>Driven by Blob Storage events (Event Grid): the only blob source on the Flex Consumption plan.</summary>
     [Function(nameof(IngestSurvey))]
@@ -47,6 +51,11 @@ public sealed class PipelineFunctions(SurveyIngestor ingestor, ChunkProcessor pr
     /// </summary>
     [Function(nameof(SweepSurveys))]
     public Task SweepSurveys([TimerTrigger("%" + SweepScheduleSetting + "%")] TimerInfo timer, CancellationToken ct) => sweep.RunAsync(ct);
+
+    /// <summary>A backup of the record to the backup account (docs/BACKUP.md); a failed one throws, and the next hour's tries again.</summary>
+    [Function(nameof(BackupRecord))]
+    public Task BackupRecord([TimerTrigger("%" + BackupScheduleSetting + "%")] TimerInfo timer, CancellationToken ct) =>
+        backups.WriteAsync(backups.NewId(), ct);
 
     private static long DequeueCount(FunctionContext context) =>
         context.BindingContext.BindingData.TryGetValue("DequeueCount", out var value) && long.TryParse(value?.ToString(), out var count) ? count : 1;

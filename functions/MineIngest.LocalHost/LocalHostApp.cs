@@ -40,6 +40,7 @@ public static class LocalHostApp
         LocalTelemetry.AddOtlpWhenConfigured(builder);
         builder.Services.AddHostedService<LocalQueueTriggers>();
         builder.Services.AddHostedService<LocalSweepService>();
+        builder.Services.AddHostedService<LocalBackupService>();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -79,6 +80,8 @@ public static class LocalHostApp
         api.MapGet("/keys", (HttpRequest r, KeysApi k, CancellationToken ct) => k.ListAsync(r, ct));
         api.MapPost("/keys", (HttpRequest r, KeysApi k, CancellationToken ct) => k.CreateAsync(r, ct));
         api.MapPost("/keys/{province}/{id}/revoke", (string province, string id, HttpRequest r, KeysApi k, CancellationToken ct) => k.RevokeAsync(r, province, id, ct));
+        api.MapGet("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.ListAsync(r, ct));
+        api.MapPost("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.CreateAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)

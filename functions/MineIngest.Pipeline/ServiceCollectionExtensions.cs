@@ -27,6 +27,7 @@ public static class ServiceCollectionExtensions
         (ScoringOptions.Section, typeof(ScoringOptions)),
         (UploadOptions.Section, typeof(UploadOptions)),
         (SignInOptions.Section, typeof(SignInOptions)),
+        (Backup.BackupOptions.Section, typeof(Backup.BackupOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -78,6 +79,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditApi>();
         services.AddSingleton<KeysApi>();
+        services.AddOptions<Backup.BackupOptions>().Bind(configuration.GetSection(Backup.BackupOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Container), "Backup:Container must name a container.").ValidateOnStart();
+        services.AddSingleton(sp => Backup.BackupStore.From(sp.GetRequiredService<IOptions<Backup.BackupOptions>>(), sp.GetRequiredService<StorageClients>(), configuration));
+        services.AddSingleton<Backup.BackupWriter>();
+        services.AddSingleton<BackupsApi>();
         services.AddSingleton<MineViewWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<MineViewWarmUp>());
         services.AddHostedService<RescoreOnStart>();

@@ -73,6 +73,14 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         return SendAsync<RescoreDto>(request, ct);
     }
 
+    /// <summary>Makes a backup of the record now (the office's writers).</summary>
+    public Task<BackupDto> CreateBackupAsync(string? writerKey, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.Api}/backups");
+        if (writerKey is not null) request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
+        return SendAsync<BackupDto>(request, ct);
+    }
+
     /// <summary>Withdraws a survey with the office's writer key or the province's key (header and key).</summary>
     public Task<SurveyDto> WithdrawAsync(string id, string reason, (string Header, string Key)? key, CancellationToken ct)
     {

@@ -269,6 +269,7 @@ public static class CliApp
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
             apiOption, keyOption, provinceOption, configOption, storageOption, upload, watch, status, template, summary, report, rescore, withdraw, keys, login, logout,
+            BackupCommands.Backup(console, Settings, writerKeyOption, environment), BackupCommands.Restore(console, Settings, environment),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -285,7 +286,7 @@ public static class CliApp
 
     private static HttpClient NewHttp() => new() { Timeout = TimeSpan.FromSeconds(100) };
 
-    private static async Task<int> Run(IAnsiConsole console, Func<Task<int>> action)
+    internal static async Task<int> Run(IAnsiConsole console, Func<Task<int>> action)
     {
         try
         {
@@ -310,10 +311,7 @@ public static class CliApp
 
     private static (ProvinceKeyStore Store, string? Folder) KeyStore(CliSettings settings, bool requireProvince)
     {
-        var connection = settings.Storage.Contains('=')
-            ? new Dictionary<string, string?> { [StorageClients.ConnectionName] = settings.Storage }
-            : new Dictionary<string, string?> { [$"{StorageClients.ConnectionName}:accountName"] = settings.Storage };
-        var storage = StorageClients.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(connection).Build());
+        var storage = BackupCommands.Storage(settings.Storage);
         var store = new ProvinceKeyStore(storage, ReferenceData.Default, TimeProvider.System);
         if (settings.Province is null)
             return requireProvince ? (store, settings.RequireProvince()) : (store, null);

@@ -8,7 +8,8 @@ namespace MineIngest.Pipeline.Backup;
 /// every row accounted for) are in it whole; every other survey is left out whole, with its chunks, row errors and every
 /// mine version it wrote, so that after a restore the sweep reads it again from its upload. A mine whose current record
 /// came from a survey left out goes back to its newest version from a survey kept (as a withdrawal would put it back),
-/// or is left out when it has none.
+/// or is left out when it has none. A survey left out keeps only the record that its file was received (when, and which
+/// upload), so that its reading again keeps its place among the surveys.
 /// </summary>
 public sealed class BackupCut
 {
@@ -17,19 +18,30 @@ public sealed class BackupCut
     public BackupCut(IEnumerable<SurveyEntity> surveys)
     {
         var all = surveys.ToList();
-        _settled = all.Where(IsSettled).Select(s => s.RowKey).ToHashSet(StringComparer.Ordinal);
-        LeftOut = all.Where(s => !IsSettled(s)).Select(s => new LeftOutSurvey(s.RowKey, s.Blob, s.Stage)).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+        _settled = all.Where(s => s.IsSettled()).Select(s => s.RowKey).ToHashSet(StringComparer.Ordinal);
+        LeftOut = all.Where(s => !s.IsSettled()).Select(s => new LeftOutSurvey(s.RowKey, s.Blob, s.Stage)).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Surveys known at the point in time and not settled then.</summary>
     public IReadOnlyList<LeftOutSurvey> LeftOut { get; }
 
-    /// <summary>Read whole at the point in time: rejected, or no row pending (withdrawals, done or under way, included).</summary>
-    public static bool IsSettled(SurveyEntity survey) =>
-        survey.Stage == SurveyStage.Rejected || (survey.Stage == SurveyStage.Processing && survey.RowsPending() == 0);
-
     /// <summary>Whether a survey's records belong in the backup: it was settled at the point in time (a later survey was not).</summary>
     public bool Keeps(string surveyId) => _settled.Contains(surveyId);
+
+    /// <summary>
+    /// A survey record as the backup holds it: whole when the survey was settled (rejected, or no row pending; withdrawals
+    /// done or under way included), else as received and not yet read, so that the sweep reads it again after a restore.
+    /// </summary>
+    public TableEntity Survey(TableEntity stored)
+    {
+        if (stored.PartitionKey != SurveyEntity.Partition || Keeps(stored.RowKey)) return stored;
+        var received = new TableEntity(stored.PartitionKey, stored.RowKey) { Timestamp = stored.Timestamp };
+        foreach (var name in (string[])[nameof(SurveyEntity.Blob), nameof(SurveyEntity.Folder), nameof(SurveyEntity.ReceivedAt), nameof(SurveyEntity.BlobETag)])
+            if (stored.TryGetValue(name, out var value) && value is not null) received[name] = value;
+        received[nameof(SurveyEntity.Stage)] = SurveyStage.Reading;
+        received[nameof(SurveyEntity.ReadAttempts)] = 0;
+        return received;
+    }
 
     /// <summary>
     /// The mine as the backup holds it: unchanged when every version it holds is from a survey kept; else without the

@@ -115,10 +115,10 @@ public sealed class BackupWriter(StorageClients storage, BackupStore store, Scor
         {
             foreach (var entity in enumerator.Current.Values)
             {
-                if (table == PipelineOptions.SurveysTable && entity.PartitionKey == SurveyEntity.Partition && !cut.Keeps(entity.RowKey)) continue;
                 if (bySurvey && !cut.Keeps(entity.PartitionKey)) continue;
-                if (!isMines) { yield return entity; continue; }
-                if (cut.Mine(entity) is { } kept) yield return kept;
+                if (table == PipelineOptions.SurveysTable) yield return cut.Survey(entity);
+                else if (!isMines) yield return entity;
+                else if (cut.Mine(entity) is { } kept) yield return kept;
             }
         }
     }

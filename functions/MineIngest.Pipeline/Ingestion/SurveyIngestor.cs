@@ -81,7 +81,8 @@ public sealed class SurveyIngestor(
             RowKey = surveyId,
             Blob = blob.Name,
             Folder = blob.Name.Split('/')[0],
-            ReceivedAt = properties.CreatedOn,
+            // A record made before this read keeps its time: the file as received (a restored upload is created anew).
+            ReceivedAt = existing.HasValue ? existing.Value!.ReceivedAt : properties.CreatedOn,
             BlobETag = blobETag.ToString(),
             ReadAttempts = attempt,
             TraceParent = activity?.Id,

@@ -26,6 +26,10 @@ param maxSurveyFileBytes int = 52428800
 @maxValue(3650)
 param reportRetentionDays int = 90
 
+@description('Days each backup is kept (write-once until then, pruned by the backup account\'s lifecycle rule after).')
+@minValue(7)
+param backupRetentionDays int = 35
+
 @description('Object id of a person or group to be given data access to the storage account (for the mineingest CLI\'s key commands); empty for none.')
 param operatorPrincipalId string = ''
 
@@ -94,6 +98,20 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module backupStorage 'modules/backup-storage.bicep' = {
+  name: 'backup-storage'
+  scope: rg
+  params: {
+    name: 'stminebak${resourceToken}'
+    location: location
+    tags: tags
+    container: 'backups'
+    retentionDays: backupRetentionDays
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -126,6 +144,7 @@ module functionApp 'modules/functionapp.bicep' = {
     apiApplicationIdUri: apiApplicationIdUri
     pagesClientId: pagesClientId
     acceptProvinceKeys: acceptProvinceKeys
+    backupAccountName: backupStorage.outputs.name
   }
   // The host starts with identity-based storage: its roles must exist first.
   dependsOn: [rbac]

@@ -21,6 +21,8 @@ param apiApplicationIdUri string
 param pagesClientId string
 @description('Province upload keys still accepted on the province routes, for systems that cannot sign in')
 param acceptProvinceKeys bool
+@description('The second storage account that keeps the backups (modules/backup-storage.bicep)')
+param backupAccountName string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -93,6 +95,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       // The reconciliation sweep (timer function SweepSurveys): reads uploads whose BlobCreated event never came, and
       // sends again work whose instance died (its claim expired). Every 15 s: what bounds a lost instance's cost (docs/DESIGN.md).
       SurveySweepSchedule: '*/15 * * * * *'
+      // Backups of the record (timer function BackupRecord): hourly, to the backup account, by the app's identity.
+      BackupSchedule: '0 0 * * * *'
+      Backup__Connection: ''
+      Backup__AccountName: backupAccountName
+      Backup__Container: 'backups'
       Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
       Survey__Limits__MaxUncompressedBytes: '524288000'
       Survey__Limits__MaxRows: '100000'

@@ -14,6 +14,8 @@ var roles = {
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   // The valet key: a user delegation key to sign upload SAS without an account key.
   blobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+  // An operator's restore (`mineingest restore`) writes uploads and staged rows.
+  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   // Telemetry to Application Insights with Entra ID (local auth is off).
   metricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -48,7 +50,17 @@ resource appTelemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// `mineingest keys` writes the province keys table directly.
+// `mineingest restore` puts the uploads and staged rows back.
+resource operatorBlobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(account.id, operatorPrincipalId, roles.blobDataContributor)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
+    principalId: operatorPrincipalId
+  }
+}
+
+// `mineingest keys` and `mineingest restore` write the tables directly.
 resource operatorTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
   name: guid(account.id, operatorPrincipalId, roles.tableDataContributor)
   scope: account

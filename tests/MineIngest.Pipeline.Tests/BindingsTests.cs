@@ -46,15 +46,18 @@ public class BindingsTests
         var triggers = Metadata().Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Trigger(f)))
             .Where(f => f.Trigger.GetProperty("type").GetString() is not ("httpTrigger" or "queueTrigger")).ToDictionary(f => f.Name, f => f.Trigger);
 
-        Assert.Equal(["IngestSurvey", "SweepSurveys"], triggers.Keys.Order());
+        Assert.Equal(["BackupRecord", "IngestSurvey", "SweepSurveys"], triggers.Keys.Order());
         Assert.Equal("blobTrigger", triggers["IngestSurvey"].GetProperty("type").GetString());
         Assert.Equal("EventGrid", triggers["IngestSurvey"].GetProperty("source").GetString());
         Assert.StartsWith(PipelineOptions.SurveysContainer + "/", triggers["IngestSurvey"].GetProperty("path").GetString());
         Assert.Equal("timerTrigger", triggers["SweepSurveys"].GetProperty("type").GetString());
         Assert.Equal("%SurveySweepSchedule%", triggers["SweepSurveys"].GetProperty("schedule").GetString());
+        // The backup timer is served locally by a timer of its own.
+        Assert.Equal("%BackupSchedule%", triggers["BackupRecord"].GetProperty("schedule").GetString());
 
         var app = LocalHostApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true"]);
         Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is LocalSweepService);
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is LocalBackupService);
     }
 
     [Fact]
@@ -66,7 +69,7 @@ public class BindingsTests
         var served = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).Where(r => r != "/").Order().ToList(); // "/" redirects to the dashboard, locally only
 
-        Assert.Equal(34, declared.Count);
+        Assert.Equal(36, declared.Count);
         Assert.Equal(declared, served);
     }
 

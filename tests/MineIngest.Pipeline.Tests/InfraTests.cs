@@ -70,9 +70,10 @@ public sealed class InfraTests
     [Fact]
     public void Storage_and_telemetry_accept_no_keys()
     {
-        var account = Assert.Single(OfType("Microsoft.Storage/storageAccounts"));
-        Assert.False((bool)account["properties"]!["allowSharedKeyAccess"]!);
-        Assert.False((bool)account["properties"]!["allowBlobPublicAccess"]!);
+        var accounts = OfType("Microsoft.Storage/storageAccounts");
+        Assert.Equal(2, accounts.Count); // the record's and the backups'
+        Assert.All(accounts, account => Assert.False((bool)account["properties"]!["allowSharedKeyAccess"]!));
+        Assert.All(accounts, account => Assert.False((bool)account["properties"]!["allowBlobPublicAccess"]!));
         var insights = Assert.Single(OfType("Microsoft.Insights/components"));
         Assert.True((bool)insights["properties"]!["DisableLocalAuth"]!);
         Assert.Contains("Microsoft.OperationalInsights/workspaces", (string?)insights["properties"]!["WorkspaceResourceId"]);
@@ -93,11 +94,12 @@ public sealed class InfraTests
                 "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher
                 "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
                 "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe", // Storage Blob Data Contributor (the operator's restore, not the app)
                 "db58b8e5-c6ad-4a2a-8342-4190687cbf4a", // Storage Blob Delegator (valet key)
             },
             roles.Values.Order());
-        var assignments = OfType("Microsoft.Authorization/roleAssignments");
-        Assert.Equal(3, assignments.Count); // the storage loop, telemetry, the optional operator
+        var assignments = Resources(rbac).Where(r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments").ToList();
+        Assert.Equal(4, assignments.Count); // the storage loop, telemetry, the optional operator's tables and blobs
         var storageLoop = assignments.Single(a => a["copy"] is not null);
         Assert.Equal("[length(variables('storageRoles'))]", (string?)storageLoop["copy"]!["count"]);
         Assert.Equal(4, rbac["variables"]!["storageRoles"]!.AsArray().Count);
@@ -152,6 +154,38 @@ public sealed class InfraTests
         Assert.Equal("[concat(variables('tables'), variables('mineTables'))]", (string?)storage["tables"]!["value"]);
     }
 
+    /// <summary>The record's account resists mistakes, and its backups live in a second account the app cannot delete from.</summary>
+    [Fact]
+    public void The_record_is_redundant_soft_deleted_locked_and_backed_up_to_a_write_once_account()
+    {
+        var storage = Module("storage");
+        Assert.Equal("Standard_GZRS", (string?)storage["parameters"]!["skuName"]!["defaultValue"]);
+        var blobService = Resources(storage).Single(r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/blobServices")["properties"]!;
+        Assert.True((bool)blobService["isVersioningEnabled"]!);
+        Assert.True((bool)blobService["deleteRetentionPolicy"]!["enabled"]!);
+        Assert.True((bool)blobService["containerDeleteRetentionPolicy"]!["enabled"]!);
+        Assert.True((bool)blobService["restorePolicy"]!["enabled"]!);
+        Assert.Equal("CanNotDelete", (string?)Resources(storage).Single(r => (string?)r["type"] == "Microsoft.Authorization/locks")["properties"]!["level"]);
+
+        var backup = Module("backup-storage");
+        var resources = Resources(backup);
+        Assert.Contains("GRS", (string?)resources.Single(r => (string?)r["type"] == "Microsoft.Storage/storageAccounts")["sku"]!["name"]);
+        var worm = resources.Single(r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies")["properties"]!;
+        Assert.Equal("[parameters('retentionDays')]", (string?)worm["immutabilityPeriodSinceCreationInDays"]);
+        Assert.Equal("CanNotDelete", (string?)resources.Single(r => (string?)r["type"] == "Microsoft.Authorization/locks")["properties"]!["level"]);
+        var lifecycle = resources.Single(r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/managementPolicies").ToJsonString();
+        Assert.Contains("tierToCold", lifecycle);
+        Assert.Contains("delete", lifecycle);
+        // The app's role on the backups: read and add, no delete.
+        var role = resources.Single(r => (string?)r["type"] == "Microsoft.Authorization/roleDefinitions")["properties"]!["permissions"]![0]!;
+        var dataActions = Strings(role["dataActions"]);
+        Assert.Contains("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action", dataActions);
+        Assert.DoesNotContain(dataActions, a => a.EndsWith("/delete", StringComparison.Ordinal) || a.Contains('*'));
+        var settings = OfType("Microsoft.Web/sites/config").Single(c => ((string?)c["name"])!.Contains("'appsettings'", StringComparison.Ordinal))["properties"]!;
+        Assert.Equal("[parameters('backupAccountName')]", (string?)settings["Backup__AccountName"]);
+        Assert.Equal("", (string?)settings["Backup__Connection"]);
+    }
+
     [Fact]
     public void Every_setting_the_app_reads_is_deployed_and_documented()
     {
@@ -175,6 +209,8 @@ public sealed class InfraTests
         Assert.Contains("SurveySweepSchedule", deployed);
         Assert.Contains("SurveySweepSchedule", documented);
         Assert.Contains("\"%SurveySweepSchedule%\"", File.ReadAllText(BindingsTests.MetadataPath));
+        Assert.Contains("BackupSchedule", deployed);
+        Assert.Contains("BackupSchedule", documented);
 
         // Storage: a connection string locally, an identity-based connection in Azure; never a key in Azure.
         Assert.Contains(StorageClients.ConnectionName, documented);

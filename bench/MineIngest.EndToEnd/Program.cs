@@ -1,7 +1,7 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view] [--cold-start]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view] [--cold-start] [--backup]
 //        ... --reliability URL CONNECTION STOP-COMMAND START-COMMAND (bench/reliability.sh)
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +18,7 @@ if (args is ["--reliability", var apiUrl, var storageConnection, var stopStorage
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
-var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") || args.Contains("--cold-start") ? []
+var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") || args.Contains("--cold-start") || args.Contains("--backup") ? []
     : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
@@ -100,6 +100,8 @@ if (args.Contains("--idle-view"))
         $"Azurite {median.Cpu:0.0} CPU s/min ({median.Cpu / 60 * 100:0.0}% of a core), {median.Requests:0} app storage requests/min; runs {string.Join(", ", samples.Select(s => $"{s.Cpu:0.0}"))}",
         "<= 5% of a core"]);
 }
+
+if (args.Contains("--backup")) results.AddRange(await Backups.RunAsync(root, runs, positional.Length > 1 ? int.Parse(positional[1]) : 100_000));
 
 if (args.Contains("--cold-start"))
 {
@@ -318,7 +320,9 @@ sealed class Stack : IAsyncDisposable
         return new Run(seconds, ingestPeak!.Value, peakWithView, delta.Values.Sum(), delta);
     }
 
-    private async Task<Dictionary<string, long>> RequestsAsync() =>
+    public string Connection => _connection;
+
+    public async Task<Dictionary<string, long>> RequestsAsync() =>
         (await _http.GetFromJsonAsync<Dictionary<string, long>>("/diagnostics/storage-requests"))!;
 
     private double PeakMb()

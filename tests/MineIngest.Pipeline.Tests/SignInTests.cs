@@ -136,6 +136,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
                 new { date = "1403-02-10", province = "kerman", investors = new[] { "Kerman Mining Co." }, mines = new[] { new { province = "kerman", mineId = SignInFixture.KermanMine, outcome = CommitteeOutcomes.All[0] } } }, 201),
             new(HttpMethod.Post, "/api/rescore", Kind.Write, null, 202),
             new(HttpMethod.Get, "/api/keys", Kind.Write),
+            new(HttpMethod.Get, "/api/backups", Kind.Write),
+            new(HttpMethod.Post, "/api/backups", Kind.Write, null, 201),
             new(HttpMethod.Post, "/api/keys", Kind.Write, new { province = "kerman" }, 201),
             new(HttpMethod.Post, $"/api/keys/kerman/{_revokedKeyId}/revoke", Kind.Write),
             new(HttpMethod.Post, "/api/provinces/kerman/uploads", Kind.Kerman, new { fileName = "kerman-1403.csv" }, 201),
@@ -238,7 +240,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.Contains((AuditActions.UploadLink, yazd.Name, yazd.Oid), audit);
         Assert.Contains((AuditActions.Withdrawal, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.Withdrawal, yazd.Name, yazd.Oid), audit);
-        Assert.Equal(9, audit.Count);
+        Assert.Contains((AuditActions.Backup, writer.Name, writer.Oid), audit);
+        Assert.Equal(10, audit.Count);
     }
 
     [Fact]

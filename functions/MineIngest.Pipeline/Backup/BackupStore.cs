@@ -47,18 +47,24 @@ public sealed class BackupStore
     public static BackupStore From(IOptions<BackupOptions> options, StorageClients app, Microsoft.Extensions.Configuration.IConfiguration configuration) =>
         From(options.Value, app, configuration[$"{StorageClients.ConnectionName}:clientId"]);
 
-    /// <summary>Every complete backup (one with a manifest), newest first.</summary>
-    public async Task<List<BackupManifest>> ListAsync(CancellationToken ct)
+    /// <summary>
+    /// The newest complete backups (those with a manifest), newest first, at most <paramref name="limit"/>; with
+    /// <paramref name="idPrefix"/> only those whose id starts with it (a day: "20261206"). Ids sort by time, so only the
+    /// manifests listed are read (hourly backups kept 35 days are 840 folders).
+    /// </summary>
+    public async Task<List<BackupManifest>> ListAsync(CancellationToken ct, int limit = 100, string? idPrefix = null)
     {
+        var ids = new List<string>();
+        if (!(await Container.ExistsAsync(ct)).Value) return [];
+        await foreach (var item in Container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", idPrefix, ct))
+            if (item.IsPrefix && !item.Prefix.StartsWith("content/", StringComparison.Ordinal)) ids.Add(item.Prefix.TrimEnd('/'));
         var found = new List<BackupManifest>();
-        if (!(await Container.ExistsAsync(ct)).Value) return found;
-        await foreach (var item in Container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix: null, ct))
+        foreach (var id in ids.OrderDescending(StringComparer.Ordinal))
         {
-            if (!item.IsPrefix || item.Prefix.StartsWith("content/", StringComparison.Ordinal)) continue;
-            var manifest = await ManifestIfExistsAsync(item.Prefix.TrimEnd('/'), ct);
-            if (manifest is not null) found.Add(manifest);
+            if (found.Count >= limit) break;
+            if (await ManifestIfExistsAsync(id, ct) is { } manifest) found.Add(manifest);
         }
-        return [.. found.OrderByDescending(m => m.PointInTime)];
+        return found;
     }
 
     public async Task<BackupManifest?> ManifestIfExistsAsync(string backupId, CancellationToken ct)

@@ -176,7 +176,7 @@ public sealed class BackupWriter(StorageClients storage, BackupStore store, Scor
     private async Task<Dictionary<(string, string, string), BackupBlobFile>> SameDayFilesAsync(string day, CancellationToken ct)
     {
         var known = new Dictionary<(string, string, string), BackupBlobFile>();
-        var latest = (await store.ListAsync(ct)).FirstOrDefault(m => m.Id.StartsWith(day, StringComparison.Ordinal) && m.Format == BackupLayout.FormatVersion);
+        var latest = (await store.ListAsync(ct, limit: 1, idPrefix: day)).FirstOrDefault(m => m.Format == BackupLayout.FormatVersion);
         foreach (var file in latest?.Blobs ?? []) known[(file.Container, file.Name, file.ETag)] = file;
         return known;
     }

@@ -56,9 +56,12 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
         foreach (var table in backup.Tables)
         {
             var count = 0;
+            // An app already running on the target keeps its own status rows beside the surveys (the last sweep, re-scoring):
+            // not records.
+            var filter = table.Table == PipelineOptions.SurveysTable ? TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}") : null;
             try
             {
-                await foreach (var _ in target.Tables.GetTableClient(table.Table).QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: ct)) count++;
+                await foreach (var _ in target.Tables.GetTableClient(table.Table).QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct)) count++;
             }
             catch (RequestFailedException ex) when (ex.Status == 404) { }
             if (count > 0) present[table.Table] = $"{count} entities";
@@ -93,8 +96,7 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
     private async Task<(int Written, int Replaced, List<RemovedMine> Removed)> RestoreTableAsync(
         VerifiedBackup backup, BackupTableFile file, Dictionary<string, string> etags, bool replace, CancellationToken ct)
     {
-        var table = target.Tables.GetTableClient(file.Table);
-        await table.CreateIfNotExistsAsync(ct);
+        var table = target.Tables.GetTableClient(file.Table); // made by EnsureCreatedAsync, as every table the app keeps
         var existing = replace ? await KeysAsync(table, ct) : [];
         var written = 0;
         foreach (var partition in ReadEntities(backup.LocalTableFile(file)).GroupBy(e => e.PartitionKey))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -35,6 +36,7 @@ public sealed class BackupWriter(StorageClients storage, BackupStore store, Scor
     public static readonly IReadOnlyList<string> Containers = [PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer];
 
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+    private const int LineBufferBytes = 64 * 1024;
 
     public static string AppVersion { get; } =
         "MineIngest " + (typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
@@ -89,18 +91,25 @@ public sealed class BackupWriter(StorageClients storage, BackupStore store, Scor
         await using (var output = await blob.OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/gzip" } }, ct))
         {
             hashed = new HashingStream(output);
-            await using (var gzip = new GZipStream(hashed, CompressionLevel.Optimal, leaveOpen: true))
-            await using (var writer = new Utf8JsonWriter(gzip, new JsonWriterOptions { Encoder = BackupLayout.Json.Encoder }))
+            await using var gzip = new GZipStream(hashed, CompressionLevel.Optimal, leaveOpen: true);
+            // Lines are gathered in a buffer and handed to gzip in 64 KB pieces: a writer on the stream itself would flush
+            // it at every line, and each flush of the blob's stream stages a block (100,000 of them for as many mines).
+            var lines = new ArrayBufferWriter<byte>(LineBufferBytes * 2);
+            await using (var writer = new Utf8JsonWriter(lines, new JsonWriterOptions { Encoder = BackupLayout.Json.Encoder }))
             {
                 await foreach (var entity in EntitiesAsync(table, cut, ct))
                 {
-                    EntityLine.Write(writer, entity);
-                    await writer.FlushAsync(ct);
                     writer.Reset();
-                    await gzip.WriteAsync(NewLine, ct);
+                    EntityLine.Write(writer, entity);
+                    writer.Flush();
+                    lines.Write(NewLine.Span);
                     count++;
+                    if (lines.WrittenCount < LineBufferBytes) continue;
+                    await gzip.WriteAsync(lines.WrittenMemory, ct);
+                    lines.ResetWrittenCount();
                 }
             }
+            await gzip.WriteAsync(lines.WrittenMemory, ct);
         }
         return new BackupTableFile(table, file, count, hashed.Length, hashed.Sha256());
     }
@@ -209,8 +218,9 @@ internal sealed class HashingStream(Stream inner) : Stream
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override void Flush() => inner.Flush();
-    public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+    // Not passed on: a flush of a blob's write stream stages a block; the stream commits what it holds when disposed.
+    public override void Flush() { }
+    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;

@@ -37,11 +37,11 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
         var (replaced, removed) = (0, new List<RemovedMine>());
         foreach (var table in backup.Tables)
         {
-            var (written, overwritten, gone) = await RestoreTableAsync(backup, table, etags, replace && present.ContainsKey(table.Table), ct);
+            var (written, overwritten, gone) = await RestoreTableAsync(backup, table, etags, replace && present.ContainsKey("table " + table.Table), ct);
             entities[table.Table] = written;
             replaced += overwritten;
             removed.AddRange(gone);
-            progress($"restored {table.Table}: {written} entities" + (gone.Count > 0 ? $", {gone.Count} not in the backup removed" : ""));
+            if (written + gone.Count > 0) progress($"restored {table.Table}: {written} entities" + (gone.Count > 0 ? $", {gone.Count} not in the backup removed" : ""));
         }
         await NoteMinesChangedAsync(backup, entities, removed, ct);
         // The view's snapshot in the target describes other records: a new instance must read the restored mines.
@@ -64,7 +64,7 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
                 await foreach (var _ in target.Tables.GetTableClient(table.Table).QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct)) count++;
             }
             catch (RequestFailedException ex) when (ex.Status == 404) { }
-            if (count > 0) present[table.Table] = $"{count} entities";
+            if (count > 0) present["table " + table.Table] = $"{count} entities";
         }
         foreach (var container in backup.Blobs.Select(b => b.Container).Distinct())
         {
@@ -72,7 +72,7 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
             if (!(await client.ExistsAsync(ct)).Value) continue;
             var count = 0;
             await foreach (var _ in client.GetBlobsAsync(cancellationToken: ct)) count++;
-            if (count > 0) present[container] = $"{count} files";
+            if (count > 0) present["container " + container] = $"{count} files";
         }
         return present;
     }

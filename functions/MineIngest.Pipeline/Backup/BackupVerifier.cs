@@ -32,8 +32,9 @@ public sealed class BackupVerifier(BackupStore store)
                 var lines = CountLines(local, table.File);
                 if (lines != table.Entities)
                     throw new BackupRefusedException($"Backup {backupId} is damaged: {table.File} holds {lines} entities where the manifest says {table.Entities}.");
-                progress($"checked {table.File}: {table.Entities} entities, SHA-256 as in the manifest");
+                if (table.Entities > 0) progress($"checked {table.File}: {table.Entities} entities");
             }
+            progress($"checked {tables.Count} table files ({tables.Sum(t => t.Entities)} entities): sizes, SHA-256 and counts as in the manifest");
             foreach (var blob in blobs.DistinctBy(b => b.File))
                 await DownloadCheckedAsync(blob.File, $"{blob.File} ({blob.Container}/{blob.Name})", blob.Bytes, blob.Sha256, folder, ct);
             if (blobs.Count > 0) progress($"checked {blobs.Count} files of uploads and staged rows");

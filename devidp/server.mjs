@@ -275,6 +275,12 @@ const discoveryAlias = `/${TENANT}/v2.0/.well-known/openid-configuration`;
 const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, async (req, res) => {
   try {
     const path = new URL(req.url, origin).pathname;
+    // No icon: answered, so that a browser's request for one is no 404 in the console.
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      res.end();
+      return;
+    }
     const login = path.match(new RegExp(`^/${TENANT}/login/([A-Za-z0-9_-]+)$`));
     if (login && (req.method === 'GET' || req.method === 'POST')) {
       await interaction(req, res, login[1]);

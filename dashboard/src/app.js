@@ -61,7 +61,9 @@ const $ = (selector) => document.querySelector(selector);
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v; else if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+    // A style through the CSSOM: the pages' policy refuses style attributes set as markup.
+    if (k === 'class') node.className = v; else if (k === 'style') node.style.cssText = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
   }
   node.append(...children.filter((c) => c !== null && c !== undefined));
   return node;
@@ -173,15 +175,31 @@ function reportLink(from, to) {
   $('#report-link').href = url.pathname + url.search;
 }
 
-/** With sign-in on, a link cannot carry the token: the report is fetched with it and opened from memory. */
+/**
+ * With sign-in on, a link cannot carry the token: the report is fetched with it and written into the new window, whose
+ * blank document takes this page's address as its base (so its stylesheets and fonts load as from the route) and this
+ * page's policy. Its language link is fetched the same way when followed.
+ */
 async function openReport(event) {
   if (!session.enabled) return;
   event.preventDefault();
   const opened = window.open('', '_blank');
-  const response = await fetch($('#report-link').href, { headers: await session.headers() });
-  if (!response.ok) { opened?.close(); throw new Error(`${response.status} report`); }
-  const page = URL.createObjectURL(new Blob([await response.text()], { type: 'text/html' }));
-  if (opened) opened.location.href = page; else location.href = page;
+  if (!opened) throw new Error('the report window was blocked');
+  await showReport(opened, new URL($('#report-link').href, location.href).href);
+}
+
+async function showReport(win, href) {
+  const response = await fetch(href, { headers: await session.headers() });
+  if (!response.ok) { win.close(); throw new Error(`${response.status} report`); }
+  const html = await response.text();
+  win.document.open();
+  win.document.write(html);
+  win.document.close();
+  const language = win.document.querySelector('[data-testid=language]');
+  language?.addEventListener('click', (e) => {
+    e.preventDefault();
+    guarded(() => showReport(win, new URL(language.getAttribute('href'), href).href));
+  });
 }
 
 // ---- map --------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ namespace MineIngest.Functions;
 /// (<see cref="RouteAccess"/>: a bearer token and its roles, or a key with sign-in off), so no function key travels in a URL.
 /// </summary>
 public sealed class ApiFunctions(
-    AuditApi audit, KeysApi keys, BackupsApi backups, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    AuditApi audit, KeysApi keys, BackupsApi backups, CspReportsApi cspReports, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
     ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
@@ -193,6 +193,11 @@ public sealed class ApiFunctions(
     [Function("CreateBackup")]
     public async Task<IActionResult> CreateBackup([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "backups")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await backups.CreateAsync(req, ct));
+
+    /// <summary>What the pages' Content-Security-Policy blocked, as browsers report it (anonymous, logged, bounded).</summary>
+    [Function("CspReports")]
+    public async Task<IActionResult> CspReports([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SecurityHeaders.ReportRoute)] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await cspReports.ReportAsync(req, ct));
 
     /// <summary>Who the signed-in caller is, as the app sees them (any valid token).</summary>
     [Function("Me")]

@@ -41,9 +41,17 @@ public static class LocalHostApp
         builder.Services.AddHostedService<LocalQueueTriggers>();
         builder.Services.AddHostedService<LocalSweepService>();
         builder.Services.AddHostedService<LocalBackupService>();
+        // No "Server: Kestrel": it tells an attacker what to try.
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        var securityHeaders = app.Services.GetRequiredService<SecurityHeaders>();
+        app.Use((context, next) =>
+        {
+            securityHeaders.Apply(context);
+            return next(context);
+        });
         var api = app.MapGroup("/api");
         api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
         api.MapGet("/mines", (HttpRequest r, MinesApi a, CancellationToken ct) => a.MinesAsync(r, ct));
@@ -82,6 +90,7 @@ public static class LocalHostApp
         api.MapPost("/keys/{province}/{id}/revoke", (string province, string id, HttpRequest r, KeysApi k, CancellationToken ct) => k.RevokeAsync(r, province, id, ct));
         api.MapGet("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.ListAsync(r, ct));
         api.MapPost("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.CreateAsync(r, ct));
+        api.MapPost("/" + SecurityHeaders.ReportRoute, (HttpRequest r, CspReportsApi c, CancellationToken ct) => c.ReportAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
         if (diagnostics)

@@ -84,6 +84,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => Backup.BackupStore.From(sp.GetRequiredService<IOptions<Backup.BackupOptions>>(), sp.GetRequiredService<StorageClients>(), configuration));
         services.AddSingleton<Backup.BackupWriter>();
         services.AddSingleton<BackupsApi>();
+        services.AddSingleton<SecurityHeaders>();
+        services.AddSingleton<CspReportsApi>();
         services.AddSingleton<MineViewWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<MineViewWarmUp>());
         services.AddHostedService<RescoreOnStart>();

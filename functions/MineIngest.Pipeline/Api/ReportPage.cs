@@ -65,24 +65,14 @@ public static partial class ReportPage
         var dates = $"{SurveyValues.ToJalali(r.Period.From)} – {SurveyValues.ToJalali(r.Period.To)} ({r.Period.FromIso} – {r.Period.ToIso})";
         var sb = new StringBuilder();
         sb.Append($"<!doctype html><html lang=\"{(persian ? "fa" : "en")}\" dir=\"{(persian ? "rtl" : "ltr")}\"><head><meta charset=\"utf-8\">");
-        sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+        sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">");
         sb.Append($"<title>{T("Progress report of the mine revival programme", "گزارش پیشرفت برنامه احیای معادن کوچک")} – {T(r.Period.English, r.Period.Persian)}</title>");
         // The font is fetched before the load event: a page printed at load (headless Chromium) is then laid out and drawn
         // in the same face; printed while it was still arriving, letters overlapped and went missing from the PDF's text.
         sb.Append("<link rel=\"preload\" href=\"dashboard/vazirmatn-regular.woff2\" as=\"font\" type=\"font/woff2\" crossorigin>");
         sb.Append("<link rel=\"preload\" href=\"dashboard/vazirmatn-bold.woff2\" as=\"font\" type=\"font/woff2\" crossorigin>");
-        sb.Append("<link rel=\"stylesheet\" href=\"dashboard/dashboard.css\"><style>")
-          // Tables of many columns (by province) print on a landscape page: on a portrait one they ran off its edge.
-          .Append("@page { size: A4; margin: 14mm; } @page wide { size: A4 landscape; margin: 12mm; } section.wide { page: wide; }")
-          .Append("body { background: #fff; } main { max-width: 190mm; margin: 0 auto; padding: 1rem; } section.wide table { font-size: .78rem; }")
-          .Append("h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin: 1.2rem 0 .5rem; } p.lead { font-size: 1.05rem; line-height: 1.9; }")
-          .Append("table { border-collapse: collapse; width: 100%; font-size: .85rem; } th, td { border: 1px solid #c9d0da; padding: .2rem .35rem; text-align: start; vertical-align: top; }")
-          .Append("th { background: #eef2f7; } td.n { text-align: end; font-variant-numeric: tabular-nums; } .switch { float: inline-end; }")
-          // A row's name on one line: a province or mineral is read (and found in a printed copy) whole.
-          .Append("td:first-child { white-space: nowrap; }")
-          .Append("section { break-inside: auto; } section + section { break-before: page; } tr { break-inside: avoid; }")
-          .Append("@media print { .switch { display: none; } main { padding: 0; max-width: none; } .scroll-x { overflow: visible; } }")
-          .Append("@media screen and (max-width: 640px) { main { padding: .7rem .6rem; } section.wide table { font-size: .85rem; } p.lead { line-height: 1.7; } }</style></head><body><main>");
+        // Its rules are a file (dashboard/report.css), not a <style> block: the pages' policy allows no inline style.
+        sb.Append("<link rel=\"stylesheet\" href=\"dashboard/dashboard.css\"><link rel=\"stylesheet\" href=\"dashboard/report.css\"></head><body><main>");
         sb.Append($"<a class=\"switch\" data-testid=\"language\" href=\"{E(persian ? englishLink : persianLink)}\">{(persian ? "English" : "فارسی")}</a>");
         sb.Append($"<section data-testid=\"summary\"><h1>{T("Progress report of the mine revival programme", "گزارش پیشرفت برنامه احیای معادن کوچک")}");
         if (scope is not null) sb.Append($" – {T(scope.English, scope.Persian)}");

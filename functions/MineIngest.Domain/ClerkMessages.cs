@@ -238,6 +238,10 @@ public static class ClerkMessages
         $"Your account does not have the programme office's {role} role that this needs. Ask the programme office to assign it.",
         $"حساب شما نقش «{role}» دفتر برنامه را که این کار لازم دارد ندارد. از دفتر برنامه بخواهید آن را به شما بدهد.");
 
+    public static ClerkText RouteHasNoRule() => new(
+        "This address has no access rule, so it is closed to everyone. Tell the programme office.",
+        "برای این نشانی هیچ قاعده دسترسی تعریف نشده است، پس به روی همه بسته است. به دفتر برنامه اطلاع دهید.");
+
     public static ClerkText ProvinceRoleNeeded(string province) => new(
         $"Your account is not assigned to {province}: you can upload and see only the surveys of the province you are assigned to.",
         $"حساب شما به {province} اختصاص نیافته است: فقط بررسی‌های استانی را که به آن اختصاص یافته‌اید می‌توانید بارگذاری کنید و ببینید.");

@@ -15,7 +15,8 @@ public static class LocalHostApp
 {
     public const string DefaultUrl = "http://localhost:7071";
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="extraRoutes">Tests only: routes mapped beside the app's (a route the table lacks must be refused).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IEndpointRouteBuilder>? extraRoutes = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
@@ -51,6 +52,16 @@ public static class LocalHostApp
         {
             securityHeaders.Apply(context);
             return next(context);
+        });
+        // Routing first, so that a path no route serves still answers 404; then every API route served must be in the table
+        // (the root's redirect and the benchmarks' diagnostics are this host's own, outside /api).
+        app.UseRouting();
+        var denyByDefault = app.Services.GetRequiredService<DenyByDefault>();
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint() is null || !context.Request.Path.StartsWithSegments("/api") || await denyByDefault.RefusalAsync(context) is not { } refused)
+                await next(context);
+            else await refused.ExecuteAsync(context);
         });
         var api = app.MapGroup("/api");
         api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
@@ -93,6 +104,7 @@ public static class LocalHostApp
         api.MapPost("/" + SecurityHeaders.ReportRoute, (HttpRequest r, CspReportsApi c, CancellationToken ct) => c.ReportAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
+        extraRoutes?.Invoke(app);
         if (diagnostics)
         {
             app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());

@@ -85,6 +85,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Backup.BackupWriter>();
         services.AddSingleton<BackupsApi>();
         services.AddSingleton<SecurityHeaders>();
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<DenyByDefault>();
         services.AddSingleton<CspReportsApi>();
         services.AddSingleton<MineViewWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<MineViewWarmUp>());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MineIngest.LocalHost;
 using MineIngest.Pipeline;
+using MineIngest.Pipeline.Api;
 
 namespace MineIngest.Pipeline.Tests;
 
@@ -71,6 +72,17 @@ public class BindingsTests
 
         Assert.Equal(37, declared.Count);
         Assert.Equal(declared, served);
+    }
+
+    /// <summary>Refusal by default: every HTTP function of the Functions app, method and route, has its rule in the route table, and nothing else does.</summary>
+    [Fact]
+    public void Every_http_function_has_an_access_rule_in_the_route_table()
+    {
+        var declared = Metadata().Select(Trigger).Where(t => t.GetProperty("type").GetString() == "httpTrigger")
+            .SelectMany(t => t.GetProperty("methods").EnumerateArray().Select(m => RouteTable.Key(m.GetString()!, t.GetProperty("route").GetString()!)))
+            .Order(StringComparer.Ordinal).ToList();
+        var ruled = RouteTable.Entries.Select(e => RouteTable.Key(e.Method, e.Template)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(declared, ruled);
     }
 
     [Fact]

@@ -238,6 +238,22 @@ public static class ClerkMessages
         $"Your account does not have the programme office's {role} role that this needs. Ask the programme office to assign it.",
         $"حساب شما نقش «{role}» دفتر برنامه را که این کار لازم دارد ندارد. از دفتر برنامه بخواهید آن را به شما بدهد.");
 
+    public static ClerkText TooManyRequests(int seconds) => new(
+        $"Too many requests from you in a short time. Wait {seconds} seconds and try again; other provinces are not affected.",
+        $"در زمانی کوتاه درخواست‌های زیادی از شما رسیده است. {seconds} ثانیه صبر کنید و دوباره بفرستید؛ استان‌های دیگر تأثیری نمی‌بینند.");
+
+    public static ClerkText RequestTooLarge(long kilobytes) => new(
+        $"The request is larger than this address takes ({kilobytes:N0} KB). Send fewer rows at a time.",
+        $"درخواست بزرگ‌تر از اندازه‌ای است که این نشانی می‌پذیرد ({kilobytes:N0} کیلوبایت). ردیف‌های کمتری را در هر بار بفرستید.");
+
+    public static ClerkText RequestTooDeep(int depth) => new(
+        $"The request nests more than {depth} levels deep, which no form of this system sends. Nothing was done.",
+        $"درخواست بیش از {depth} لایه تودرتو است که هیچ فرمی از این سامانه نمی‌فرستد. هیچ کاری انجام نشد.");
+
+    public static ClerkText RequestTextTooLong(int kilobytes) => new(
+        $"A text in the request is longer than {kilobytes} KB. Shorten it and send again. Nothing was done.",
+        $"یکی از متن‌های درخواست بلندتر از {kilobytes} کیلوبایت است. آن را کوتاه کنید و دوباره بفرستید. هیچ کاری انجام نشد.");
+
     public static ClerkText RouteHasNoRule() => new(
         "This address has no access rule, so it is closed to everyone. Tell the programme office.",
         "برای این نشانی هیچ قاعده دسترسی تعریف نشده است، پس به روی همه بسته است. به دفتر برنامه اطلاع دهید.");

@@ -28,6 +28,7 @@ public static class ServiceCollectionExtensions
         (UploadOptions.Section, typeof(UploadOptions)),
         (SignInOptions.Section, typeof(SignInOptions)),
         (Backup.BackupOptions.Section, typeof(Backup.BackupOptions)),
+        (RateLimitOptions.Section, typeof(RateLimitOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -86,6 +87,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BackupsApi>();
         services.AddSingleton<SecurityHeaders>();
         services.AddSingleton<RouteTable>();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CallerBudgets>();
         services.AddSingleton<DenyByDefault>();
         services.AddSingleton<CspReportsApi>();
         services.AddSingleton<MineViewWarmUp>();

@@ -100,6 +100,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Backup__Connection: ''
       Backup__AccountName: backupAccountName
       Backup__Container: 'backups'
+      // Each caller's requests a minute, per instance (docs/DESIGN.md, "Rate limits").
+      RateLimits__ReadsPerMinute: '1200'
+      RateLimits__ExportsPerMinute: '60'
+      RateLimits__ValidationsPerMinute: '120'
+      RateLimits__UploadLinksPerMinute: '120'
+      RateLimits__WritesPerMinute: '60'
+      RateLimits__PublicPerMinute: '600'
       Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
       Survey__Limits__MaxUncompressedBytes: '524288000'
       Survey__Limits__MaxRows: '100000'

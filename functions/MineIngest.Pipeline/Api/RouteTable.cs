@@ -72,26 +72,30 @@ public sealed class RouteTable
 }
 
 /// <summary>
-/// Refusal by default, for both hosts: a request to a route without an entry in <see cref="RouteTable"/> is refused, and
-/// one to a route with a rule is refused unless the caller meets it, in the same words as the handler would refuse.
+/// Refusal by default, for both hosts: a request to a route without an entry in <see cref="RouteTable"/> is refused, one
+/// to a route with a rule is refused unless the caller meets it (in the same words as the handler would refuse), and
+/// one past its caller's budget for that kind of route gets 429 (<see cref="CallerBudgets"/>), and a body out of bounds
+/// 413 or 400 (<see cref="RequestBounds"/>).
 /// </summary>
-public sealed class DenyByDefault(RouteTable table, RouteAccess access, Access.ProvinceKeyStore keys)
+public sealed class DenyByDefault(RouteTable table, RouteAccess access, Access.ProvinceKeyStore keys, CallerBudgets budgets)
 {
-    /// <summary>The refusal to answer with instead of running the route's handler; null to run it.</summary>
+    /// <summary>The refusal to answer with instead of running the route's handler (no rule, not allowed, past the caller's budget); null to run it.</summary>
     public async Task<IResult?> RefusalAsync(HttpContext context)
     {
         var request = context.Request;
         if (table.Find(request.Method, request.Path) is not { } found)
             return ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Not allowed", ClerkMessages.RouteHasNoRule());
         var ct = context.RequestAborted;
-        return found.Entry.Rule switch
+        var province = found.Values["province"]?.ToString() ?? "";
+        var admission = found.Entry.Rule switch
         {
-            RouteRule.Public or RouteRule.Self => null,
-            RouteRule.Reader => (await access.ReaderAsync(request)).Refused,
-            RouteRule.Writer => (await access.WriterAsync(request, ct)).Refused,
-            RouteRule.Province => (await access.ProvinceAsync(request, keys.Folder(found.Values["province"]?.ToString() ?? ""), found.Values["province"]?.ToString() ?? "", ct)).Refused,
-            RouteRule.Withdrawal => await access.UnidentifiedAsync(request),
-            _ => ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Not allowed", ClerkMessages.RouteHasNoRule()),
+            RouteRule.Public or RouteRule.Self => new Admission(null, null),
+            RouteRule.Reader => await access.ReaderAsync(request),
+            RouteRule.Writer => await access.WriterAsync(request, ct),
+            RouteRule.Province => await access.ProvinceAsync(request, keys.Folder(province), province, ct),
+            RouteRule.Withdrawal => new Admission(null, await access.UnidentifiedAsync(request)),
+            _ => Admission.Refuse(ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Not allowed", ClerkMessages.RouteHasNoRule())),
         };
+        return admission.Refused ?? budgets.Spend(found.Entry, admission.Actor, context) ?? await RequestBounds.CheckAsync(context, found.Entry);
     }
 }

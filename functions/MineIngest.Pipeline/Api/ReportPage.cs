@@ -93,7 +93,7 @@ public static partial class ReportPage
                 sb.Append("<tr>");
                 foreach (var cell in row)
                 {
-                    var shown = cell.Number is { } n ? Number(n, persian) : persian ? PersianDigits(cell.Persian) : cell.English;
+                    var shown = cell.Number is { } n ? Number(n, persian) : persian && !cell.AsWritten ? PersianDigits(cell.Persian) : persian ? cell.Persian : cell.English;
                     sb.Append($"<td{(cell.Number is null ? "" : " class=\"n\"")} data-v=\"{E(cell.Value)}\">{IsolateDates(E(shown))}</td>");
                 }
                 sb.Append("</tr>");

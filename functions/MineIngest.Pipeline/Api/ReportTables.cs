@@ -5,10 +5,12 @@ using MineIngest.Pipeline.Office;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>A cell of a report table: a number, or a text in both languages (the same text when it has no translation).</summary>
-public sealed record ReportCell(double? Number, string English, string Persian)
+/// <param name="AsWritten">Text a person wrote (a mine's name or id, an investor): shown as written in both languages, its
+/// digits never turned into Persian ones.</param>
+public sealed record ReportCell(double? Number, string English, string Persian, bool AsWritten = false)
 {
     public static ReportCell Of(double number) => new(number, "", "");
-    public static ReportCell Text(string text) => new(null, text, text);
+    public static ReportCell Text(string text) => new(null, text, text, AsWritten: true);
     public static ReportCell Named(NamedValue named) => new(null, named.English, named.Persian);
 
     /// <summary>The value as the workbook holds it and the page's <c>data-v</c> carries it: the number, or "Persian - English".</summary>
@@ -60,7 +62,7 @@ public static class ReportTables
             [.. r.Meetings.Select(c => (IReadOnlyList<ReportCell>)[Date(c.Date), c.Province == "national" ? new ReportCell(null, "National", "ملی") : Province(c.Province),
                 ReportCell.Text(string.Join(", ", c.Investors)),
                 new ReportCell(null, string.Join("; ", c.Mines.Select(m => $"{m.MineId}: {reference.Named("committee-outcome", m.Outcome).English}")),
-                    string.Join("؛ ", c.Mines.Select(m => $"{m.MineId}: {reference.Named("committee-outcome", m.Outcome).Persian}")))])]);
+                    string.Join("؛ ", c.Mines.Select(m => $"{m.MineId}: {reference.Named("committee-outcome", m.Outcome).Persian}")), AsWritten: true)])]);
         return [comparison, provinces, minerals, problems, revived, meetings];
     }
 

@@ -15,11 +15,16 @@ namespace MineIngest.Pipeline.Api;
 public sealed class SecurityHeaders
 {
     public const string ReportRoute = "csp-reports";
+    public const string WithoutPolicySetting = "Diagnostics:WithoutContentSecurityPolicy";
 
     public string Policy { get; }
 
-    public SecurityHeaders(IOptions<SignInOptions> signIn, StorageClients storage)
+    /// <summary>Tests only (Diagnostics:WithoutContentSecurityPolicy): the pages without their policy, to show that escaping alone holds too.</summary>
+    private readonly bool _withoutPolicy;
+
+    public SecurityHeaders(IOptions<SignInOptions> signIn, StorageClients storage, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
+        _withoutPolicy = Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue<bool>(configuration, WithoutPolicySetting);
         var authority = signIn.Value.Enabled && Uri.TryCreate(signIn.Value.Authority, UriKind.Absolute, out var a) ? Origin(a) : null;
         var blobs = Origin(storage.Blobs.Uri);
         var connect = string.Join(' ', new[] { "'self'", authority, blobs }.Where(o => o is not null).Distinct());
@@ -51,7 +56,7 @@ public sealed class SecurityHeaders
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
             // Pages and JSON alike: whatever answers, nobody may frame it or run what it holds.
-            headers.ContentSecurityPolicy = Policy;
+            if (!_withoutPolicy) headers.ContentSecurityPolicy = Policy;
             headers.XFrameOptions = "DENY";
             if (context.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
             headers.Remove("Server");

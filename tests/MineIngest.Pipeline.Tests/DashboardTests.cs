@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using MineIngest.LocalHost;
 using MineIngest.Pipeline;
@@ -56,9 +57,23 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
-        Http?.Dispose();
-        _azurite.Dispose();
+        try
+        {
+            if (_app is not null) AssertNoViolationReports(_app);
+        }
+        finally
+        {
+            if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
+            Http?.Dispose();
+            _azurite.Dispose();
+        }
+    }
+
+    /// <summary>Every page the tests opened on this host ran under its policy: the host received no violation report.</summary>
+    internal static void AssertNoViolationReports(WebApplication app)
+    {
+        var reports = app.Services.GetRequiredService<MineIngest.Pipeline.Api.CspReportsApi>();
+        Assert.True(reports.Received == 0, $"{reports.Received} Content-Security-Policy violation(s) reported by the pages: " + string.Join("\n", reports.Recent));
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -56,6 +57,16 @@ public sealed class DenyByDefaultTests : IAsyncLifetime
         Assert.Equal(RouteRule.Writer, table.Find("put", "/api/mines/kerman/K-12%2F7/solution")!.Value.Entry.Rule);
         Assert.Null(table.Find("DELETE", "/api/mines/kerman/K-1"));
         Assert.Null(table.Find("GET", "/diagnostics/noop"));
+    }
+
+    [Fact]
+    public async Task A_violation_report_is_taken_and_one_too_large_is_refused()
+    {
+        var report = """{"csp-report":{"document-uri":"http://127.0.0.1/api/dashboard","effective-directive":"script-src-elem","blocked-uri":"inline","line-number":3}}""";
+        using var taken = await _http.PostAsync("/api/csp-reports", new StringContent(report, Encoding.UTF8, "application/csp-report"));
+        Assert.Equal(HttpStatusCode.NoContent, taken.StatusCode);
+        using var large = await _http.PostAsync("/api/csp-reports", new StringContent(new string('x', 20_000), Encoding.UTF8, "application/csp-report"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
     }
 
     public async Task DisposeAsync()

@@ -49,16 +49,6 @@ public sealed class SecurityHeadersTests(DashboardFixture fixture) : IClassFixtu
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
-    [Fact]
-    public async Task A_violation_report_is_taken_and_one_too_large_is_refused()
-    {
-        var report = """{"csp-report":{"document-uri":"http://127.0.0.1/api/dashboard","effective-directive":"script-src-elem","blocked-uri":"inline","line-number":3}}""";
-        using var taken = await fixture.Http.PostAsync("/api/csp-reports", new StringContent(report, Encoding.UTF8, "application/csp-report"));
-        Assert.Equal(HttpStatusCode.NoContent, taken.StatusCode);
-        using var large = await fixture.Http.PostAsync("/api/csp-reports", new StringContent(new string('x', 20_000), Encoding.UTF8, "application/csp-report"));
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
-    }
-
     /// <summary>Records every violation the page sees (the securitypolicyviolation event), from before its first script runs.</summary>
     private const string RecordViolations =
         "window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));";

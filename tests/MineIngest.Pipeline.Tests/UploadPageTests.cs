@@ -51,10 +51,18 @@ public sealed class UploadPageFixture : IAsyncLifetime
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
-        Http?.Dispose();
-        _azurite.Dispose();
-        Files.Delete(recursive: true);
+        try
+        {
+            // Every flow of the upload page, the rows fixed and sent, the withdrawals and the phone layouts ran under the policy.
+            if (_app is not null) DashboardFixture.AssertNoViolationReports(_app);
+        }
+        finally
+        {
+            if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
+            Http?.Dispose();
+            _azurite.Dispose();
+            Files.Delete(recursive: true);
+        }
     }
 
     public string Write(string name, byte[] content)

@@ -16,6 +16,12 @@ public sealed class CspReportsApi(TimeProvider time, ILogger<CspReportsApi> logg
     private readonly Lock _gate = new();
     private DateTimeOffset _minute;
     private int _logged;
+    private int _received;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _recent = new();
+
+    /// <summary>Reports this instance has been sent since it started (logged or not), and the last few as read.</summary>
+    public int Received => Volatile.Read(ref _received);
+    public IReadOnlyList<string> Recent => [.. _recent];
 
     public async Task<IResult> ReportAsync(HttpRequest request, CancellationToken ct)
     {
@@ -24,6 +30,9 @@ public sealed class CspReportsApi(TimeProvider time, ILogger<CspReportsApi> logg
         var read = 0;
         while (read < MaxBytes && await request.Body.ReadAsync(buffer.AsMemory(read), ct) is var n and > 0) read += n;
         if (read == MaxBytes && await request.Body.ReadAsync(new byte[1], ct) > 0) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        Interlocked.Increment(ref _received);
+        _recent.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(read, 500)));
+        while (_recent.Count > 10) _recent.TryDequeue(out _);
         if (!Take()) return Results.NoContent();
         try
         {

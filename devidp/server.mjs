@@ -149,7 +149,7 @@ ${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</but
       enabled: true,
       // Sign-out from the pages goes through without a second question.
       async logoutSource(ctx, form) {
-        ctx.body = `<!DOCTYPE html><html lang="en"><head><title>Signing out</title></head><body>${form}<script>document.forms[0].submit()</script></body></html>`;
+        ctx.body = `<!DOCTYPE html><html lang="en"><head><title>Signing out</title>${HEAD}</head><body>${form}<script src="/logout.js"></script></body></html>`;
       },
     },
     resourceIndicators: {
@@ -193,22 +193,38 @@ ${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</but
   },
   renderError(ctx, out) {
     ctx.type = 'html';
-    ctx.body = `<!DOCTYPE html><html lang="en"><head><title>Sign-in error</title></head><body><main><h1>Sign-in error</h1><p>${escape(out.error)}: ${escape(out.error_description ?? '')}</p></main></body></html>`;
+    ctx.body = `<!DOCTYPE html><html lang="en"><head><title>Sign-in error</title>${HEAD}</head><body><main><h1>Sign-in error</h1><p>${escape(out.error)}: ${escape(out.error_description ?? '')}</p></main></body></html>`;
   },
 };
 
 const provider = new Provider(issuer, configuration);
 const boundHelpers = Object.fromEntries(Object.entries(grantHelpers).map(([name, helper]) => [name, helper.bind(undefined, provider)]));
 provider.registerGrantType('device_code', deviceCodeGrant.bind(undefined, provider, boundHelpers), new Set([...deviceCodeParameters, 'resource']), new Set(['resource']));
+// Every page the provider writes (device code, sign-out, errors) carries the policy.
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.response.is('html')) ctx.set('content-security-policy', PAGE_POLICY);
+});
 const callback = provider.callback();
+
+// The provider's own pages, as strict as the app's: styles and the one script are files of its own, nothing inline.
+// No form-action: the sign-in form's answer redirects to the app, which Chromium holds to form-action too.
+const PAGE_POLICY = "default-src 'none'; style-src 'self'; script-src 'self'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
+const HEAD = '<link rel="stylesheet" href="/style.css"><link rel="icon" href="data:,">';
+const FILES = {
+  '/style.css': ['text/css; charset=utf-8', `body{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}label{display:block;margin-top:1rem}
+input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margin-top:1.25rem;padding:.5rem 1.25rem;font-size:1rem}
+.error{color:#a00000}[lang=fa]{direction:rtl}`],
+  // Sign-out goes through without a second question: the form the provider writes is sent at once.
+  '/logout.js': ['text/javascript; charset=utf-8', 'document.forms[0].submit();'],
+};
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /** A plain page of this provider: nothing fetched from elsewhere (the tests and a laptop may be offline). */
 function page(title, body) {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margin-top:1rem;padding:.5rem 1.25rem;font-size:1rem}.error{color:#a00000}</style>
+<title>${escape(title)}</title>${HEAD}
 </head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
 }
 
@@ -216,10 +232,7 @@ input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margi
 function loginPage(uid, clientName, failed) {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in to MineIngest (local)</title>
-<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}label{display:block;margin-top:1rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margin-top:1.25rem;padding:.5rem 1.25rem;font-size:1rem}
-.error{color:#a00000}[lang=fa]{direction:rtl}</style></head>
+<title>Sign in to MineIngest (local)</title>${HEAD}</head>
 <body><main>
 <h1>Sign in <span lang="fa">/ ورود</span></h1>
 <p>Local sign-in for MineIngest, for ${escape(clientName)}. <span lang="fa">ورود محلی به MineIngest.</span></p>
@@ -257,14 +270,14 @@ async function interaction(req, res, uid) {
     return;
   }
   if (req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_POLICY });
     res.end(loginPage(uid, client?.clientName ?? details.params.client_id, false));
     return;
   }
   const form = await readForm(req);
   const user = usersByName.get(form.get('username') ?? '');
   if (!user || user.password !== form.get('password')) {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_POLICY });
     res.end(loginPage(uid, client?.clientName ?? details.params.client_id, true));
     return;
   }
@@ -279,6 +292,11 @@ const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(cer
     if (path === '/favicon.ico') {
       res.writeHead(204, { 'cache-control': 'max-age=86400' });
       res.end();
+      return;
+    }
+    if (FILES[path]) {
+      res.writeHead(200, { 'content-type': FILES[path][0], 'cache-control': 'max-age=3600', 'x-content-type-options': 'nosniff' });
+      res.end(FILES[path][1]);
       return;
     }
     const login = path.match(new RegExp(`^/${TENANT}/login/([A-Za-z0-9_-]+)$`));

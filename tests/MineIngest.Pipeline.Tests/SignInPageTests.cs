@@ -31,6 +31,10 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         await page.GetByTestId("sign-in").ClickAsync();
         await page.GetByLabel("User name").WaitForAsync();
         _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"the provider's sign-in form: {v}"));
+        // The provider's form is as strict as the app's pages: its policy, and its rules from a file of its own.
+        var form = await page.Context.APIRequest.GetAsync(page.Url);
+        Assert.Contains("default-src 'none'", form.Headers["content-security-policy"]);
+        Assert.EndsWith("/style.css", await page.EvaluateAsync<string>("() => document.styleSheets[0].href"));
         await page.GetByLabel("User name").FillAsync(username);
         await page.GetByLabel("Password").FillAsync(f.SignIn.User(username).Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

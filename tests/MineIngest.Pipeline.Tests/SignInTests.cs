@@ -179,6 +179,10 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         foreach (var (name, value) in caller.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (call.Body is not null) request.Content = JsonContent.Create(call.Body);
         using var response = await f.Host.Http.SendAsync(request);
+        // Every answer, allowed or refused, carries the security headers.
+        Assert.True(response.Headers.TryGetValues("X-Content-Type-Options", out var nosniff) && nosniff.Single() == "nosniff", $"{call.Method} {call.Path}: no nosniff");
+        Assert.True(response.Headers.TryGetValues("Content-Security-Policy", out var csp) && csp.Single().Contains("frame-ancestors 'none'"), $"{call.Method} {call.Path}: no policy");
+        Assert.False(response.Headers.Contains("Server"), $"{call.Method} {call.Path}: a Server header");
         return response.StatusCode;
     }
 

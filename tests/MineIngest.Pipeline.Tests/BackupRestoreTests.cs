@@ -10,7 +10,6 @@ using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Backup;
 using MineIngest.Pipeline.Records;
 using MineIngest.TestData;
-using Spectre.Console;
 using Xunit.Abstractions;
 
 namespace MineIngest.Pipeline.Tests;
@@ -57,25 +56,6 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         return node?.ToJsonString() ?? "";
     }
 
-    internal static async Task<(int Exit, string Output)> CliAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 400;
-        var exit = await Task.Run(() => CliApp.RunAsync(args, console, _ => null, CancellationToken.None));
-        return (exit, output.ToString());
-    }
-
-    private static async Task<string> KeyAsync(Azurite azurite, string province)
-    {
-        var (exit, output) = await CliAsync("keys", "create", "--province", province, "--storage", azurite.ConnectionString);
-        Assert.Equal(0, exit);
-        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(province + ".", StringComparison.Ordinal));
-    }
-
     private static async Task<JsonElement> UploadAndWaitAsync(Azurite azurite, HttpClient http, string blob, SurveyBuilder survey)
     {
         var container = new BlobContainerClient(azurite.ConnectionString, PipelineOptions.SurveysContainer);
@@ -96,8 +76,8 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
     /// <summary>A record with every kind of entry: surveys with rejected rows and warnings, histories, a withdrawal, a solution changed, a meeting, audit entries and keys.</summary>
     private static async Task<(string WriterKey, List<string> SurveyIds)> FillAsync(Azurite azurite, HttpClient http)
     {
-        var writer = await KeyAsync(azurite, "office");
-        await KeyAsync(azurite, "kerman");
+        var writer = await TestCli.KeyAsync(azurite, "office");
+        await TestCli.KeyAsync(azurite, "kerman");
         var ids = new List<string>();
         async Task Survey(string blob, SurveyBuilder survey) => ids.Add((await UploadAndWaitAsync(azurite, http, blob, survey)).GetProperty("id").GetString()!);
 
@@ -137,7 +117,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         using (var host = LocalHostProcess.Start(source, null, "--LocalHost:SweepSeconds=0.5", "--Pipeline:RowsPerChunk=3", "--LocalHost:BackupMinutes=0"))
         {
             (writer, var ids) = await FillAsync(source, host.Http);
-            var (exit, output) = await CliAsync("backup", "--writer-key", writer, "--api", host.Url + "/api");
+            var (exit, output) = await TestCli.RunAsync("backup", "--writer-key", writer, "--api", host.Url + "/api");
             Assert.True(exit == 0, output);
             backupId = output.Split(' ', ':')[1];
             before = await AnswersAsync(host.Http, writer, ids);
@@ -151,7 +131,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         await foreach (var table in tables.QueryAsync()) await tables.DeleteTableAsync(table.Name);
 
         using var target = new Azurite();
-        var restore = await CliAsync("restore", "--backup", backupId, "--from", source.ConnectionString, "--to", target.ConnectionString);
+        var restore = await TestCli.RunAsync("restore", "--backup", backupId, "--from", source.ConnectionString, "--to", target.ConnectionString);
         Assert.True(restore.Exit == 0, restore.Output);
         Assert.Contains($"Restored backup {backupId}", restore.Output);
 
@@ -173,7 +153,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         Dictionary<string, string> before;
         using (var host = LocalHostProcess.Start(source, null, "--LocalHost:SweepSeconds=0.5", "--Pipeline:RowsPerChunk=1000", "--LocalHost:BackupMinutes=0"))
         {
-            var writer = await KeyAsync(source, "office");
+            var writer = await TestCli.KeyAsync(source, "office");
             await UploadAndWaitAsync(source, host.Http, "national/earlier.csv", earlier);
             var container = new BlobContainerClient(source.ConnectionString, PipelineOptions.SurveysContainer);
             await container.GetBlobClient("national/round-20000.csv").UploadAsync(BinaryData.FromBytes(Generated.Survey(rows, "national").ToCsv()));
@@ -197,7 +177,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         }
 
         using var target = new Azurite();
-        var restore = await CliAsync("restore", "--backup", backup.Id, "--from", source.ConnectionString, "--to", target.ConnectionString);
+        var restore = await TestCli.RunAsync("restore", "--backup", backup.Id, "--from", source.ConnectionString, "--to", target.ConnectionString);
         Assert.True(restore.Exit == 0, restore.Output);
         var storage = StorageClients.FromConfiguration(new ConfigurationBuilder()
             .AddInMemoryCollection([new("AzureWebJobsStorage", target.ConnectionString)]).Build());
@@ -248,10 +228,10 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         string backupId;
         using (var host = LocalHostProcess.Start(source, null, "--LocalHost:SweepSeconds=0.5", "--LocalHost:BackupMinutes=0"))
         {
-            var writer = await KeyAsync(source, "office");
+            var writer = await TestCli.KeyAsync(source, "office");
             await UploadAndWaitAsync(source, host.Http, "kerman/k.csv", new SurveyBuilder().AddMany(4, i => RowBuilder.WorkedExample($"K-{i + 1}")));
             await UploadAndWaitAsync(source, host.Http, "yazd/y.csv", new SurveyBuilder().AddMany(3, i => Yazd($"Y-{i + 1}")));
-            var (exit, said) = await CliAsync("backup", "--writer-key", writer, "--api", host.Url + "/api");
+            var (exit, said) = await TestCli.RunAsync("backup", "--writer-key", writer, "--api", host.Url + "/api");
             Assert.True(exit == 0, said);
             backupId = said.Split(' ', ':')[1];
         }
@@ -262,7 +242,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
 
         using var target = new Azurite();
         Task<(int Exit, string Output)> Restore(params string[] more) =>
-            CliAsync(["restore", "--backup", backupId, "--from", source.ConnectionString, "--to", target.ConnectionString, .. more]);
+            TestCli.RunAsync(["restore", "--backup", backupId, "--from", source.ConnectionString, "--to", target.ConnectionString, .. more]);
         async Task AssertRefusedAsync(string expected)
         {
             var (exit, said) = await Restore();

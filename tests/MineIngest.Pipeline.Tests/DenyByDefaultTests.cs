@@ -110,8 +110,8 @@ public sealed class CallerBudgetTests : IAsyncLifetime
     [Fact]
     public async Task A_province_past_its_validation_budget_gets_429_with_retry_after_and_another_province_does_not()
     {
-        var kerman = await KeyAsync("kerman");
-        var yazd = await KeyAsync("yazd");
+        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
+        var yazd = await TestCli.KeyAsync(_azurite, "yazd");
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 8; i++) statuses.Add(await ValidateAsync("kerman", kerman));
         Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
@@ -119,13 +119,6 @@ public sealed class CallerBudgetTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await ValidateAsync("yazd", yazd));
         // Another kind of route keeps its own budget: the summary still answers.
         Assert.Equal(HttpStatusCode.OK, (await _host.Http.GetAsync("/api/summary")).StatusCode);
-    }
-
-    private async Task<string> KeyAsync(string province)
-    {
-        var (exit, output) = await BackupRestoreTests.CliAsync("keys", "create", "--province", province, "--storage", _azurite.ConnectionString);
-        Assert.Equal(0, exit);
-        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(province + ".", StringComparison.Ordinal));
     }
 
     public Task DisposeAsync()
@@ -163,11 +156,8 @@ public sealed class RequestBoundsTests : IAsyncLifetime
     [Fact]
     public async Task A_body_too_large_too_deep_or_with_a_text_too_long_is_refused_in_both_languages_and_nothing_is_stored()
     {
-        var (exit, output) = await BackupRestoreTests.CliAsync("keys", "create", "--province", "office", "--storage", _azurite.ConnectionString);
-        Assert.Equal(0, exit);
-        var writer = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("office.", StringComparison.Ordinal));
-        (exit, output) = await BackupRestoreTests.CliAsync("keys", "create", "--province", "kerman", "--storage", _azurite.ConnectionString);
-        var kerman = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("kerman.", StringComparison.Ordinal));
+        var writer = await TestCli.KeyAsync(_azurite, "office");
+        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
 
         var huge = JsonSerializer.Serialize(new { text = new string('x', 10_000), padding = Enumerable.Repeat(new string('y', 1_000), 100) });
         var (status, problem) = await SendAsync(HttpMethod.Put, "/api/mines/kerman/K-1/solution", huge, OfficeApi.WriterKeyHeader, writer);

@@ -42,7 +42,7 @@ public sealed class HostilePagesTests : IAsyncLifetime
             "--LocalHost:SweepSeconds=0.5", "--Logging:LogLevel:Default=Warning", $"--{SecurityHeaders.WithoutPolicySetting}={!withPolicy}"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        var writer = await KeyAsync("office");
+        var writer = await TestCli.KeyAsync(_azurite, "office");
         var fileName = "kerman/" + Payloads[0] + ".csv";
         await FillAsync(http, writer, fileName);
 
@@ -70,6 +70,22 @@ public sealed class HostilePagesTests : IAsyncLifetime
             await AssertShownAsync(page, "body", Payloads[0], Payloads[1]);
             await AssertNothingRanAsync(page, report);
         }
+        // The upload page: a file named with a payload, whose rejected row's mine id is another, and its report.
+        await page.GotoAsync(url + "/api/upload");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.GetByTestId("key").FillAsync(await TestCli.KeyAsync(_azurite, "kerman"));
+        await page.GetByTestId("save-key").ClickAsync();
+        var file = Path.Combine(Directory.CreateTempSubdirectory("hostile-").FullName, Payloads[0] + ".csv");
+        await File.WriteAllBytesAsync(file, new SurveyBuilder().Add(RowBuilder.WorkedExample("H-20").Set("mine_name", Payloads[1]))
+            .Add(RowBuilder.WorkedExample(Payloads[3]).Set("latitude", 45.5)).ToCsv());
+        await page.GetByTestId("files").SetInputFilesAsync(file);
+        var item = page.GetByTestId("file").Nth(0);
+        await item.Locator("[data-testid=fix-xlsx]").WaitForAsync(new() { Timeout = 90_000 });
+        var shown = await item.InnerTextAsync();
+        Assert.Contains(Payloads[0] + ".csv", shown);
+        Assert.Contains(Payloads[3], shown);
+        await AssertNothingRanAsync(page, "the upload page");
+
         Assert.True(outside.Count == 0, "Requested from hostile text: " + string.Join(", ", outside));
         await app.StopAsync();
     }
@@ -114,13 +130,6 @@ public sealed class HostilePagesTests : IAsyncLifetime
             mines = new[] { new { mineId = "H-1", outcome = "interested" } },
         }, HttpStatusCode.Created);
         await SendAsync(HttpMethod.Post, $"/api/surveys/{withdrawn.GetProperty("id").GetString()}/withdraw", new { reason = Payloads[3] }, HttpStatusCode.Accepted);
-    }
-
-    private async Task<string> KeyAsync(string province)
-    {
-        var (exit, output) = await BackupRestoreTests.CliAsync("keys", "create", "--province", province, "--storage", _azurite.ConnectionString);
-        Assert.Equal(0, exit);
-        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(province + ".", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()

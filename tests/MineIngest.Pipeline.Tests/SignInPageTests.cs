@@ -17,9 +17,10 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
     private readonly ConcurrentQueue<(string Url, string? Authorization)> _requests = new();
     private readonly List<string> _axe = [];
 
-    private async Task<IPage> SignInAsync(IBrowser browser, string path, string username)
+    private async Task<IPage> SignInAsync(IBrowser browser, string path, string username, bool phone = false)
     {
-        var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true }); // the provider's certificate is made on this machine
+        // The provider's certificate is made on this machine.
+        var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, ViewportSize = phone ? new() { Width = 390, Height = 844 } : null });
         var page = await context.NewPageAsync();
         page.Request += (_, r) => _requests.Enqueue((r.Url, r.Headers.TryGetValue("authorization", out var a) ? a : null));
         var console = new ConcurrentQueue<string>();
@@ -56,6 +57,35 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         return page;
     }
 
+    /// <summary>The printable report opened from the dashboard (fetched with the token): styled, its language link works, nothing refused.</summary>
+    private static async Task OpenReportInBothLanguagesAsync(IPage dashboard)
+    {
+        var report = await dashboard.Context.RunAndWaitForPageAsync(() => dashboard.GetByTestId("report-link").ClickAsync());
+        var reportConsole = new ConcurrentQueue<string>();
+        report.Console += (_, m) => { if (m.Type is "error" or "warning") reportConsole.Enqueue(m.Text); };
+        await report.GetByTestId("lead").WaitForAsync();
+        var firstLanguage = await report.Locator("html").GetAttributeAsync("lang");
+        // report.css (#eef2f7 headers) loaded: the written document resolves the report's links as the route would.
+        Assert.Equal("rgb(238, 242, 247)", await report.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('th')).backgroundColor"));
+        await report.GetByTestId("language").ClickAsync();
+        await report.WaitForFunctionAsync($"() => document.documentElement.lang && document.documentElement.lang !== '{firstLanguage}' && document.querySelector('[data-testid=lead]')");
+        Assert.True(reportConsole.IsEmpty, string.Join("\n", reportConsole));
+        await report.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_a_phone_a_clerk_and_a_writer_sign_in_through_the_provider_and_the_report_opens_in_both_languages_under_the_policy()
+    {
+        var (playwright, browser) = await DashboardFixture.LaunchChromiumAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var upload = await SignInAsync(browser, "/api/upload", "kerman-clerk", phone: true);
+        Assert.False(await upload.Locator("#key-panel").IsVisibleAsync());
+        var dashboard = await SignInAsync(browser, "/api/dashboard", "office-writer", phone: true);
+        await OpenReportInBothLanguagesAsync(dashboard);
+        Assert.Empty(_axe);
+    }
+
     [Fact]
     public async Task A_clerk_uploads_and_an_office_writer_withdraws_and_both_are_named_with_no_secret_in_any_url()
     {
@@ -86,18 +116,7 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         var dashboard = await SignInAsync(browser, "/api/dashboard", "office-writer");
         Assert.Empty(_axe);
         Assert.Contains(writer.Name, await dashboard.GetByTestId("signed-in").TextContentAsync());
-        // The printable report opened from the dashboard (fetched with the token): styled, and its language link works.
-        var report = await dashboard.Context.RunAndWaitForPageAsync(() => dashboard.GetByTestId("report-link").ClickAsync());
-        var reportConsole = new ConcurrentQueue<string>();
-        report.Console += (_, m) => { if (m.Type is "error" or "warning") reportConsole.Enqueue(m.Text); };
-        await report.GetByTestId("lead").WaitForAsync();
-        var firstLanguage = await report.Locator("html").GetAttributeAsync("lang");
-        // report.css (#eef2f7 headers) loaded: the written document resolves the report's links as the route would.
-        Assert.Equal("rgb(238, 242, 247)", await report.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('th')).backgroundColor"));
-        await report.GetByTestId("language").ClickAsync();
-        await report.WaitForFunctionAsync($"() => document.documentElement.lang && document.documentElement.lang !== '{firstLanguage}' && document.querySelector('[data-testid=lead]')");
-        Assert.True(reportConsole.IsEmpty, string.Join("\n", reportConsole));
-        await report.CloseAsync();
+        await OpenReportInBothLanguagesAsync(dashboard);
         dashboard.Dialog += async (_, dialog) => await dialog.AcceptAsync("sent before the province checked it");
         await dashboard.GetByTestId("survey-row").Filter(new() { HasText = "kerman-signed-in.csv" }).GetByTestId("withdraw").ClickAsync();
         await dashboard.WaitForFunctionAsync("() => document.querySelector('[data-testid=withdraw-message]').textContent.includes('kerman-signed-in.csv')");

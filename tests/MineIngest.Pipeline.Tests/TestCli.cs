@@ -1,0 +1,28 @@
+using Spectre.Console;
+
+namespace MineIngest.Pipeline.Tests;
+
+/// <summary>The `mineingest` command as a person runs it: its exit code and what it printed.</summary>
+internal static class TestCli
+{
+    public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 400;
+        // No MINEINGEST_* from the machine running the tests.
+        var exit = await Task.Run(() => Cli.CliApp.RunAsync(args, console, _ => null, CancellationToken.None));
+        return (exit, output.ToString());
+    }
+
+    /// <summary>A new key of a province (or "office" for the writer key), made straight in storage as the office makes one.</summary>
+    public static async Task<string> KeyAsync(Azurite azurite, string province)
+    {
+        var (exit, output) = await RunAsync("keys", "create", "--province", province, "--storage", azurite.ConnectionString);
+        Assert.True(exit == 0, output);
+        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(province + ".", StringComparison.Ordinal));
+    }
+}

@@ -1,14 +1,10 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using MineIngest.Domain;
-using MineIngest.Pipeline;
-using MineIngest.Pipeline.Access;
-using MineIngest.Pipeline.Records;
 using Spectre.Console;
 
 namespace MineIngest.Cli;
 
-/// <summary>The `mineingest` command line: upload, watch, status, template, summary, keys.</summary>
+/// <summary>The `mineingest` command line: upload, watch, status, template, summary, report, re-scoring and withdrawal here; keys, sign-in and backups in their own classes.</summary>
 public static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<string, string?> environment, CancellationToken ct)
@@ -169,102 +165,9 @@ public static class CliApp
             return ExitCodes.AllWentThrough;
         }));
 
-        var keys = new Command("keys", "Province upload keys (for the programme office: through the API when signed in, else straight to storage)");
-        var create = new Command("create", "Create a key for a province and show it once");
-        create.SetAction((r, token) => Run(console, async () =>
-        {
-            var settings = Settings(r);
-            string key;
-            ProvinceKeyInfo info;
-            if (settings.Credential is not null)
-            {
-                using var http = NewHttp();
-                var created = await new ApiClient(http, settings).CreateKeyAsync(settings.RequireProvince(), token);
-                (info, key) = (new ProvinceKeyInfo(created.Province, created.Id, created.CreatedOn, null), created.Key);
-            }
-            else
-            {
-                var (store, folderName) = KeyStore(settings, requireProvince: true);
-                (info, key) = await store.CreateAsync(folderName!, token);
-            }
-            console.MarkupLineInterpolated($"Key {info.Id} for {info.Province}:");
-            console.WriteLine(key);
-            console.MarkupLine("[yellow]Copy it now: it is stored only as a hash and cannot be shown again.[/]");
-            return ExitCodes.AllWentThrough;
-        }));
-        var list = new Command("list", "List keys (all provinces, or --province)");
-        list.SetAction((r, token) => Run(console, async () =>
-        {
-            var settings = Settings(r);
-            IReadOnlyList<ProvinceKeyInfo> listed;
-            if (settings.Credential is not null)
-            {
-                using var http = NewHttp();
-                listed = await new ApiClient(http, settings).ListKeysAsync(settings.Province, token);
-            }
-            else
-            {
-                var (store, folderName) = KeyStore(settings, requireProvince: false);
-                listed = await store.ListAsync(folderName, token);
-            }
-            var table = new Table().AddColumns("Province", "Key id", "Created (UTC)", "Revoked (UTC)");
-            foreach (var k in listed)
-                table.AddRow(k.Province, k.Id, k.CreatedOn.UtcDateTime.ToString("yyyy-MM-dd HH:mm"), k.RevokedOn?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "");
-            console.Write(table);
-            return ExitCodes.AllWentThrough;
-        }));
-        var idOption = new Option<string?>("--id") { Description = "The key id to revoke; without it, every key of the province" };
-        var revoke = new Command("revoke", "Revoke a province's key (or all its keys)") { idOption };
-        revoke.SetAction((r, token) => Run(console, async () =>
-        {
-            var settings = Settings(r);
-            int revoked;
-            string folderName;
-            if (settings.Credential is not null)
-            {
-                folderName = settings.RequireProvince();
-                var id = r.GetValue(idOption) ?? throw new CliException("Signed in, revoke one key at a time: --id.");
-                using var http = NewHttp();
-                revoked = await new ApiClient(http, settings).RevokeKeyAsync(folderName, id, token);
-            }
-            else
-            {
-                var (store, folder) = KeyStore(settings, requireProvince: true);
-                folderName = folder!;
-                revoked = await store.RevokeAsync(folderName, r.GetValue(idOption), token);
-            }
-            if (revoked == 0) throw new CliException($"{folderName} has no live key{(r.GetValue(idOption) is { } id ? " with id " + id : "")}.");
-            console.MarkupLineInterpolated($"Revoked {revoked} key(s) of {folderName}.");
-            return ExitCodes.AllWentThrough;
-        }));
-        keys.Add(create);
-        keys.Add(list);
-        keys.Add(revoke);
+        var keys = KeyCommands.Keys(console, Settings);
 
-        var login = new Command("login", "Sign in as yourself (device code: open the address shown and enter the code), for the commands that follow");
-        login.SetAction((r, token) => Run(console, async () =>
-        {
-            var settings = Settings(r);
-            var options = CliSettings.Authority(CliSettings.DeviceCodeOptions(environment), environment);
-            options.DeviceCodeCallback = (code, _) =>
-            {
-                console.MarkupLineInterpolated($"To sign in, open {code.VerificationUri} and enter the code {code.UserCode}");
-                return Task.CompletedTask;
-            };
-            var record = await new Azure.Identity.DeviceCodeCredential(options).AuthenticateAsync(new Azure.Core.TokenRequestContext([settings.Scope]), token);
-            var path = CliSettings.SignInRecordPath(environment);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using (var file = File.Create(path)) await record.SerializeAsync(file, token);
-            console.MarkupLineInterpolated($"Signed in as {record.Username}. The commands now send your sign-in; `mineingest logout` forgets it.");
-            return ExitCodes.AllWentThrough;
-        }));
-        var logout = new Command("logout", "Forget the sign-in of `mineingest login`");
-        logout.SetAction((_, _) => Run(console, () =>
-        {
-            File.Delete(CliSettings.SignInRecordPath(environment));
-            console.MarkupLine("Signed out.");
-            return Task.FromResult(ExitCodes.AllWentThrough);
-        }));
+        var (login, logout) = SignInCommands.LoginAndLogout(console, Settings, environment);
 
         var root = new RootCommand("MineIngest: send mine surveys and see what became of their rows.")
         {
@@ -284,7 +187,7 @@ public static class CliApp
         return exit;
     }
 
-    private static HttpClient NewHttp() => new() { Timeout = TimeSpan.FromSeconds(100) };
+    internal static HttpClient NewHttp() => new() { Timeout = TimeSpan.FromSeconds(100) };
 
     internal static async Task<int> Run(IAnsiConsole console, Func<Task<int>> action)
     {
@@ -307,16 +210,5 @@ public static class CliApp
             console.MarkupLineInterpolated($"[red]Storage refused the request: {ex.Message.Split('\n')[0]}[/]");
             return ExitCodes.Error;
         }
-    }
-
-    private static (ProvinceKeyStore Store, string? Folder) KeyStore(CliSettings settings, bool requireProvince)
-    {
-        var storage = BackupCommands.Storage(settings.Storage);
-        var store = new ProvinceKeyStore(storage, ReferenceData.Default, TimeProvider.System);
-        if (settings.Province is null)
-            return requireProvince ? (store, settings.RequireProvince()) : (store, null);
-        var folder = store.Scope(settings.Province)
-                     ?? throw new CliException($"\"{settings.Province}\" is not a province of Iran (or national, or office for the programme office's writer key).");
-        return (store, folder);
     }
 }

@@ -38,7 +38,8 @@ public sealed class RouteAccess(IOptions<SignInOptions> options, ProvinceKeyStor
     {
         if (!SignIn.Enabled)
         {
-            var (keyId, refusedKey) = await KeyRefusals.WriterAsync(keys, request.Headers[OfficeApi.WriterKeyHeader], ct);
+            var (keyId, refusedKey) = await OncePerRequestAsync(request, "writer-key",
+                () => KeyRefusals.WriterAsync(keys, request.Headers[OfficeApi.WriterKeyHeader], ct));
             return refusedKey is not null ? Admission.Refuse(refusedKey) : new(Actor.FromKey(ProvinceKeyStore.OfficeScope, keyId!), null, ByOffice: true);
         }
         var (actor, roles, refused) = await TokenAsync(request);
@@ -54,7 +55,8 @@ public sealed class RouteAccess(IOptions<SignInOptions> options, ProvinceKeyStor
     {
         if (UsesProvinceKey(request))
         {
-            var (keyId, refusedKey) = await KeyRefusals.ProvinceAsync(keys, folder, province, request.Headers[ProvinceApi.ProvinceKeyHeader], ct);
+            var (keyId, refusedKey) = await OncePerRequestAsync(request, "province-key:" + folder,
+                () => KeyRefusals.ProvinceAsync(keys, folder, province, request.Headers[ProvinceApi.ProvinceKeyHeader], ct));
             return refusedKey is not null ? Admission.Refuse(refusedKey) : new(Actor.FromKey(folder!, keyId!), null);
         }
         var (actor, roles, refused) = await TokenAsync(request);
@@ -105,6 +107,19 @@ public sealed class RouteAccess(IOptions<SignInOptions> options, ProvinceKeyStor
             : keysSent ? ClerkMessages.KeysNotAcceptedWithSignIn() : ClerkMessages.SignInNeeded();
         return (null, new HashSet<string>(), new Challenge(ApiResults.ClerkProblem(StatusCodes.Status401Unauthorized,
             result.Failure is not null ? "Sign-in not accepted" : "Sign-in needed", detail), result.Failure is not null));
+    }
+
+    /// <summary>
+    /// A key's check, made once per request: the route table's rule (<see cref="DenyByDefault"/>) and the handler both ask,
+    /// and each check reads the key's entity from storage. A token needs no such memo: the authentication handler keeps its result.
+    /// </summary>
+    private static async Task<(string? KeyId, IResult? Refused)> OncePerRequestAsync(HttpRequest request, string key, Func<Task<(string?, IResult?)>> check)
+    {
+        var items = request.HttpContext.Items;
+        if (items.TryGetValue(key, out var known) && known is ValueTuple<string?, IResult?> checkedBefore) return checkedBefore;
+        var result = await check();
+        items[key] = result;
+        return result;
     }
 
     private static IResult Forbidden(ClerkText detail) => ApiResults.ClerkProblem(StatusCodes.Status403Forbidden, "Not allowed", detail);

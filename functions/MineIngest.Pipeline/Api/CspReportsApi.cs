@@ -7,12 +7,11 @@ namespace MineIngest.Pipeline.Api;
 /// <summary>
 /// POST /api/csp-reports: where browsers report what the pages' Content-Security-Policy blocked (a page that asks for
 /// something its policy forbids, or an injected script). Anonymous, as browsers send it; each report is logged as
-/// structured fields, at most <see cref="PerMinute"/> a minute per instance, its body read up to 8 KB.
+/// structured fields, at most <see cref="PerMinute"/> a minute per instance.
 /// </summary>
 public sealed class CspReportsApi(TimeProvider time, ILogger<CspReportsApi> logger)
 {
     public const int PerMinute = 60;
-    private const int MaxBytes = 8 * 1024;
     private readonly Lock _gate = new();
     private DateTimeOffset _minute;
     private int _logged;
@@ -23,13 +22,13 @@ public sealed class CspReportsApi(TimeProvider time, ILogger<CspReportsApi> logg
     public int Received => Volatile.Read(ref _received);
     public IReadOnlyList<string> Recent => [.. _recent];
 
+    /// <param name="request">Its body already read and bounded (<see cref="RequestBounds"/>, 8 KB) before this runs.</param>
     public async Task<IResult> ReportAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > MaxBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-        var buffer = new byte[MaxBytes];
-        var read = 0;
-        while (read < MaxBytes && await request.Body.ReadAsync(buffer.AsMemory(read), ct) is var n and > 0) read += n;
-        if (read == MaxBytes && await request.Body.ReadAsync(new byte[1], ct) > 0) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, ct);
+        var buffer = body.GetBuffer();
+        var read = (int)body.Length;
         Interlocked.Increment(ref _received);
         _recent.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(read, 500)));
         while (_recent.Count > 10) _recent.TryDequeue(out _);

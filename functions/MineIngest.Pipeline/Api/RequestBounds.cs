@@ -15,17 +15,24 @@ public static class RequestBounds
     public const long ValidateBodyBytes = 4 * 1024 * 1024;
     /// <summary>Every other route that takes a body (a solution, a meeting, a reason, a file name).</summary>
     public const long BodyBytes = 64 * 1024;
+    /// <summary>A browser's report of what the pages' policy blocked.</summary>
+    public const long ViolationReportBytes = 8 * 1024;
     public const int MaxDepth = 16;
     /// <summary>The longest text one JSON value may hold (bytes of UTF-8): a survey's notes, a solution's text.</summary>
     public const int MaxTextBytes = 16 * 1024;
 
-    public static long LimitFor(RouteEntry route) => route.Template == "provinces/{province}/validate" ? ValidateBodyBytes : BodyBytes;
+    public static long LimitFor(RouteEntry route) => route.Template switch
+    {
+        "provinces/{province}/validate" => ValidateBodyBytes,
+        SecurityHeaders.ReportRoute => ViolationReportBytes,
+        _ => BodyBytes,
+    };
 
     /// <summary>The refusal for a body out of bounds, or null; the body is read into memory (bounded) and left for the handler to read again.</summary>
     public static async Task<IResult?> CheckAsync(HttpContext context, RouteEntry route)
     {
         var request = context.Request;
-        if (request.Method is "GET" or "HEAD" || route.Template == SecurityHeaders.ReportRoute) return null;
+        if (request.Method is "GET" or "HEAD") return null;
         var limit = LimitFor(route);
         if (request.ContentLength > limit) return TooLarge(limit);
         using var copy = new MemoryStream();

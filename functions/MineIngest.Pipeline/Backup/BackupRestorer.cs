@@ -7,8 +7,8 @@ using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.Backup;
 
-/// <summary>What a restore wrote: entities per table, files, and what it replaced or removed in a target that held records.</summary>
-public sealed record RestoreResult(string BackupId, DateTimeOffset PointInTime, IReadOnlyDictionary<string, int> Entities, int Files, int Replaced, int Removed)
+/// <summary>What a restore wrote: entities per table, files, and the entities it removed from a target that held records.</summary>
+public sealed record RestoreResult(string BackupId, DateTimeOffset PointInTime, IReadOnlyDictionary<string, int> Entities, int Files, int Removed)
 {
     public int Total => Entities.Values.Sum();
 }
@@ -25,7 +25,7 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
 
     public async Task<RestoreResult> RestoreAsync(VerifiedBackup backup, bool replace, Action<string> progress, CancellationToken ct)
     {
-        var present = await RecordsPresentAsync(backup, ct);
+        var (present, held) = await TargetAsync(backup, ct);
         if (present.Count > 0 && !replace)
             throw new BackupRefusedException("The target is not empty (" + string.Join(", ", present.Select(p => $"{p.Key}: {p.Value}")) +
                 "). Restore into empty storage, or give --replace to make these records exactly the backup's.");
@@ -34,37 +34,39 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
 
         var etags = await RestoreBlobsAsync(backup, progress, ct);
         var entities = new Dictionary<string, int>(StringComparer.Ordinal);
-        var (replaced, removed) = (0, new List<RemovedMine>());
+        var (removedCount, removed) = (0, new List<RemovedMine>());
         foreach (var table in backup.Tables)
         {
-            var (written, overwritten, gone) = await RestoreTableAsync(backup, table, etags, replace && present.ContainsKey("table " + table.Table), ct);
+            var existing = replace && present.ContainsKey("table " + table.Table) ? held[table.Table] : [];
+            var (written, gone) = await RestoreTableAsync(backup, table, etags, existing, ct);
             entities[table.Table] = written;
-            replaced += overwritten;
-            removed.AddRange(gone);
+            removedCount += gone.Count;
+            if (table.Table.StartsWith(PipelineOptions.MinesTablePrefix, StringComparison.Ordinal))
+                removed.AddRange(gone.Select(k => new RemovedMine(k.PartitionKey, k.RowKey, time.GetUtcNow())));
             if (written + gone.Count > 0) progress($"restored {table.Table}: {written} entities" + (gone.Count > 0 ? $", {gone.Count} not in the backup removed" : ""));
         }
         await NoteMinesChangedAsync(backup, entities, removed, ct);
         // The view's snapshot in the target describes other records: a new instance must read the restored mines.
         await target.Views.DeleteBlobIfExistsAsync(View.ViewSnapshotStore.BlobName, cancellationToken: ct);
-        return new RestoreResult(backup.Manifest.Id, backup.Manifest.PointInTime, entities, backup.Blobs.Count, replaced, removed.Count);
+        return new RestoreResult(backup.Manifest.Id, backup.Manifest.PointInTime, entities, backup.Blobs.Count, removedCount);
     }
 
-    /// <summary>What the target already holds, per table or container the backup restores: empty when it holds nothing.</summary>
-    private async Task<Dictionary<string, string>> RecordsPresentAsync(VerifiedBackup backup, CancellationToken ct)
+    /// <summary>
+    /// What the target already holds, per table or container the backup restores (empty when it holds no record), and the
+    /// keys of each table, read once: they say whether it holds records and, with --replace, which the backup lacks.
+    /// </summary>
+    private async Task<(Dictionary<string, string> Present, Dictionary<string, HashSet<(string PartitionKey, string RowKey)>> Keys)> TargetAsync(
+        VerifiedBackup backup, CancellationToken ct)
     {
         var present = new Dictionary<string, string>(StringComparer.Ordinal);
+        var held = new Dictionary<string, HashSet<(string PartitionKey, string RowKey)>>(StringComparer.Ordinal);
         foreach (var table in backup.Tables)
         {
-            var count = 0;
+            var keys = held[table.Table] = await KeysAsync(target.Tables.GetTableClient(table.Table), ct);
             // An app already running on the target keeps its own status rows beside the surveys (the last sweep, re-scoring):
             // not records.
-            var filter = table.Table == PipelineOptions.SurveysTable ? TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}") : null;
-            try
-            {
-                await foreach (var _ in target.Tables.GetTableClient(table.Table).QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct)) count++;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404) { }
-            if (count > 0) present["table " + table.Table] = $"{count} entities";
+            var records = table.Table == PipelineOptions.SurveysTable ? keys.Count(k => k.PartitionKey == SurveyEntity.Partition) : keys.Count;
+            if (records > 0) present["table " + table.Table] = $"{records} entities";
         }
         foreach (var container in backup.Blobs.Select(b => b.Container).Distinct())
         {
@@ -74,7 +76,7 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
             await foreach (var _ in client.GetBlobsAsync(cancellationToken: ct)) count++;
             if (count > 0) present["container " + container] = $"{count} files";
         }
-        return present;
+        return (present, held);
     }
 
     /// <summary>Puts every file back with its content type, Content-MD5 and metadata; returns each upload's ETag then and now.</summary>
@@ -93,11 +95,11 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
         return etags;
     }
 
-    private async Task<(int Written, int Replaced, List<RemovedMine> Removed)> RestoreTableAsync(
-        VerifiedBackup backup, BackupTableFile file, Dictionary<string, string> etags, bool replace, CancellationToken ct)
+    /// <summary>Writes a table's entities, then removes those of <paramref name="existing"/> the backup lacks; returns what it wrote and removed.</summary>
+    private async Task<(int Written, List<(string PartitionKey, string RowKey)> Removed)> RestoreTableAsync(
+        VerifiedBackup backup, BackupTableFile file, Dictionary<string, string> etags, HashSet<(string PartitionKey, string RowKey)> existing, CancellationToken ct)
     {
         var table = target.Tables.GetTableClient(file.Table); // made by EnsureCreatedAsync, as every table the app keeps
-        var existing = replace ? await KeysAsync(table, ct) : [];
         var written = 0;
         foreach (var partition in ReadEntities(backup.LocalTableFile(file)).GroupBy(e => e.PartitionKey))
         {
@@ -109,13 +111,8 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
                 foreach (var entity in batch) existing.Remove((entity.PartitionKey, entity.RowKey));
             }
         }
-        var removed = new List<RemovedMine>();
-        foreach (var (partitionKey, rowKey) in existing)
-        {
-            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, ct);
-            removed.Add(new RemovedMine(partitionKey, rowKey, time.GetUtcNow()));
-        }
-        return (written, replace ? written - removed.Count : 0, file.Table.StartsWith(PipelineOptions.MinesTablePrefix, StringComparison.Ordinal) ? removed : []);
+        foreach (var (partitionKey, rowKey) in existing) await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, ct);
+        return (written, [.. existing]);
     }
 
     /// <summary>
@@ -130,10 +127,15 @@ public sealed class BackupRestorer(StorageClients target, TimeProvider time)
             entity[nameof(SurveyEntity.BlobETag)] = read.StartsWith('"') ? $"\"{now}\"" : now;
     }
 
-    private static async Task<HashSet<(string, string)>> KeysAsync(TableClient table, CancellationToken ct)
+    /// <summary>Every key of a table; none for a table not made yet.</summary>
+    private static async Task<HashSet<(string PartitionKey, string RowKey)>> KeysAsync(TableClient table, CancellationToken ct)
     {
         var keys = new HashSet<(string, string)>();
-        await foreach (var e in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct)) keys.Add((e.PartitionKey, e.RowKey));
+        try
+        {
+            await foreach (var e in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct)) keys.Add((e.PartitionKey, e.RowKey));
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404) { }
         return keys;
     }
 

@@ -21,10 +21,10 @@ namespace MineIngest.Pipeline.Backup;
 /// </summary>
 public sealed class BackupWriter(StorageClients storage, BackupStore store, ScoringFingerprint fingerprint, TimeProvider time, ILogger<BackupWriter> logger)
 {
-    /// <summary>Tables not backed up: rebuilt by the app (the change log its view reads) or meaningless after a restore (claims on work).</summary>
-    public static readonly IReadOnlySet<string> Rebuilt = new HashSet<string>([PipelineOptions.MineChangesTable, PipelineOptions.ClaimsTable]);
-
-    /// <summary>The tables a backup holds, in the order they are written and restored.</summary>
+    /// <summary>
+    /// The tables a backup holds, in the order they are written and restored: every table the app keeps but the change log
+    /// its view reads (rebuilt) and the claims on work (meaningless after a restore).
+    /// </summary>
     public static IReadOnlyList<string> Tables(StorageClients storage) =>
     [
         PipelineOptions.SurveysTable, PipelineOptions.ChunkResultsTable, PipelineOptions.RowErrorsTable, PipelineOptions.SolutionsTable,

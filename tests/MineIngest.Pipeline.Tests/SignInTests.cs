@@ -308,7 +308,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
 /// <summary>The mineingest command as a person runs it, with only the given environment, its output kept.</summary>
 public static class CommandLine
 {
-    public static Task<int> RunAsync(string[] args, Dictionary<string, string?> environment, StringWriter output, string api)
+    /// <param name="api">The API's base, given as --api; null when the command names none (keys straight to storage, restore).</param>
+    public static Task<int> RunAsync(string[] args, Dictionary<string, string?> environment, StringWriter output, string? api)
     {
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
         {
@@ -316,6 +317,7 @@ public static class CommandLine
             Interactive = Spectre.Console.InteractionSupport.No, Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Synchronized(output)),
         });
         console.Profile.Width = 400;
-        return Task.Run(() => Cli.CliApp.RunAsync([.. args, "--api", api], console, name => environment.GetValueOrDefault(name), CancellationToken.None));
+        string[] arguments = api is null ? args : [.. args, "--api", api];
+        return Task.Run(() => Cli.CliApp.RunAsync(arguments, console, name => environment.GetValueOrDefault(name), CancellationToken.None));
     }
 }

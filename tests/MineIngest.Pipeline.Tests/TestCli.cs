@@ -1,20 +1,13 @@
-using Spectre.Console;
-
 namespace MineIngest.Pipeline.Tests;
 
-/// <summary>The `mineingest` command as a person runs it: its exit code and what it printed.</summary>
+/// <summary>The `mineingest` command as a person runs it (<see cref="CommandLine"/>), with no environment: its exit code and what it printed; and keys made with it.</summary>
 internal static class TestCli
 {
     public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 400;
-        // No MINEINGEST_* from the machine running the tests.
-        var exit = await Task.Run(() => Cli.CliApp.RunAsync(args, console, _ => null, CancellationToken.None));
+        // No MINEINGEST_* from the machine running the tests: an empty environment.
+        var exit = await CommandLine.RunAsync(args, [], output, api: null);
         return (exit, output.ToString());
     }
 

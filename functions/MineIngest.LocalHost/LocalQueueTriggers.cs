@@ -34,7 +34,7 @@ public sealed class QueueTriggerOptions
 /// </summary>
 public sealed class LocalQueueTriggers(
     StorageClients storage, ChunkProcessor processor, Rescoring rescoring, Withdrawals withdrawals, IConfiguration configuration,
-    Microsoft.Extensions.Options.IOptions<PipelineOptions> pipeline, MineIngest.Pipeline.View.MineViewWarmUp warmUp, ILogger<LocalQueueTriggers> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> pipeline, MineIngest.Pipeline.View.ViewRefresher views, ILogger<LocalQueueTriggers> logger) : BackgroundService
 {
     /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>
     public static IReadOnlyDictionary<string, string> Functions { get; } = new Dictionary<string, string>
@@ -54,7 +54,7 @@ public sealed class LocalQueueTriggers(
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         // After the view's first load, or 5 s: a new instance answers first, then takes work (the scorer needs the view anyway).
-        await warmUp.Done.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await views.FirstLoad.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         var poison = storage.Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue);
         await Task.WhenAll(
             Task.Run(() => PollAsync(storage.ChunkQueue, poison,

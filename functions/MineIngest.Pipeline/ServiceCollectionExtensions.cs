@@ -91,8 +91,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CallerBudgets>();
         services.AddSingleton<DenyByDefault>();
         services.AddSingleton<CspReportsApi>();
-        services.AddSingleton<MineViewWarmUp>();
-        services.AddHostedService(sp => sp.GetRequiredService<MineViewWarmUp>());
+        services.AddSingleton<ViewRefresher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ViewRefresher>());
         services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
         services.AddHostedService<StorageInitializer>();

@@ -142,6 +142,21 @@ public sealed class Azurite : IDisposable
         }
     }
 
+    /// <summary>
+    /// Holds Azurite still (SIGSTOP): its ports stay open and every request waits unanswered, as a storage account does
+    /// when it is slow, until <see cref="Resume"/>.
+    /// </summary>
+    public void Pause() => Signal("-STOP");
+
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill {signal} {_pid} failed");
+    }
+
     /// <summary>Alive and not a zombie (Azurite is a grandchild; whoever adopts it may reap it late).</summary>
     private static bool IsRunning(int pid)
     {

@@ -16,7 +16,8 @@ public sealed class MineViewTests : IDisposable
     private readonly Azurite _azurite = new();
 
     /// <summary>The view checked against storage after this call began, as a request with Cache-Control: no-cache gets it.</summary>
-    private static async Task<MineSnapshot> CheckedNow(MineView view) => (await view.ReadAsync(DateTimeOffset.UtcNow, CancellationToken.None)).Value;
+    private static async Task<MineSnapshot> CheckedNow(MineView view) =>
+        (await view.ReadAsync(new RequestFreshness(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, Waits: true, default), CancellationToken.None)).Value;
 
     [Fact]
     public async Task An_unchanged_view_costs_one_change_log_query_and_a_scored_chunk_shows_at_the_next_refresh()
@@ -281,6 +282,7 @@ public sealed class MineViewTests : IDisposable
 
         // The scorer's note of that write, late.
         view.NoteOwnWrites("late-note", [written]);
+        await view.TakeOwnWritesAsync(CancellationToken.None);
         Assert.Equal(["D-1"], (await CheckedNow(view)).Ranked.Select(m => m.MineId));
     }
 

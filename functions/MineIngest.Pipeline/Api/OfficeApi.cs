@@ -122,6 +122,7 @@ public sealed class OfficeApi(
         await audit.RecordAsync(writer!, AuditActions.Committee, province!, id, $"{date}: {mines.Count} mine(s)", ct);
         var dto = await committees.AddAsync(entity, ct);
         logger.LogInformation("Committee meeting {CommitteeId} of {Date} ({Province}, {Mines} mines) recorded by {Actor}", id, date, province, mines.Count, writer);
+        ViewToken.Write(http.HttpContext.Response, time);
         return Results.Json(dto, ApiResults.Json, statusCode: StatusCodes.Status201Created);
     });
 

@@ -51,7 +51,7 @@ public sealed class ProvinceApi(RouteAccess access, AuditLog audit, RowCheck che
         {
             return ApiResults.ClerkProblem(StatusCodes.Status404NotFound, "Not read yet", ClerkMessages.NotReadYet());
         }
-        return await surveys.ReportAsync(survey, ct);
+        return await surveys.ReportAsync(http, survey, ct);
     });
 
     /// <summary>GET /api/provinces/{province}/surveys/{id}/errors.{format}: the rows to fix of one of the province's surveys.</summary>

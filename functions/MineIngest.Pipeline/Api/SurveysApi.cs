@@ -30,8 +30,17 @@ public sealed class SurveysApi(
         if (blob is not null) filter += " and " + TableClient.CreateQueryFilter($"Blob eq {blob}");
         var surveys = new List<SurveyEntity>();
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct)) surveys.Add(survey);
-        var items = surveys.OrderByDescending(s => s.ReceivedAt).ThenBy(s => s.RowKey, StringComparer.Ordinal)
-            .Select(s => Reported(view, s, null)).ToList();
+        var listed = surveys.Select(s => (Survey: s, Dto: SurveyDto.From(s, null)))
+            .OrderByDescending(s => s.Survey.ReceivedAt).ThenBy(s => s.Survey.RowKey, StringComparer.Ordinal).ToList();
+        var items = listed.Select(s => s.Dto).ToList();
+        // The newest survey listed settled decides whether the view must be checked first, as for one report.
+        var settled = listed.Where(s => s.Dto.Status is "completed" or "withdrawn").ToList();
+        if (settled.Count > 0)
+        {
+            var newest = settled.MaxBy(s => s.Survey.Timestamp);
+            await view.NoteReportedAsync(newest.Dto, newest.Survey.Timestamp, ct);
+        }
+        ViewToken.Write(request.HttpContext.Response, time);
         return Results.Json(new SurveyList(items), ApiResults.Json);
     });
 
@@ -39,28 +48,22 @@ public sealed class SurveysApi(
     {
         if ((await access.ReaderAsync(request)).Refused is { } refused) return refused;
         var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, id, cancellationToken: ct);
-        return survey.HasValue ? await ReportAsync(survey.Value!, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
+        return survey.HasValue ? await ReportAsync(request, survey.Value!, ct) : ApiResults.NotFound($"There is no survey \"{id}\".");
     });
 
     /// <summary>A survey's report with every row error and warning, and its withdrawal: what /api/surveys/{id} and the province's report route answer.</summary>
-    public async Task<IResult> ReportAsync(SurveyEntity survey, CancellationToken ct)
+    public async Task<IResult> ReportAsync(HttpRequest request, SurveyEntity survey, CancellationToken ct)
     {
         // First: a withdrawal whose last pages are done is finished by whoever looks first, and the survey then says so.
         var withdrawal = await withdrawals.StatusAsync(survey, ct);
         List<SurveyErrorDto> errors = [], warnings = [];
         await foreach (var e in storage.RowErrorsOf(survey.RowKey, ct))
             (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
-        var dto = Reported(view, survey, errors, warnings, withdrawal) with { UploadedBy = (await uploads.UploaderAsync(survey.Folder, survey.Blob, ct))?.ToString() };
+        var dto = SurveyDto.From(survey, errors, warnings, withdrawal) with { UploadedBy = (await uploads.UploaderAsync(survey.Folder, survey.Blob, ct))?.ToString() };
+        // A report that says completed (or withdrawn) is followed by view answers that count it.
+        await view.NoteReportedAsync(dto, survey.Timestamp, ct);
+        ViewToken.Write(request.HttpContext.Response, time);
         return Results.Json(dto, ApiResults.Json);
-    }
-
-    /// <summary>A survey as reported; one reported completed (or withdrawn) makes this instance's next view answers include its writes.</summary>
-    private static SurveyDto Reported(MineView view, SurveyEntity survey, IReadOnlyList<SurveyErrorDto>? errors, IReadOnlyList<SurveyErrorDto>? warnings = null,
-        WithdrawalDto? withdrawal = null)
-    {
-        var dto = SurveyDto.From(survey, errors, warnings, withdrawal);
-        view.NoteReported(dto, survey.Timestamp);
-        return dto;
     }
 
     /// <summary>

@@ -99,12 +99,22 @@ public sealed class ChunkProcessor(
         {
             // After the mines, so that a view that sees this entry finds them.
             var entry = MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey));
-            await storage.MineChanges.UpsertEntityAsync(entry, cancellationToken: ct);
             // This instance's view takes them as written instead of reading them back: after a next round of 100,000
             // mines, reading them back was 5.5-7.8 s between the report saying completed and the summary counting them.
             // Only when this delivery wrote every one: a mine it found on record as this row already (an earlier try
-            // wrote it, then died before this entry) has no answer here, and is read from its table.
-            if (written.All is { } all && all.Count == mines.Count) view.NoteOwnWrites(entry.RowKey, all);
+            // wrote it, then died before this entry) has no answer here, and is read from its table. Expected before the
+            // entry is written: a refresh that lists it before the note leaves it for the next one.
+            var handOver = written.All is { } all && all.Count == mines.Count ? all : null;
+            if (handOver is not null) view.ExpectOwnWrites(entry.RowKey);
+            try
+            {
+                await storage.MineChanges.UpsertEntityAsync(entry, cancellationToken: ct);
+                if (handOver is not null) view.NoteOwnWrites(entry.RowKey, handOver);
+            }
+            finally
+            {
+                if (handOver is not null) view.EndOwnWrites(entry.RowKey);
+            }
             view.NoteWritten(time.GetUtcNow());
         }
         await WriteBatchesAsync(storage.RowErrors, errors, ct);

@@ -21,6 +21,7 @@ public sealed class CommitteeStore
     private readonly CoalescedRefresh _refresh;
     private volatile IReadOnlyList<CommitteeDto>? _items;
     private long _version;
+    private readonly Lock _adding = new();
 
     public CommitteeStore(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<CommitteeStore> logger)
     {
@@ -34,12 +35,26 @@ public sealed class CommitteeStore
     /// <summary>Changes whenever the list does: part of the summary's cache key and ETag.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>The meetings as read at or after <paramref name="since"/> (or after this instance's last write), on the mine view's rules.</summary>
-    public async Task<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(DateTimeOffset since, CancellationToken ct)
+    /// <summary>
+    /// The meetings for one request, on the mine view's rules (<see cref="MineView.ReadAsync"/>): a plain request at once
+    /// from the list held, one that waits after a read begun at or after what it asks.
+    /// </summary>
+    public ValueTask<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(RequestFreshness request, CancellationToken ct)
+    {
+        if (!request.Waits && _refresh.CheckedAt is { } checkedAt && _items is { } items)
+            return ValueTask.FromResult(new ViewRead<IReadOnlyList<CommitteeDto>>(items, checkedAt, checkedAt < request.Since));
+        // Nothing read yet: a read begun after the request arrived (a failure of the background's first read is not its answer).
+        return new ValueTask<ViewRead<IReadOnlyList<CommitteeDto>>>(WaitAsync(_items is null && request.Arrived > request.Since ? request.Arrived : request.Since, ct));
+    }
+
+    private async Task<ViewRead<IReadOnlyList<CommitteeDto>>> WaitAsync(DateTimeOffset since, CancellationToken ct)
     {
         var (checkedAt, stale) = await _refresh.WaitAsync(since, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _items is not null, _logger, "committee list", ct);
         return new ViewRead<IReadOnlyList<CommitteeDto>>(_items ?? [], checkedAt, stale);
     }
+
+    /// <summary>Reads the meetings now (or joins the read running since now): what the background refresh calls.</summary>
+    public Task CheckNowAsync(CancellationToken ct) => _refresh.EnsureAsync(_time.GetUtcNow()).WaitAsync(ct);
 
     private async Task LoadAsync()
     {
@@ -54,7 +69,19 @@ public sealed class CommitteeStore
     {
         await _storage.Committees.AddEntityAsync(entity, ct);
         _refresh.RequireAfter(_time.GetUtcNow());
-        return CommitteeDto.From(entity);
+        var added = CommitteeDto.From(entity);
+        // In this instance's very next answer, plain ones too (they do not wait for a read): in the order a read lists
+        // them, by RowKey (date, then id). A read that was running before the write and ends after it can drop it again for at most one
+        // refresh period; the next read has it.
+        lock (_adding)
+        {
+            if (_items is { } items && !items.Any(i => i.Id == added.Id))
+            {
+                _items = [.. items.Append(added).OrderBy(i => $"{i.Date}|{i.Id}", StringComparer.Ordinal)];
+                Interlocked.Increment(ref _version);
+            }
+        }
+        return added;
     }
 
     /// <summary>Meetings in [from, to] (ISO dates, either may be open) that concern the province (its own, or discussing its mines).</summary>

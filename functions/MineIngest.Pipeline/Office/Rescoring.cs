@@ -208,12 +208,12 @@ public sealed class Rescoring(
 }
 
 /// <summary>At start-up: settings whose fingerprint differs from the last run's start a re-scoring run (once storage answers).</summary>
-public sealed class RescoreOnStart(StorageClients storage, Rescoring rescoring, View.MineViewWarmUp warmUp, ILogger<RescoreOnStart> logger) : BackgroundService
+public sealed class RescoreOnStart(StorageClients storage, Rescoring rescoring, View.ViewRefresher views, ILogger<RescoreOnStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         // After the view's first load (it needs the view anyway), or 5 s: a new instance answers first.
-        await warmUp.Done.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await views.FirstLoad.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         for (var delay = TimeSpan.FromSeconds(1); !ct.IsCancellationRequested; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks)))
         {
             try

@@ -19,15 +19,13 @@ public sealed class CoalescedRefresh(Func<Task> refresh, TimeProvider time)
     private Task? _running;
     private DateTimeOffset _runningSince;
     private Task? _next;
-    private DateTimeOffset? _checkedAt;
+    /// <summary>Ticks of the last successful refresh's start, 0 before the first: read without the lock by every answer.</summary>
+    private long _checkedAtTicks;
     private (DateTimeOffset StartedAt, Exception Error)? _lastFailure;
     private long _floorTicks;
 
     /// <summary>When the last successful refresh began (everything on record then is in it), or null before the first.</summary>
-    public DateTimeOffset? CheckedAt
-    {
-        get { lock (_lock) return _checkedAt; }
-    }
+    public DateTimeOffset? CheckedAt => Interlocked.Read(ref _checkedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>
     /// Something this instance wrote was written before <paramref name="at"/>: from now on no caller is answered from a
@@ -86,7 +84,7 @@ public sealed class CoalescedRefresh(Func<Task> refresh, TimeProvider time)
         since = Needed(since);
         lock (_lock)
         {
-            if (_checkedAt is { } checkedAt && checkedAt >= since) return Task.CompletedTask;
+            if (CheckedAt is { } checkedAt && checkedAt >= since) return Task.CompletedTask;
             if (_running is not null && _runningSince >= since) return _running;
             if (_lastFailure is { } failure && failure.StartedAt >= since) return Task.FromException(failure.Error);
             if (_running is null) return Start();
@@ -123,7 +121,7 @@ public sealed class CoalescedRefresh(Func<Task> refresh, TimeProvider time)
             await refresh();
             lock (_lock)
             {
-                if (_checkedAt is null || startedAt > _checkedAt) _checkedAt = startedAt;
+                if (startedAt.UtcTicks > Interlocked.Read(ref _checkedAtTicks)) Interlocked.Exchange(ref _checkedAtTicks, startedAt.UtcTicks);
                 _lastFailure = null;
             }
         }

@@ -58,7 +58,7 @@ public sealed class MineView
         _options = options;
         _time = time;
         _logger = logger;
-        _refresh = new CoalescedRefresh(RefreshAsync, time);
+        _refresh = new CoalescedRefresh(RefreshMeasuredAsync, time);
         Telemetry.PipelineTelemetry.ObserveViewAge(() => CheckedAt is { } checkedAt ? (time.GetUtcNow() - checkedAt).TotalSeconds : null);
     }
 
@@ -66,7 +66,16 @@ public sealed class MineView
     public long MinesRead => Interlocked.Read(ref _minesRead);
 
     /// <summary>Mines this instance wrote, as written, by the change-log entry that names them; taken in by the next refresh.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Entry, IReadOnlyList<MineEntity> Mines)> _ownWrites = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<MineEntity>> _ownWrites = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Change-log entries this instance is writing and will hand over (<see cref="ExpectOwnWrites"/>): a refresh that
+    /// lists one before its mines are noted leaves it for the next, instead of reading its mines back from the tables.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expected = new(StringComparer.Ordinal);
+    /// <summary>Entries whose mines were taken in without a refresh (<see cref="TakeOwnWritesAsync"/>): seen when the log lists them.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _takenOwn = new(StringComparer.Ordinal);
+    /// <summary>One change of the view's mines at a time: the refresh, or own writes taken in between refreshes.</summary>
+    private readonly SemaphoreSlim _changing = new(1, 1);
     private long _ownWritesPending;
     /// <summary>Own writes waiting from which a refresh is started to take them in: they are held twice until then.</summary>
     private const long OwnWritesBeforeRefresh = 20_000;
@@ -101,46 +110,125 @@ public sealed class MineView
     private sealed record StoredViewAt(StoredView View, long Version);
 
     /// <summary>
-    /// The view checked against storage at or after <paramref name="since"/>: at once when it was, else after the refresh
-    /// that makes it so (shared with every concurrent caller). When that refresh does not end within
-    /// <see cref="PipelineOptions.MineViewWaitSeconds"/> or fails on storage, the view as last checked, marked stale;
-    /// with no view ever loaded there is nothing to serve, and the storage fault is thrown.
+    /// The view for one request. A plain one is answered at once from the newest snapshot held (the background refresh
+    /// keeps it checked), stale when that check is older than it allows: no plain read waits on storage. One that waits
+    /// (no-cache, a view token) gets the view checked at or after what it asks, after the refresh that makes it so
+    /// (shared with every concurrent caller); when that refresh does not end within
+    /// <see cref="PipelineOptions.MineViewWaitSeconds"/> or fails on storage, the view as last checked, marked stale.
+    /// With no view ever loaded there is nothing to serve: every request waits for the first load, and a storage fault
+    /// is thrown.
     /// </summary>
-    public async Task<ViewRead<MineSnapshot>> ReadAsync(DateTimeOffset since, CancellationToken ct)
+    public ValueTask<ViewRead<MineSnapshot>> ReadAsync(RequestFreshness request, CancellationToken ct)
     {
-        var (checkedAt, stale) = await _refresh.WaitAsync(since, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _loaded, _logger, "mine view", ct);
+        // The check's time before the snapshot: the snapshot read after it is at least that new.
+        if (!request.Waits && _loaded && CheckedAt is { } checkedAt)
+            return ValueTask.FromResult(new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < request.Since));
+        // Nothing loaded yet: a load begun after the request arrived (a failure of the background's first load is not its answer).
+        return new ValueTask<ViewRead<MineSnapshot>>(WaitAsync(!_loaded && request.Arrived > request.Since ? request.Arrived : request.Since, ct));
+    }
+
+    private async Task<ViewRead<MineSnapshot>> WaitAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        var (checkedAt, stale) = await _refresh.WaitAsync(since, Wait, _loaded, _logger, "mine view", ct);
         return new ViewRead<MineSnapshot>(_snapshot, checkedAt, stale);
     }
 
-    /// <summary>
-    /// Mines were written, or a survey was reported settled, before <paramref name="at"/> on this instance: no answer of
-    /// this view may come from a check begun before then. So a report that says <c>completed</c> is followed by answers
-    /// that include its rows, whatever MineViewRefreshSeconds allows (the scorer itself loads the view just before it writes).
-    /// </summary>
-    public void NoteWritten(DateTimeOffset at) => _refresh.RequireAfter(at);
+    private TimeSpan Wait => TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds);
 
     /// <summary>
-    /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
-    /// (storage's clock): when that may be after the view's last check (within the overlap kept for clocks), the next
-    /// answer of this view is checked after now. Older reports cost nothing.
+    /// Checks the view against storage now (or joins the check running since now): what the background refresh calls.
     /// </summary>
-    public void NoteReported(SurveyDto survey, DateTimeOffset? surveyWritten)
+    public Task CheckNowAsync(CancellationToken ct) => _refresh.EnsureAsync(_time.GetUtcNow()).WaitAsync(ct);
+
+    /// <summary>
+    /// Completes when this instance wrote mines since the last call (or at the timeout, false): the background refresh
+    /// then takes them in at once rather than at its next period.
+    /// </summary>
+    public Task<bool> WrittenAsync(TimeSpan timeout, CancellationToken ct) => _written.WaitAsync(timeout, ct);
+
+    private readonly SemaphoreSlim _written = new(0, 1);
+
+    private void SignalWritten()
     {
-        if (survey.Status is not ("completed" or "withdrawn")) return;
-        if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
-        NoteWritten(_time.GetUtcNow());
+        if (_written.CurrentCount > 0) return;
+        try
+        {
+            _written.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another writer signalled first: one wake-up serves both.
+        }
     }
 
     /// <summary>
+    /// Mines were written on this instance before <paramref name="at"/>: a request that waits is not answered from a
+    /// check begun before then, and the background refresh takes them in now rather than at its next period.
+    /// </summary>
+    public void NoteWritten(DateTimeOffset at)
+    {
+        _refresh.RequireAfter(at);
+        SignalWritten();
+    }
+
+    /// <summary>
+    /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
+    /// (storage's clock): when that may be after the view's last check (within the overlap kept for clocks), the report
+    /// waits (at most MineViewWaitSeconds) for a check begun now, so that the first plain answer after it counts the
+    /// survey. The report is read from storage anyway; the readers of the view never wait. Older reports cost nothing.
+    /// </summary>
+    public async Task NoteReportedAsync(SurveyDto survey, DateTimeOffset? surveyWritten, CancellationToken ct)
+    {
+        if (survey.Status is not ("completed" or "withdrawn") || !_loaded) return;
+        if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
+        await _refresh.WaitAsync(_time.GetUtcNow(), Wait, loaded: true, _logger, "mine view", ct);
+    }
+
+    /// <summary>
+    /// This instance is about to write the change-log entry <paramref name="entry"/> for mines it wrote and will hand
+    /// over with <see cref="NoteOwnWrites"/>; <see cref="EndOwnWrites"/> after, noted or not.
+    /// </summary>
+    public void ExpectOwnWrites(string entry) => _expected[entry] = 0;
+
+    public void EndOwnWrites(string entry) => _expected.TryRemove(entry, out _);
+
+    /// <summary>
     /// This instance wrote <paramref name="mines"/> (as a read of them would return them, ETags and Timestamps included) and
-    /// then the change-log entry <paramref name="entry"/> that names them: the next refresh takes them in and counts that
-    /// entry as seen instead of reading them back. Other instances' writes are read as before; a mine written again
-    /// since (a newer Timestamp) is not set back. When many wait, a refresh starts so they are not held twice for long.
+    /// then the change-log entry <paramref name="entry"/> that names them: the view takes them in (the background refresh
+    /// at once, <see cref="TakeOwnWritesAsync"/>; else the next refresh) and counts that entry as seen instead of reading
+    /// them back. Other instances' writes are read as before; a mine written again since (a newer Timestamp) is not set back.
     /// </summary>
     public void NoteOwnWrites(string entry, IReadOnlyList<MineEntity> mines)
     {
-        _ownWrites.Enqueue((entry, mines));
+        _ownWrites[entry] = mines;
+        SignalWritten();
+        // Without the background refresh (MineViewRefreshSeconds 0) only requests refresh: many waiting would be held twice for long.
         if (Interlocked.Add(ref _ownWritesPending, mines.Count) >= OwnWritesBeforeRefresh && _loaded) _ = _refresh.EnsureAsync(_time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Takes in the mines this instance wrote and noted, without asking storage anything: the scorer's writes are in its
+    /// own answers within the background refresh's short gap (<see cref="ViewRefresher.WritesGap"/>), not its period.
+    /// </summary>
+    public async Task TakeOwnWritesAsync(CancellationToken ct)
+    {
+        if (!_loaded || _ownWrites.IsEmpty) return;
+        await _changing.WaitAsync(ct);
+        try
+        {
+            var own = new List<(string Entry, IReadOnlyList<MineEntity> Mines)>();
+            foreach (var entry in _ownWrites.Keys)
+                if (_ownWrites.TryRemove(entry, out var mines)) own.Add((entry, mines));
+            if (own.Count == 0) return;
+            var changes = new Dictionary<(string, string), MineEntity?>();
+            var changed = TakeIn(own, changes);
+            foreach (var (entry, _) in own) _takenOwn[entry] = 0;
+            if (changed) Publish(Reranked(changes), _lookedAt ?? _time.GetUtcNow(), _seenChanges.ToList());
+        }
+        finally
+        {
+            _changing.Release();
+        }
     }
 
     /// <summary>When the view was last checked against storage, or null before its first load.</summary>
@@ -161,7 +249,7 @@ public sealed class MineView
     public MineSnapshot? IfLoaded => _loaded ? _snapshot : null;
 
     /// <summary>One refresh; <see cref="CoalescedRefresh"/> runs one at a time. Nothing of the view changes unless it succeeds.</summary>
-    private async Task RefreshAsync()
+    private async Task RefreshMeasuredAsync()
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -177,33 +265,79 @@ public sealed class MineView
     private async Task RefreshOnceAsync()
     {
         var ct = CancellationToken.None;
+        await _changing.WaitAsync(ct);
+        try
+        {
+            await ChangeOnceAsync(ct);
+        }
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    /// <summary>
+    /// One refresh, in its steps: the stored snapshot on a first load; the change log since the last look; the mines
+    /// tables it names, for other instances' writes; this instance's own writes taken in as written; removals; and a new
+    /// snapshot when anything changed.
+    /// </summary>
+    private async Task ChangeOnceAsync(CancellationToken ct)
+    {
         var began = _time.GetUtcNow();
+        var wasLoaded = _loaded;
         // A first load starts from the stored snapshot when there is one to trust; the change log since then does the rest.
         var stored = _loaded ? null : await LoadSnapshotAsync(ct);
         var fromSnapshot = stored is not null;
-        var haveBase = _loaded || fromSnapshot;
-        // Before the log: the entry of each was written before it was noted, so the log read below lists it. Lost if
-        // this refresh fails: their entries are then unseen, and the next refresh reads their mines from the tables.
-        var own = new List<(string Entry, IReadOnlyList<MineEntity> Mines)>();
-        while (_ownWrites.TryDequeue(out var noted))
-        {
-            Interlocked.Add(ref _ownWritesPending, -noted.Mines.Count);
-            own.Add(noted);
-        }
-        var ownEntries = own.Select(o => o.Entry).ToHashSet(StringComparer.Ordinal);
         // The log first: whatever it lists was written before, so the mines queries below find it.
-        var (changedProvinces, seenChanges, removed, unseenMines) = await ChangedSinceLastLookAsync(ownEntries, ct);
-        // A whole survey's mines written since the last look (a next round nobody watched): most of what the keys-first
-        // pass would read is unseen anyway, and that pass over 100,000 keys was a second scan of every changed table.
-        var keysFirst = unseenMines < ManyUnseen;
-        if (changedProvinces is null && _loaded && own.Count == 0)
+        var log = await ChangedSinceLastLookAsync(ct);
+        if (log.Provinces is null && _loaded && log.Own.Count == 0)
         {
-            _seenChanges = seenChanges;
+            _seenChanges = log.Seen;
             _lookedAt = began;
             return;
         }
+        // Each mine this refresh changes, with the version it held before (null: none): what the ranking merges.
+        var changes = new Dictionary<(string, string), MineEntity?>();
+        var changed = await ReadOthersAsync(log, haveBase: _loaded || fromSnapshot, changes, ct);
+        foreach (var gone in log.Removed) _recentlyRemoved[(gone.Province, gone.RowKey)] = (gone.Timestamp, began);
+        changed |= TakeIn(log.Own, changes);
+        foreach (var (key, at) in _recentlyRemoved)
+            if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
+        changed |= Remove(log.Removed, changes);
+        CollectReplacedVersions();
+        if (changed || fromSnapshot)
+        {
+            // The snapshot's mines are stored in ranking order: unchanged since, they need no sort (100,000 took a new instance 0.1-0.2 s).
+            var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : wasLoaded ? Reranked(changes) : RankedMines.Sort(_mines);
+            Publish(ranked, began, log.Seen.ToList());
+            // Started from the stored snapshot with nothing newer in the log: that snapshot is this view; no need to write it again.
+            if (fromSnapshot && !changed) Interlocked.Exchange(ref _storedVersion, _latest!.Version);
+        }
+        _seenChanges = log.Seen;
+        _lookedAt = began;
+        _loaded = true;
+        ScheduleSnapshotWrite();
+    }
+
+    /// <summary>A new snapshot of the view for the answers, and what a stored snapshot written now would hold.</summary>
+    private void Publish(MineEntity[] ranked, DateTimeOffset checkedAt, List<string> seen)
+    {
+        _snapshot = new MineSnapshot(ranked, AsOf(), _mines, Interlocked.Increment(ref _version));
+        // Copies of the small parts; the ranked array is this change's own.
+        _latest = new StoredViewAt(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal), seen, checkedAt), _snapshot.Version);
+    }
+
+    /// <summary>
+    /// Reads the mines written by others since the view last looked at each table the log names (every table on a
+    /// first load without a snapshot), and takes in those it does not hold as on record; true when any changed.
+    /// </summary>
+    private async Task<bool> ReadOthersAsync(LogSinceLastLook log, bool haveBase, Dictionary<(string, string), MineEntity?> changes, CancellationToken ct)
+    {
+        // A whole survey's mines written since the last look (a next round nobody watched): most of what the keys-first
+        // pass would read is unseen anyway, and that pass over 100,000 keys was a second scan of every changed table.
+        var keysFirst = log.Mines < ManyUnseen;
         var tables = !haveBase ? _storage.AllMines.ToList()
-            : _storage.AllMines.Where(t => changedProvinces?.Contains(t.Province) == true).ToList();
+            : _storage.AllMines.Where(t => log.Provinces?.Contains(t.Province) == true).ToList();
         var read = new List<MineEntity>[tables.Count];
         var allHeldUpTo = new DateTimeOffset?[tables.Count];
         // A few tables at a time: this host turns one page into mines while storage serves the next.
@@ -239,61 +373,65 @@ public sealed class MineView
                     if (known.ETag == mine.ETag) continue;
                     _replacedSinceCollection++;
                 }
+                changes.TryAdd(key, known);
                 _mines[key] = mine;
                 changed = true;
             }
         }
-        foreach (var gone in removed) _recentlyRemoved[(gone.Province, gone.RowKey)] = (gone.Timestamp, began);
+        return changed;
+    }
+
+    /// <summary>Takes in mines this instance wrote, as written; true when any changed the view.</summary>
+    private bool TakeIn(List<(string Entry, IReadOnlyList<MineEntity> Mines)> own, Dictionary<(string, string), MineEntity?> changes)
+    {
+        var changed = false;
         foreach (var (_, mines) in own)
         {
+            Interlocked.Add(ref _ownWritesPending, -mines.Count);
             foreach (var mine in mines)
             {
                 // Unless the view holds it as written since (by another instance, read above or before), or it was deleted since.
                 var key = (mine.PartitionKey, mine.RowKey);
                 if (_mines.TryGetValue(key, out var known) && known.Timestamp is { } stamp && stamp >= mine.Timestamp) continue;
                 if (_recentlyRemoved.TryGetValue(key, out var deleted) && deleted.Timestamp >= mine.Timestamp) continue;
-                // Counted as replaced even when new: held until a refresh took them in, they reached the oldest
-                // generation, and so did much of the scoring around them; the collection above compacts it.
+                // Counted as replaced even when new: held until the view took them in, they reached the oldest
+                // generation, and so did much of the scoring around them; the collection compacts it.
                 _replacedSinceCollection++;
+                changes.TryAdd(key, known);
                 _mines[key] = mine;
                 if (_newestTaken is not { } newest || mine.Timestamp > newest) _newestTaken = mine.Timestamp;
                 changed = true;
             }
         }
-        foreach (var (key, at) in _recentlyRemoved)
-            if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
+        return changed;
+    }
+
+    /// <summary>Removes the mines a withdrawal deleted, unless written again since (a newer Timestamp: a survey sent again after it adds the mine anew).</summary>
+    private bool Remove(List<RemovedMine> removed, Dictionary<(string, string), MineEntity?> changes)
+    {
+        var changed = false;
         foreach (var gone in removed)
         {
-            // Unless written again since (a newer Timestamp): a survey sent again after a withdrawal adds the mine anew.
             var key = (gone.Province, gone.RowKey);
-            if (_mines.TryGetValue(key, out var held) && (held.Timestamp is not { } stamp || stamp <= gone.Timestamp) && _mines.TryRemove(key, out _)) changed = true;
+            if (_mines.TryGetValue(key, out var held) && (held.Timestamp is not { } stamp || stamp <= gone.Timestamp) && _mines.TryRemove(key, out _))
+            {
+                changes.TryAdd(key, held);
+                changed = true;
+            }
         }
-        if (_replacedSinceCollection >= ReplacedBeforeCollection)
-        {
-            // The versions this view let go had lived long enough to reach the oldest generation, which the GC
-            // collects only when its budget is spent: in a next round watched from a dashboard, that let every
-            // replaced mine pile up. A background collection freed them but left the holes: with the scorer's own
-            // writes taken in all through a round, the heap grew by 130-170 MB of them. Compacting stops the host
-            // 30-120 ms five times a round of 100,000 (docs/BENCHMARKS.md, section 3).
-            _replacedSinceCollection = 0;
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
-        if (changed || fromSnapshot)
-        {
-            // The snapshot's mines are stored in ranking order: unchanged since, they need no sort (100,000 took a new instance 0.1-0.2 s).
-            var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : Ranked();
-            _snapshot = new MineSnapshot(ranked, AsOf(), _mines, Interlocked.Increment(ref _version));
-            // What a snapshot written now would hold: copies of the small parts; the ranked array is this refresh's own.
-            var latest = new StoredViewAt(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal),
-                seenChanges.ToList(), began), _snapshot.Version);
-            // Started from the stored snapshot with nothing newer in the log: that snapshot is this view; no need to write it again.
-            if (fromSnapshot && !changed) Interlocked.Exchange(ref _storedVersion, latest.Version);
-            _latest = latest;
-        }
-        _seenChanges = seenChanges;
-        _lookedAt = began;
-        _loaded = true;
-        ScheduleSnapshotWrite();
+        return changed;
+    }
+
+    private void CollectReplacedVersions()
+    {
+        if (_replacedSinceCollection < ReplacedBeforeCollection) return;
+        // The versions this view let go had lived long enough to reach the oldest generation, which the GC
+        // collects only when its budget is spent: in a next round watched from a dashboard, that let every
+        // replaced mine pile up. A background collection freed them but left the holes: with the scorer's own
+        // writes taken in all through a round, the heap grew by 130-170 MB of them. Compacting stops the host
+        // 30-120 ms five times a round of 100,000 (docs/BENCHMARKS.md, section 3).
+        _replacedSinceCollection = 0;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>When the newest mine the view knows of was written.</summary>
@@ -303,15 +441,21 @@ public sealed class MineView
         return read is null || _newestTaken > read ? _newestTaken : read;
     }
 
-    /// <summary>Every mine of the view in ranking order.</summary>
-    private MineEntity[] Ranked()
+    /// <summary>The last snapshot's order with this refresh's <paramref name="changes"/> merged in.</summary>
+    private MineEntity[] Reranked(Dictionary<(string, string), MineEntity?> changes)
     {
-        // Not _mines.Values.ToArray(): Values copies every entry into a list first, a second large array per refresh.
-        var ranked = new MineEntity[_mines.Count];
-        var n = 0;
-        foreach (var pair in _mines) ranked[n++] = pair.Value;
-        Array.Sort(ranked, MineEntity.Ranking);
-        return ranked;
+        var gone = new HashSet<MineEntity>(ReferenceEqualityComparer.Instance);
+        var added = new List<MineEntity>();
+        foreach (var (key, before) in changes)
+        {
+            _mines.TryGetValue(key, out var now);
+            if (ReferenceEquals(now, before)) continue;
+            if (before is not null) gone.Add(before);
+            if (now is not null) added.Add(now);
+        }
+        if (RankedMines.Merge(_snapshot.Ranked, gone, added) is { } merged && merged.Length == _mines.Count) return merged;
+        _logger.LogWarning("The view's ranking did not match its mines ({Ranked} ranked, {Mines} held); sorted anew", _snapshot.Ranked.Length, _mines.Count);
+        return RankedMines.Sort(_mines);
     }
 
     /// <summary>
@@ -446,34 +590,52 @@ public sealed class MineView
     }
 
     /// <summary>
-    /// The provinces named by change-log entries this view has not seen nor holds as this instance wrote them
-    /// (<paramref name="ownEntries"/>), reading the log from a little before the last look, or null when there are none,
-    /// and how many mines those entries say were written. An entry that names no provinces stands for all of them.
+    /// What the change log says since the view's last look: the provinces its unseen entries of other writers name (null
+    /// when none), how many mines they wrote and which they removed; this instance's own writes those entries hand over;
+    /// and every entry listed that counts as seen once this refresh succeeds. An entry that names no provinces stands
+    /// for all of them.
     /// </summary>
-    private async Task<(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines)> ChangedSinceLastLookAsync(
-        HashSet<string> ownEntries, CancellationToken ct)
+    private sealed record LogSinceLastLook(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines,
+        List<(string Entry, IReadOnlyList<MineEntity> Mines)> Own);
+
+    private async Task<LogSinceLastLook> ChangedSinceLastLookAsync(CancellationToken ct)
     {
         // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
         // Before the first load, only recent entries matter (the load reads every mine anyway).
         var from = MineChangeLog.KeyAt((_lookedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var log = new LogSinceLastLook(null, new HashSet<string>(StringComparer.Ordinal), [], 0, []);
         HashSet<string>? provinces = null;
-        var removed = new List<RemovedMine>();
         var mines = 0L;
         await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
                            select: ["RowKey", MineChangeLog.Provinces, MineChangeLog.Removed, MineChangeLog.Mines], cancellationToken: ct))
         {
-            seen.Add(entry.RowKey);
-            if (_seenChanges.Contains(entry.RowKey) || ownEntries.Contains(entry.RowKey)) continue;
-            removed.AddRange(MineChangeLog.RemovedIn(entry));
+            var key = entry.RowKey;
+            if (_seenChanges.Contains(key) || _takenOwn.ContainsKey(key))
+            {
+                log.Seen.Add(key);
+                continue;
+            }
+            // Being written by this instance, its mines not noted yet: the next refresh takes them as written. Asked
+            // before the notes: an entry no longer expected was noted first, if at all.
+            if (_expected.ContainsKey(key)) continue;
+            log.Seen.Add(key);
+            if (_ownWrites.TryRemove(key, out var own))
+            {
+                log.Own.Add((key, own));
+                continue;
+            }
+            log.Removed.AddRange(MineChangeLog.RemovedIn(entry));
             mines += entry.GetInt32(MineChangeLog.Mines) ?? 0;
             provinces ??= new HashSet<string>(StringComparer.Ordinal);
             var named = entry.GetString(MineChangeLog.Provinces);
             if (string.IsNullOrEmpty(named)) provinces.UnionWith(_storage.AllMines.Select(m => m.Province));
             else provinces.UnionWith(named.Split(','));
         }
+        // Entries older than the log read are found or not by now: what is held for them goes.
+        foreach (var taken in _takenOwn.Keys)
+            if (string.CompareOrdinal(taken, from) < 0) _takenOwn.TryRemove(taken, out _);
         // Taken as seen by the caller only once the mines they name are read: a refresh that fails reads them again.
-        return (provinces, seen, removed, mines);
+        return log with { Provinces = provinces, Mines = mines };
     }
 }

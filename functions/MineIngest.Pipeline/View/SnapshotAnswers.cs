@@ -15,7 +15,8 @@ public sealed class SnapshotAnswers
     private sealed class Answers(long version)
     {
         public long Version { get; } = version;
-        public ConcurrentDictionary<string, byte[]> Bytes { get; } = new(StringComparer.Ordinal);
+        /// <summary>Lazy: the requests that arrive while an answer is built wait for that build instead of each making their own.</summary>
+        public ConcurrentDictionary<string, Lazy<byte[]>> Bytes { get; } = new(StringComparer.Ordinal);
         // Counted by hand: ConcurrentDictionary.Count takes every lock, and this is asked on every request.
         public int Count;
     }
@@ -26,9 +27,10 @@ public sealed class SnapshotAnswers
     {
         var cache = _current;
         if (cache.Version != snapshot.Version || Volatile.Read(ref cache.Count) > 500) _current = cache = new Answers(snapshot.Version);
-        if (cache.Bytes.TryGetValue(question, out var answer)) return answer;
-        answer = cache.Bytes.GetOrAdd(question, _ => JsonSerializer.SerializeToUtf8Bytes(build(), Api.ApiResults.Json));
-        Interlocked.Increment(ref cache.Count);
-        return answer;
+        if (cache.Bytes.TryGetValue(question, out var answer)) return answer.Value;
+        var made = new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(build(), Api.ApiResults.Json), LazyThreadSafetyMode.ExecutionAndPublication);
+        answer = cache.Bytes.GetOrAdd(question, made);
+        if (ReferenceEquals(answer, made)) Interlocked.Increment(ref cache.Count);
+        return answer.Value;
     }
 }

@@ -12,18 +12,46 @@ namespace MineIngest.Pipeline.View;
 public sealed record ViewRead<T>(T Value, DateTimeOffset CheckedAt, bool Stale);
 
 /// <summary>
-/// What a request asks of the views' freshness: answers checked at or after <see cref="Since"/>. Without a header that is
-/// MineViewRefreshSeconds before it arrived; with <c>Cache-Control: no-cache</c> (or <c>max-age=0</c>, or
-/// <c>Pragma: no-cache</c>) it is the moment it arrived: read-your-writes.
+/// Read-your-writes across instances: a write's answer, and a survey's report, carry the moment after which a check of
+/// the views includes what they report (<c>X-View-Token</c>); a view request that sends it back waits, on whatever
+/// instance, only until that instance's view was checked after it (at most MineViewWaitSeconds, then stale).
 /// </summary>
-public sealed record RequestFreshness(DateTimeOffset Arrived, DateTimeOffset Since, bool NoCache, StringValues IfNoneMatch)
+public static class ViewToken
+{
+    public const string Header = "X-View-Token";
+
+    /// <summary>Gives the answer the token of now: everything this request wrote or reported was stored before it.</summary>
+    public static void Write(HttpResponse response, TimeProvider time) =>
+        response.Headers[Header] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset? Parse(string token) =>
+        DateTimeOffset.TryParseExact(token, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at : null;
+}
+
+/// <summary>
+/// What a request asks of the views' freshness. A plain request (<see cref="Waits"/> false) is answered at once from the
+/// newest view the instance holds, which a background refresh keeps checked every MineViewRefreshSeconds; it is stale
+/// when that check is older than <see cref="Since"/>, the refresh period and the time one may take. With
+/// <c>Cache-Control: no-cache</c> (or <c>max-age=0</c>, or <c>Pragma: no-cache</c>) it waits for a check begun after it
+/// arrived (read-your-writes); with a view token (<see cref="ViewToken"/>) only for a check begun after the write the token
+/// names. MineViewRefreshSeconds 0 turns the background refresh off and makes every request wait for a check.
+/// </summary>
+public sealed record RequestFreshness(DateTimeOffset Arrived, DateTimeOffset Since, bool Waits, StringValues IfNoneMatch)
 {
     public static RequestFreshness From(HttpRequest request, TimeProvider time, PipelineOptions options)
     {
         var arrived = time.GetUtcNow();
-        var noCache = AsksNoCache(request.Headers);
-        var since = noCache ? arrived : arrived - TimeSpan.FromSeconds(options.MineViewRefreshSeconds);
-        return new RequestFreshness(arrived, since, noCache, request.Headers.IfNoneMatch);
+        var ifNoneMatch = request.Headers.IfNoneMatch;
+        if (AsksNoCache(request.Headers) || options.MineViewRefreshSeconds <= 0) return new RequestFreshness(arrived, arrived, true, ifNoneMatch);
+        if (request.Headers[ViewToken.Header] is { Count: > 0 } token)
+        {
+            // A token names a moment this API has seen: one later than now (another instance's clock ahead), or not one of
+            // ours at all, asks no more than no-cache does.
+            var after = ViewToken.Parse(token.ToString()) is { } at && at < arrived ? at : arrived;
+            return new RequestFreshness(arrived, after, true, ifNoneMatch);
+        }
+        return new RequestFreshness(arrived, arrived - TimeSpan.FromSeconds(options.MineViewRefreshSeconds + options.MineViewWaitSeconds), false, ifNoneMatch);
     }
 
     private static bool AsksNoCache(IHeaderDictionary headers)

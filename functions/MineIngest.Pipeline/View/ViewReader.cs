@@ -25,8 +25,8 @@ public sealed class ViewReader(MineView view, CommitteeStore committees, TimePro
     /// </summary>
     public async Task<(MineSnapshot Mines, IReadOnlyList<CommitteeDto> Meetings, AnswerFreshness Freshness)> MinesAndMeetingsAsync(RequestFreshness request, CancellationToken ct)
     {
-        var minesRead = view.ReadAsync(request.Since, ct);
-        var meetingsRead = committees.ReadAsync(request.Since, ct);
+        var minesRead = view.ReadAsync(request, ct);
+        var meetingsRead = committees.ReadAsync(request, ct);
         var (mines, meetings) = (await minesRead, await meetingsRead);
         var checkedAt = mines.CheckedAt < meetings.CheckedAt ? mines.CheckedAt : meetings.CheckedAt;
         return (mines.Value, meetings.Value, new AnswerFreshness(checkedAt, mines.Stale || meetings.Stale, time.GetUtcNow(),
@@ -36,14 +36,14 @@ public sealed class ViewReader(MineView view, CommitteeStore committees, TimePro
     /// <summary>The mine view alone, for answers that need no meetings.</summary>
     public async Task<(MineSnapshot Mines, AnswerFreshness Freshness)> MinesAsync(RequestFreshness request, CancellationToken ct)
     {
-        var mines = await view.ReadAsync(request.Since, ct);
+        var mines = await view.ReadAsync(request, ct);
         return (mines.Value, new AnswerFreshness(mines.CheckedAt, mines.Stale, time.GetUtcNow(), $"W/\"{Instance}-{mines.Value.Version}\"", mines.Value.AsOf));
     }
 
     /// <summary>The committee meetings alone.</summary>
     public async Task<(IReadOnlyList<CommitteeDto> Meetings, AnswerFreshness Freshness)> MeetingsAsync(RequestFreshness request, CancellationToken ct)
     {
-        var meetings = await committees.ReadAsync(request.Since, ct);
+        var meetings = await committees.ReadAsync(request, ct);
         return (meetings.Value, new AnswerFreshness(meetings.CheckedAt, meetings.Stale, time.GetUtcNow(), $"W/\"{Instance}-c{committees.Version}\"", null));
     }
 }

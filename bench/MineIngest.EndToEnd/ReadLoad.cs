@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MineIngest.TestData;
+
+/// <summary>
+/// Reads while a round is written (--read-load): 100,000 mines on record, then the same mines surveyed again, in turns
+/// alone and with /api/summary and /api/mines?top=50 asked at a steady rate each (open loop, as a room of dashboards
+/// asks: a request is sent on time whether or not the one before was answered, and its latency counts from when it
+/// was due). Latencies by phase: before the round, while it is written, and the ten seconds after it settled; and
+/// the round's time with and without the readers.
+/// </summary>
+internal static class ReadLoad
+{
+    private static readonly string[] Routes = ["/api/summary", "/api/mines?top=50"];
+
+    public static async Task<List<string[]>> RunAsync(string root, int pairs, int rows, int perSecond)
+    {
+        var results = new List<string[]>();
+        await using var stack = await Stack.StartAsync(root);
+        var file = Generated.Survey(rows, "national", allValid: true).ToCsv();
+        await stack.IngestAsync($"national/read-load-{rows}.csv", file, rows);
+        var alone = new List<double>();
+        var loaded = new List<double>();
+        var samples = new ConcurrentBag<(string Phase, string Route, double Ms)>();
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            var quiet = await stack.IngestAsync($"national/read-load-{rows}-alone-{pair}.csv", file, rows);
+            alone.Add(quiet.Seconds);
+            Console.Error.WriteLine($"  round alone: {quiet.Seconds:0.0} s");
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            await using (var load = new OpenLoop(stack.Url, perSecond, samples))
+            {
+                load.Phase = "before the round";
+                await Task.Delay(TimeSpan.FromSeconds(10));
+                load.Phase = "while the round is written";
+                var busy = await stack.IngestAsync($"national/read-load-{rows}-read-{pair}.csv", file, rows);
+                loaded.Add(busy.Seconds);
+                Console.Error.WriteLine($"  round with {perSecond} reads/s on each route: {busy.Seconds:0.0} s");
+                load.Phase = "the 10 s after it settled";
+                await Task.Delay(TimeSpan.FromSeconds(10));
+            }
+            await Task.Delay(TimeSpan.FromSeconds(10));
+        }
+        foreach (var phase in new[] { "before the round", "while the round is written", "the 10 s after it settled" })
+        foreach (var route in Routes)
+        {
+            var ms = samples.Where(s => s.Phase == phase && s.Route == route).Select(s => s.Ms).Order().ToArray();
+            if (ms.Length == 0) continue;
+            double P(double p) => ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(p * ms.Length) - 1)];
+            results.Add([$"{route} at {perSecond}/s, {phase} ({ms.Length:N0} requests)",
+                $"p50 {P(0.5):0.0} / p90 {P(0.9):0.0} / p99 {P(0.99):0.0} / max {ms[^1]:0} ms", phase.StartsWith("while", StringComparison.Ordinal) ? "p99 <= 100 ms, p50 <= 10 ms" : ""]);
+        }
+        var aloneMedian = alone.Order().ElementAt(alone.Count / 2);
+        var loadedMedian = loaded.Order().ElementAt(loaded.Count / 2);
+        results.Add([$"Next round of {rows:N0} mines, upload to queryable: alone / with the readers (median of {pairs} interleaved pairs)",
+            $"{aloneMedian:0.0} s / {loadedMedian:0.0} s ({(loadedMedian / aloneMedian - 1) * 100:+0;-0}%); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
+            "within 15%"]);
+        return results;
+    }
+
+    /// <summary>Requests at a fixed rate on every route, each sent when due; disposing stops sending and waits for the answers.</summary>
+    private sealed class OpenLoop : IAsyncDisposable
+    {
+        private readonly HttpClient _http;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _loops = [];
+        private readonly ConcurrentBag<Task> _inFlight = [];
+
+        public volatile string Phase = "";
+
+        public OpenLoop(string url, int perSecond, ConcurrentBag<(string Phase, string Route, double Ms)> samples)
+        {
+            _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+            foreach (var route in Routes) _loops.Add(Task.Run(() => SendAsync(route, perSecond, samples)));
+        }
+
+        private async Task SendAsync(string route, int perSecond, ConcurrentBag<(string, string, double)> samples)
+        {
+            var clock = Stopwatch.StartNew();
+            var every = TimeSpan.FromSeconds(1.0 / perSecond);
+            for (long i = 0; !_stop.IsCancellationRequested; i++)
+            {
+                var due = every * i;
+                if (due > clock.Elapsed)
+                {
+                    try { await Task.Delay(due - clock.Elapsed, _stop.Token); }
+                    catch (OperationCanceledException) { return; }
+                }
+                var phase = Phase;
+                _inFlight.Add(Task.Run(async () =>
+                {
+                    // From when it was due, or sent if the timer woke a little early.
+                    var from = clock.Elapsed > due ? due : clock.Elapsed;
+                    using var response = await _http.GetAsync(route, HttpCompletionOption.ResponseContentRead);
+                    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{route}: {(int)response.StatusCode}");
+                    samples.Add((phase, route, (clock.Elapsed - from).TotalMilliseconds));
+                }));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_loops);
+            await Task.WhenAll(_inFlight);
+            _http.Dispose();
+        }
+    }
+}

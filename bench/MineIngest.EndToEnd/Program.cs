@@ -373,10 +373,15 @@ sealed class Stack : IAsyncDisposable
         return ((AzuriteCpuSeconds() - cpu) / minutes, ((await RequestsAsync()).Values.Sum() - requests) / minutes);
     }
 
-    /// <summary>User + system CPU of the Azurite process, from /proc (clock ticks of 1/100 s).</summary>
-    private double AzuriteCpuSeconds()
+    /// <summary>User + system CPU seconds of the host and of Azurite so far.</summary>
+    public (double Host, double Azurite) CpuSeconds() => (CpuSeconds(_host.Id), CpuSeconds(_azuritePid));
+
+    private double AzuriteCpuSeconds() => CpuSeconds(_azuritePid);
+
+    /// <summary>User + system CPU of a process, from /proc (clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{_azuritePid}/stat");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
     }

@@ -24,18 +24,20 @@ internal static class ReadLoad
         var samples = new ConcurrentBag<(string Phase, string Route, double Ms)>();
         for (var pair = 0; pair < pairs; pair++)
         {
+            var cpu = stack.CpuSeconds();
             var quiet = await stack.IngestAsync($"national/read-load-{rows}-alone-{pair}.csv", file, rows);
             alone.Add(quiet.Seconds);
-            Console.Error.WriteLine($"  round alone: {quiet.Seconds:0.0} s");
+            Console.Error.WriteLine($"  round alone: {quiet.Seconds:0.0} s, {Cpu(stack, cpu)}");
             await Task.Delay(TimeSpan.FromSeconds(10));
             await using (var load = new OpenLoop(stack.Url, perSecond, samples))
             {
                 load.Phase = "before the round";
                 await Task.Delay(TimeSpan.FromSeconds(10));
                 load.Phase = "while the round is written";
+                cpu = stack.CpuSeconds();
                 var busy = await stack.IngestAsync($"national/read-load-{rows}-read-{pair}.csv", file, rows);
                 loaded.Add(busy.Seconds);
-                Console.Error.WriteLine($"  round with {perSecond} reads/s on each route: {busy.Seconds:0.0} s");
+                Console.Error.WriteLine($"  round with {perSecond} reads/s on each route: {busy.Seconds:0.0} s, {Cpu(stack, cpu)}");
                 load.Phase = "the 10 s after it settled";
                 await Task.Delay(TimeSpan.FromSeconds(10));
             }
@@ -56,6 +58,12 @@ internal static class ReadLoad
             $"{aloneMedian:0.0} s / {loadedMedian:0.0} s ({(loadedMedian / aloneMedian - 1) * 100:+0;-0}%); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
             "within 15%"]);
         return results;
+    }
+
+    private static string Cpu(Stack stack, (double Host, double Azurite) before)
+    {
+        var after = stack.CpuSeconds();
+        return $"CPU: host {after.Host - before.Host:0.0} s, Azurite {after.Azurite - before.Azurite:0.0} s";
     }
 
     /// <summary>Requests at a fixed rate on every route, each sent when due; disposing stops sending and waits for the answers.</summary>

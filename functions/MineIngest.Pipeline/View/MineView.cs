@@ -47,36 +47,27 @@ public sealed class MineView
     private readonly ILogger<MineView> _logger;
     private readonly CoalescedRefresh _refresh;
     private readonly ViewSnapshotStore _snapshots;
-    private readonly Ingestion.WorkClaims _work;
 
     public MineView(StorageClients storage, ViewSnapshotStore snapshots, Ingestion.WorkClaims work, IOptions<PipelineOptions> options, TimeProvider time,
         ILogger<MineView> logger)
     {
         _storage = storage;
         _snapshots = snapshots;
-        _work = work;
         _options = options;
         _time = time;
         _logger = logger;
         _refresh = new CoalescedRefresh(RefreshMeasuredAsync, time);
+        _snapshotWriter = new ViewSnapshotWriter(snapshots, storage, work, options, time, logger);
         Telemetry.PipelineTelemetry.ObserveViewAge(() => CheckedAt is { } checkedAt ? (time.GetUtcNow() - checkedAt).TotalSeconds : null);
     }
 
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
     public long MinesRead => Interlocked.Read(ref _minesRead);
 
-    /// <summary>Mines this instance wrote, as written, by the change-log entry that names them; taken in by the next refresh.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<MineEntity>> _ownWrites = new(StringComparer.Ordinal);
-    /// <summary>
-    /// Change-log entries this instance is writing and will hand over (<see cref="ExpectOwnWrites"/>): a refresh that
-    /// lists one before its mines are noted leaves it for the next, instead of reading its mines back from the tables.
-    /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expected = new(StringComparer.Ordinal);
-    /// <summary>Entries whose mines were taken in without a refresh (<see cref="TakeOwnWritesAsync"/>): seen when the log lists them.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _takenOwn = new(StringComparer.Ordinal);
+    /// <summary>Mines this instance wrote, as written, by the change-log entry that names them.</summary>
+    private readonly OwnWrites _own = new();
     /// <summary>One change of the view's mines at a time: the refresh, or own writes taken in between refreshes.</summary>
     private readonly SemaphoreSlim _changing = new(1, 1);
-    private long _ownWritesPending;
     /// <summary>Own writes waiting from which a refresh is started to take them in: they are held twice until then.</summary>
     private const long OwnWritesBeforeRefresh = 20_000;
 
@@ -101,13 +92,7 @@ public sealed class MineView
     private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
     /// <summary>When the last successful refresh began, or when the stored view this one started from was checked.</summary>
     private DateTimeOffset? _lookedAt;
-    /// <summary>The view as the newest refresh that changed it left it, for <see cref="WriteSnapshotAsync"/>; null until one did.</summary>
-    private volatile StoredViewAt? _latest;
-    private long _storedVersion;
-    private DateTimeOffset _storedAt = DateTimeOffset.MinValue;
-    private int _writing;
-
-    private sealed record StoredViewAt(StoredView View, long Version);
+    private readonly ViewSnapshotWriter _snapshotWriter;
 
     /// <summary>
     /// The view for one request. A plain one is answered at once from the newest snapshot held (the background refresh
@@ -188,9 +173,9 @@ public sealed class MineView
     /// This instance is about to write the change-log entry <paramref name="entry"/> for mines it wrote and will hand
     /// over with <see cref="NoteOwnWrites"/>; <see cref="EndOwnWrites"/> after, noted or not.
     /// </summary>
-    public void ExpectOwnWrites(string entry) => _expected[entry] = 0;
+    public void ExpectOwnWrites(string entry) => _own.Expect(entry);
 
-    public void EndOwnWrites(string entry) => _expected.TryRemove(entry, out _);
+    public void EndOwnWrites(string entry) => _own.End(entry);
 
     /// <summary>
     /// This instance wrote <paramref name="mines"/> (as a read of them would return them, ETags and Timestamps included) and
@@ -200,10 +185,10 @@ public sealed class MineView
     /// </summary>
     public void NoteOwnWrites(string entry, IReadOnlyList<MineEntity> mines)
     {
-        _ownWrites[entry] = mines;
+        var pending = _own.Note(entry, mines);
         SignalWritten();
         // Without the background refresh (MineViewRefreshSeconds 0) only requests refresh: many waiting would be held twice for long.
-        if (Interlocked.Add(ref _ownWritesPending, mines.Count) >= OwnWritesBeforeRefresh && _loaded) _ = _refresh.EnsureAsync(_time.GetUtcNow());
+        if (pending >= OwnWritesBeforeRefresh && _loaded) _ = _refresh.EnsureAsync(_time.GetUtcNow());
     }
 
     /// <summary>
@@ -212,17 +197,14 @@ public sealed class MineView
     /// </summary>
     public async Task TakeOwnWritesAsync(CancellationToken ct)
     {
-        if (!_loaded || _ownWrites.IsEmpty) return;
+        if (!_loaded || _own.IsEmpty) return;
         await _changing.WaitAsync(ct);
         try
         {
-            var own = new List<(string Entry, IReadOnlyList<MineEntity> Mines)>();
-            foreach (var entry in _ownWrites.Keys)
-                if (_ownWrites.TryRemove(entry, out var mines)) own.Add((entry, mines));
+            var own = _own.TakeAll();
             if (own.Count == 0) return;
             var changes = new Dictionary<(string, string), MineEntity?>();
             var changed = TakeIn(own, changes);
-            foreach (var (entry, _) in own) _takenOwn[entry] = 0;
             if (changed) Publish(Reranked(changes), _lookedAt ?? _time.GetUtcNow(), _seenChanges.ToList());
         }
         finally
@@ -289,7 +271,9 @@ public sealed class MineView
         var stored = _loaded ? null : await LoadSnapshotAsync(ct);
         var fromSnapshot = stored is not null;
         // The log first: whatever it lists was written before, so the mines queries below find it.
-        var log = await ChangedSinceLastLookAsync(ct);
+        // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
+        // Before the first load, only recent entries matter (the load reads every mine anyway).
+        var log = await ChangeLogSinceLastLook.ReadAsync(_storage, (_lookedAt ?? began) - ChangeLogOverlap, _seenChanges, _own, ct);
         if (log.Provinces is null && _loaded && log.Own.Count == 0)
         {
             _seenChanges = log.Seen;
@@ -311,12 +295,12 @@ public sealed class MineView
             var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : wasLoaded ? Reranked(changes) : RankedMines.Sort(_mines);
             Publish(ranked, began, log.Seen.ToList());
             // Started from the stored snapshot with nothing newer in the log: that snapshot is this view; no need to write it again.
-            if (fromSnapshot && !changed) Interlocked.Exchange(ref _storedVersion, _latest!.Version);
+            if (fromSnapshot && !changed) _snapshotWriter.AlreadyStored(_snapshot.Version);
         }
         _seenChanges = log.Seen;
         _lookedAt = began;
         _loaded = true;
-        ScheduleSnapshotWrite();
+        _snapshotWriter.Schedule();
     }
 
     /// <summary>A new snapshot of the view for the answers, and what a stored snapshot written now would hold.</summary>
@@ -324,14 +308,14 @@ public sealed class MineView
     {
         _snapshot = new MineSnapshot(ranked, AsOf(), _mines, Interlocked.Increment(ref _version));
         // Copies of the small parts; the ranked array is this change's own.
-        _latest = new StoredViewAt(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal), seen, checkedAt), _snapshot.Version);
+        _snapshotWriter.Offer(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal), seen, checkedAt), _snapshot.Version);
     }
 
     /// <summary>
     /// Reads the mines written by others since the view last looked at each table the log names (every table on a
     /// first load without a snapshot), and takes in those it does not hold as on record; true when any changed.
     /// </summary>
-    private async Task<bool> ReadOthersAsync(LogSinceLastLook log, bool haveBase, Dictionary<(string, string), MineEntity?> changes, CancellationToken ct)
+    private async Task<bool> ReadOthersAsync(ChangeLogSinceLastLook log, bool haveBase, Dictionary<(string, string), MineEntity?> changes, CancellationToken ct)
     {
         // A whole survey's mines written since the last look (a next round nobody watched): most of what the keys-first
         // pass would read is unseen anyway, and that pass over 100,000 keys was a second scan of every changed table.
@@ -387,7 +371,6 @@ public sealed class MineView
         var changed = false;
         foreach (var (_, mines) in own)
         {
-            Interlocked.Add(ref _ownWritesPending, -mines.Count);
             foreach (var mine in mines)
             {
                 // Unless the view holds it as written since (by another instance, read above or before), or it was deleted since.
@@ -499,74 +482,6 @@ public sealed class MineView
     }
 
     /// <summary>
-    /// Writes the snapshot in the background when the view changed since the last one this instance knows of, at most
-    /// once per ViewSnapshotSeconds, after the view has been still for a moment and this instance has no chunk or page
-    /// in hand (unless that goes on past two periods), and only when no newer snapshot is stored (another instance's).
-    /// </summary>
-    private void ScheduleSnapshotWrite()
-    {
-        var every = TimeSpan.FromSeconds(_options.Value.ViewSnapshotSeconds);
-        if (every <= TimeSpan.Zero || _latest is not { } latest || latest.Version == Interlocked.Read(ref _storedVersion)) return;
-        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0) return;
-        _ = Task.Run(async () =>
-        {
-            var failed = false;
-            var waitingSince = _time.GetUtcNow();
-            try
-            {
-                // Until what is stored is the newest: a change that came while a snapshot was being written is written next.
-                while (_latest is { } pending && pending.Version != Interlocked.Read(ref _storedVersion))
-                {
-                    var now = _time.GetUtcNow();
-                    var due = _storedAt + every;
-                    // Still for a moment (the newest change older than SnapshotQuiet, and this instance scoring nothing:
-                    // a snapshot written beside a next round slowed it), or the period gone by twice.
-                    var still = (now - pending.View.CheckedAt >= SnapshotQuiet && _work.IdleFor(SnapshotQuiet)) || now - waitingSince >= 2 * every;
-                    if (now >= due && still)
-                    {
-                        await WriteSnapshotAsync(CancellationToken.None);
-                        waitingSince = _time.GetUtcNow();
-                    }
-                    else await Task.Delay(now < due ? due - now : SnapshotQuiet, _time);
-                }
-            }
-            catch (Exception ex)
-            {
-                failed = true;
-                _logger.LogWarning(ex, "The view's snapshot could not be written; the next change tries again");
-            }
-            finally
-            {
-                Volatile.Write(ref _writing, 0);
-            }
-            // A change noted between the loop's last look and the release above found a writer still running: take it up.
-            if (!failed) ScheduleSnapshotWrite();
-        });
-    }
-
-    /// <summary>How long the view must be unchanged before a snapshot is written (a survey's chunks change it every few seconds).</summary>
-    private static readonly TimeSpan SnapshotQuiet = TimeSpan.FromSeconds(5);
-
-    /// <summary>Writes the view's newest state as the snapshot unless a newer one is stored; returns whether it wrote.</summary>
-    public async Task<bool> WriteSnapshotAsync(CancellationToken ct)
-    {
-        if (_latest is not { } latest || latest.Version == Interlocked.Read(ref _storedVersion)) return false;
-        if (await _snapshots.StoredCheckedAtAsync(ct) is { } stored && stored >= latest.View.CheckedAt)
-        {
-            // Another instance stored a newer one: nothing to write until this view changes again.
-            Interlocked.Exchange(ref _storedVersion, latest.Version);
-            return false;
-        }
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var bytes = await _snapshots.WriteAsync(latest.View, _storage.AllMines.Select(m => m.Province).ToList(), ct);
-        Interlocked.Exchange(ref _storedVersion, latest.Version);
-        _storedAt = _time.GetUtcNow();
-        _logger.LogInformation("Mine view snapshot written: {Mines} mines, {Bytes} bytes, checked at {CheckedAt}, in {Ms} ms",
-            latest.View.Mines.Count, bytes, latest.View.CheckedAt, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return true;
-    }
-
-    /// <summary>
     /// The Timestamp of the oldest mine written since <paramref name="from"/> (any time when null) that this view does
     /// not hold in the version on record (by ETag), or null when it holds them all, and then the newest Timestamp among
     /// them; reads keys and Timestamps only.
@@ -587,55 +502,5 @@ public sealed class MineView
             if (oldest is null || stamp < oldest) oldest = stamp;
         }
         return oldest is null ? (null, newest) : (oldest, null);
-    }
-
-    /// <summary>
-    /// What the change log says since the view's last look: the provinces its unseen entries of other writers name (null
-    /// when none), how many mines they wrote and which they removed; this instance's own writes those entries hand over;
-    /// and every entry listed that counts as seen once this refresh succeeds. An entry that names no provinces stands
-    /// for all of them.
-    /// </summary>
-    private sealed record LogSinceLastLook(HashSet<string>? Provinces, HashSet<string> Seen, List<RemovedMine> Removed, long Mines,
-        List<(string Entry, IReadOnlyList<MineEntity> Mines)> Own);
-
-    private async Task<LogSinceLastLook> ChangedSinceLastLookAsync(CancellationToken ct)
-    {
-        // From the last look: when the last successful refresh began (the running one counts only once it succeeds).
-        // Before the first load, only recent entries matter (the load reads every mine anyway).
-        var from = MineChangeLog.KeyAt((_lookedAt ?? _time.GetUtcNow()) - ChangeLogOverlap);
-        var log = new LogSinceLastLook(null, new HashSet<string>(StringComparer.Ordinal), [], 0, []);
-        HashSet<string>? provinces = null;
-        var mines = 0L;
-        await foreach (var entry in _storage.MineChanges.QueryAsync<TableEntity>(
-                           TableClient.CreateQueryFilter($"PartitionKey eq {MineChangeLog.Partition} and RowKey ge {from}"),
-                           select: ["RowKey", MineChangeLog.Provinces, MineChangeLog.Removed, MineChangeLog.Mines], cancellationToken: ct))
-        {
-            var key = entry.RowKey;
-            if (_seenChanges.Contains(key) || _takenOwn.ContainsKey(key))
-            {
-                log.Seen.Add(key);
-                continue;
-            }
-            // Being written by this instance, its mines not noted yet: the next refresh takes them as written. Asked
-            // before the notes: an entry no longer expected was noted first, if at all.
-            if (_expected.ContainsKey(key)) continue;
-            log.Seen.Add(key);
-            if (_ownWrites.TryRemove(key, out var own))
-            {
-                log.Own.Add((key, own));
-                continue;
-            }
-            log.Removed.AddRange(MineChangeLog.RemovedIn(entry));
-            mines += entry.GetInt32(MineChangeLog.Mines) ?? 0;
-            provinces ??= new HashSet<string>(StringComparer.Ordinal);
-            var named = entry.GetString(MineChangeLog.Provinces);
-            if (string.IsNullOrEmpty(named)) provinces.UnionWith(_storage.AllMines.Select(m => m.Province));
-            else provinces.UnionWith(named.Split(','));
-        }
-        // Entries older than the log read are found or not by now: what is held for them goes.
-        foreach (var taken in _takenOwn.Keys)
-            if (string.CompareOrdinal(taken, from) < 0) _takenOwn.TryRemove(taken, out _);
-        // Taken as seen by the caller only once the mines they name are read: a refresh that fails reads them again.
-        return log with { Provinces = provinces, Mines = mines };
     }
 }

@@ -25,5 +25,8 @@ dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --no-memory --no-wrk
 # The same rounds with the API watched (/api/summary asked every 0.5 s while a survey is processed): memory and speed.
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --csv --next-round --poll-view --no-wrk
+# Reads while a round is written: /api/summary and /api/mines?top=50 at 50 requests a second each, open loop, during
+# next rounds of 100,000 mines, against the same rounds alone (pairs in ABBA order).
+dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll 4 100000 --read-load --no-memory
 # The idle view: /api/summary polled once a second for a minute after 100,000 mines, no uploads.
 dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll "${1:-3}" 100000 --idle-view --no-memory

@@ -329,6 +329,21 @@ sealed class Stack : IAsyncDisposable
 
     public string Connection => _connection;
 
+    /// <summary>The host's garbage collections so far (/diagnostics/gc), or default from a host without the route.</summary>
+    public async Task<JsonElement> CollectionsAsync()
+    {
+        using var response = await _http.GetAsync("/diagnostics/gc");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
+    }
+
+    /// <summary>The view's refresh costs so far (the host's /diagnostics/view-costs).</summary>
+    public async Task<JsonElement> ViewCostsAsync()
+    {
+        // An older host (BENCH_HOST_DLL) has no such route: nothing to tell.
+        using var response = await _http.GetAsync("/diagnostics/view-costs");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
+    }
+
     public async Task<Dictionary<string, long>> RequestsAsync() =>
         (await _http.GetFromJsonAsync<Dictionary<string, long>>("/diagnostics/storage-requests"))!;
 

@@ -22,26 +22,21 @@ internal static class ReadLoad
         var alone = new List<double>();
         var loaded = new List<double>();
         var samples = new ConcurrentBag<(string Phase, string Route, double Ms)>();
+        var refreshes = new List<string>();
+        // Alone first, then with readers, then the other way round (ABBA): Azurite slows as its store grows (each round
+        // adds 100,000 mine versions), so a fixed order would charge that growth to whichever comes second.
         for (var pair = 0; pair < pairs; pair++)
         {
-            var cpu = stack.CpuSeconds();
-            var quiet = await stack.IngestAsync($"national/read-load-{rows}-alone-{pair}.csv", file, rows);
-            alone.Add(quiet.Seconds);
-            Console.Error.WriteLine($"  round alone: {quiet.Seconds:0.0} s, {Cpu(stack, cpu)}");
-            await Task.Delay(TimeSpan.FromSeconds(10));
-            await using (var load = new OpenLoop(stack.Url, perSecond, samples))
+            if (pair % 2 == 0)
             {
-                load.Phase = "before the round";
-                await Task.Delay(TimeSpan.FromSeconds(10));
-                load.Phase = "while the round is written";
-                cpu = stack.CpuSeconds();
-                var busy = await stack.IngestAsync($"national/read-load-{rows}-read-{pair}.csv", file, rows);
-                loaded.Add(busy.Seconds);
-                Console.Error.WriteLine($"  round with {perSecond} reads/s on each route: {busy.Seconds:0.0} s, {Cpu(stack, cpu)}");
-                load.Phase = "the 10 s after it settled";
-                await Task.Delay(TimeSpan.FromSeconds(10));
+                alone.Add(await AloneAsync(stack, file, rows, pair));
+                loaded.Add(await WithReadersAsync(stack, file, rows, pair, perSecond, samples, refreshes));
             }
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            else
+            {
+                loaded.Add(await WithReadersAsync(stack, file, rows, pair, perSecond, samples, refreshes));
+                alone.Add(await AloneAsync(stack, file, rows, pair));
+            }
         }
         foreach (var phase in new[] { "before the round", "while the round is written", "the 10 s after it settled" })
         foreach (var route in Routes)
@@ -52,12 +47,62 @@ internal static class ReadLoad
             results.Add([$"{route} at {perSecond}/s, {phase} ({ms.Length:N0} requests)",
                 $"p50 {P(0.5):0.0} / p90 {P(0.9):0.0} / p99 {P(0.99):0.0} / max {ms[^1]:0} ms", phase.StartsWith("while", StringComparison.Ordinal) ? "p99 <= 100 ms, p50 <= 10 ms" : ""]);
         }
-        var aloneMedian = alone.Order().ElementAt(alone.Count / 2);
-        var loadedMedian = loaded.Order().ElementAt(loaded.Count / 2);
-        results.Add([$"Next round of {rows:N0} mines, upload to queryable: alone / with the readers (median of {pairs} interleaved pairs)",
-            $"{aloneMedian:0.0} s / {loadedMedian:0.0} s ({(loadedMedian / aloneMedian - 1) * 100:+0;-0}%); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
+        var ratios = alone.Zip(loaded, (a, l) => l / a - 1).ToList();
+        results.Add([$"Next round of {rows:N0} mines, upload to queryable: alone / with the readers ({pairs} pairs, ABBA order)",
+            $"medians {alone.Order().ElementAt(alone.Count / 2):0.0} s / {loaded.Order().ElementAt(loaded.Count / 2):0.0} s; with readers {ratios.Average() * 100:+0;-0}% on average over the pairs ({string.Join(", ", ratios.Select(r => (r * 100).ToString("+0;-0") + "%"))}); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
             "within 15%"]);
+        results.Add(["The view's refreshes during the rounds with readers", string.Join("; ", refreshes), ""]);
         return results;
+    }
+
+    private static async Task<double> AloneAsync(Stack stack, byte[] file, int rows, int pair)
+    {
+        var (cpu, costs, gc) = (stack.CpuSeconds(), await stack.ViewCostsAsync(), await stack.CollectionsAsync());
+        var round = await stack.IngestAsync($"national/read-load-{rows}-alone-{pair}.csv", file, rows);
+        Console.Error.WriteLine($"  round alone: {round.Seconds:0.0} s, {round.Requests:N0} app storage requests, peak {round.PeakMb:0} MB, {Cpu(stack, cpu)}; {await Collections(stack, gc)}; view: {await Refreshes(stack, costs)}");
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        return round.Seconds;
+    }
+
+    private static async Task<double> WithReadersAsync(Stack stack, byte[] file, int rows, int pair, int perSecond,
+        ConcurrentBag<(string Phase, string Route, double Ms)> samples, List<string> refreshes)
+    {
+        double seconds;
+        await using (var load = new OpenLoop(stack.Url, perSecond, samples))
+        {
+            load.Phase = "before the round";
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            load.Phase = "while the round is written";
+            var (cpu, costs, gc) = (stack.CpuSeconds(), await stack.ViewCostsAsync(), await stack.CollectionsAsync());
+            var round = await stack.IngestAsync($"national/read-load-{rows}-read-{pair}.csv", file, rows);
+            seconds = round.Seconds;
+            var view = await Refreshes(stack, costs);
+            refreshes.Add(view);
+            Console.Error.WriteLine($"  round with {perSecond} reads/s on each route: {round.Seconds:0.0} s, {round.Requests:N0} app storage requests, peak {round.PeakMb:0} MB, {Cpu(stack, cpu)}; {await Collections(stack, gc)}; view: {view}");
+            load.Phase = "the 10 s after it settled";
+            await Task.Delay(TimeSpan.FromSeconds(10));
+        }
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        return seconds;
+    }
+
+    /// <summary>The view's refreshes since <paramref name="before"/>: how many, their mean time, the mines changed and the ranking's share.</summary>
+    private static async Task<string> Refreshes(Stack stack, System.Text.Json.JsonElement before)
+    {
+        var after = await stack.ViewCostsAsync();
+        if (after.ValueKind == System.Text.Json.JsonValueKind.Undefined) return "not told by this host";
+        double D(string name) => after.GetProperty(name).GetDouble() - before.GetProperty(name).GetDouble();
+        var n = D("refreshes");
+        return $"{n:0} refreshes, mean {D("refreshMs") / Math.Max(1, n):0.0} ms (longest since start {after.GetProperty("longestRefreshMs").GetDouble():0} ms), " +
+               $"{D("changedMines"):N0} mines changed, ranking {D("rankingMs"):0} ms in all ({D("rankingMs") / Math.Max(1, D("changedMines")) * 1000:0.0} ms per 1,000 changed), {D("minesRead"):N0} mines read, {D("compactions"):0} compactions forced ({D("compactionMs"):0} ms)";
+    }
+
+    private static async Task<string> Collections(Stack stack, System.Text.Json.JsonElement before)
+    {
+        var after = await stack.CollectionsAsync();
+        if (after.ValueKind == System.Text.Json.JsonValueKind.Undefined) return "collections not told";
+        double D(string name) => after.GetProperty(name).GetDouble() - before.GetProperty(name).GetDouble();
+        return $"GC: {D("pauseMs"):0} ms paused, {D("gen0"):0}/{D("gen1"):0}/{D("gen2"):0} collections (gen 0/1/2)";
     }
 
     private static string Cpu(Stack stack, (double Host, double Azurite) before)

@@ -109,6 +109,12 @@ public static class LocalHostApp
         {
             app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());
             app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
+            app.MapGet("/diagnostics/view-costs", (MineIngest.Pipeline.View.MineView view) => view.Costs);
+            // The process's collections: a blocking one stops every request, so a latency benchmark reads them beside its figures.
+            app.MapGet("/diagnostics/gc", () => Results.Json(new
+            {
+                pauseMs = GC.GetTotalPauseDuration().TotalMilliseconds, gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
+            }));
         }
         return app;
     }

@@ -38,7 +38,7 @@ public sealed class SurveysApi(
         if (settled.Count > 0)
         {
             var newest = settled.MaxBy(s => s.Survey.Timestamp);
-            await view.NoteReportedAsync(newest.Dto, newest.Survey.Timestamp, ct);
+            await view.NoteReportedAsync(newest.Dto.Status, newest.Survey.Timestamp, ct);
         }
         ViewToken.Write(request.HttpContext.Response, time);
         return Results.Json(new SurveyList(items), ApiResults.Json);
@@ -61,7 +61,7 @@ public sealed class SurveysApi(
             (e.IsWarning ? warnings : errors).Add(SurveyErrorDto.From(e.Row, e.MineId, e.Field, e.Message, e.MessageFa));
         var dto = SurveyDto.From(survey, errors, warnings, withdrawal) with { UploadedBy = (await uploads.UploaderAsync(survey.Folder, survey.Blob, ct))?.ToString() };
         // A report that says completed (or withdrawn) is followed by view answers that count it.
-        await view.NoteReportedAsync(dto, survey.Timestamp, ct);
+        await view.NoteReportedAsync(dto.Status, survey.Timestamp, ct);
         ViewToken.Write(request.HttpContext.Response, time);
         return Results.Json(dto, ApiResults.Json);
     }

@@ -22,6 +22,8 @@ public sealed class CommitteeStore
     private volatile IReadOnlyList<CommitteeDto>? _items;
     private long _version;
     private readonly Lock _adding = new();
+    /// <summary>Meetings this instance added, with when: a read that began before one and ends after keeps it.</summary>
+    private readonly List<(DateTimeOffset At, CommitteeDto Item)> _added = [];
 
     public CommitteeStore(StorageClients storage, IOptions<PipelineOptions> options, TimeProvider time, ILogger<CommitteeStore> logger)
     {
@@ -58,26 +60,36 @@ public sealed class CommitteeStore
 
     private async Task LoadAsync()
     {
+        var began = _time.GetUtcNow();
         var items = new List<CommitteeDto>();
         await foreach (var e in _storage.Committees.QueryAsync<CommitteeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CommitteeEntity.Partition}")))
             items.Add(CommitteeDto.From(e));
-        if (_items is not { } old || old.Count != items.Count || !old.Select(i => i.Id).SequenceEqual(items.Select(i => i.Id))) Interlocked.Increment(ref _version);
-        _items = items;
+        lock (_adding)
+        {
+            // A meeting this instance added while the read ran may be missing from it: kept, not dropped until the next read.
+            var missed = _added.Where(a => a.At >= began && !items.Any(i => i.Id == a.Item.Id)).Select(a => a.Item).ToList();
+            if (missed.Count > 0) items = Ordered(items.Concat(missed));
+            _added.RemoveAll(a => a.At < began);
+            if (_items is not { } old || old.Count != items.Count || !old.Select(i => i.Id).SequenceEqual(items.Select(i => i.Id))) Interlocked.Increment(ref _version);
+            _items = items;
+        }
     }
+
+    /// <summary>In the order a read lists them: by RowKey, the date and then the id.</summary>
+    private static List<CommitteeDto> Ordered(IEnumerable<CommitteeDto> items) => [.. items.OrderBy(i => $"{i.Date}|{i.Id}", StringComparer.Ordinal)];
 
     public async Task<CommitteeDto> AddAsync(CommitteeEntity entity, CancellationToken ct)
     {
         await _storage.Committees.AddEntityAsync(entity, ct);
         _refresh.RequireAfter(_time.GetUtcNow());
         var added = CommitteeDto.From(entity);
-        // In this instance's very next answer, plain ones too (they do not wait for a read): in the order a read lists
-        // them, by RowKey (date, then id). A read that was running before the write and ends after it can drop it again for at most one
-        // refresh period; the next read has it.
+        // In this instance's very next answer, plain ones too (they do not wait for a read).
         lock (_adding)
         {
+            _added.Add((_time.GetUtcNow(), added));
             if (_items is { } items && !items.Any(i => i.Id == added.Id))
             {
-                _items = [.. items.Append(added).OrderBy(i => $"{i.Date}|{i.Id}", StringComparer.Ordinal)];
+                _items = Ordered(items.Append(added));
                 Interlocked.Increment(ref _version);
             }
         }

@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Records;
 
 namespace MineIngest.Pipeline.View;
@@ -63,6 +62,14 @@ public sealed class MineView
 
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
     public long MinesRead => Interlocked.Read(ref _minesRead);
+
+    /// <summary>What the view's changes have cost so far (docs/BENCHMARKS.md reads it through the local host's diagnostics).</summary>
+    public ViewCosts Costs => new(Interlocked.Read(ref _refreshes), Interlocked.Read(ref _refreshTicks) / (double)TimeSpan.TicksPerMillisecond,
+        Interlocked.Read(ref _longestRefreshTicks) / (double)TimeSpan.TicksPerMillisecond, Interlocked.Read(ref _changedMines),
+        Interlocked.Read(ref _rankingTicks) / (double)TimeSpan.TicksPerMillisecond, MinesRead, Interlocked.Read(ref _compactions),
+        Interlocked.Read(ref _compactionTicks) / (double)TimeSpan.TicksPerMillisecond);
+
+    private long _refreshes, _refreshTicks, _longestRefreshTicks, _changedMines, _rankingTicks, _compactions, _compactionTicks;
 
     /// <summary>Mines this instance wrote, as written, by the change-log entry that names them.</summary>
     private readonly OwnWrites _own = new();
@@ -157,14 +164,14 @@ public sealed class MineView
     }
 
     /// <summary>
-    /// A route is about to report a survey settled whose record was last written at <paramref name="surveyWritten"/>
+    /// A route is about to report a survey <paramref name="status"/> (completed or withdrawn: settled) whose record was last written at <paramref name="surveyWritten"/>
     /// (storage's clock): when that may be after the view's last check (within the overlap kept for clocks), the report
     /// waits (at most MineViewWaitSeconds) for a check begun now, so that the first plain answer after it counts the
     /// survey. The report is read from storage anyway; the readers of the view never wait. Older reports cost nothing.
     /// </summary>
-    public async Task NoteReportedAsync(SurveyDto survey, DateTimeOffset? surveyWritten, CancellationToken ct)
+    public async Task NoteReportedAsync(string status, DateTimeOffset? surveyWritten, CancellationToken ct)
     {
-        if (survey.Status is not ("completed" or "withdrawn") || !_loaded) return;
+        if (status is not ("completed" or "withdrawn") || !_loaded) return;
         if (surveyWritten is { } written && CheckedAt is { } checkedAt && written < checkedAt - Overlap) return;
         await _refresh.WaitAsync(_time.GetUtcNow(), Wait, loaded: true, _logger, "mine view", ct);
     }
@@ -240,7 +247,11 @@ public sealed class MineView
         }
         finally
         {
-            Telemetry.PipelineTelemetry.ViewRefreshDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            Telemetry.PipelineTelemetry.ViewRefreshDuration.Record(took.TotalSeconds);
+            Interlocked.Increment(ref _refreshes);
+            Interlocked.Add(ref _refreshTicks, took.Ticks);
+            if (took.Ticks > Interlocked.Read(ref _longestRefreshTicks)) Interlocked.Exchange(ref _longestRefreshTicks, took.Ticks);
         }
     }
 
@@ -292,7 +303,10 @@ public sealed class MineView
         if (changed || fromSnapshot)
         {
             // The snapshot's mines are stored in ranking order: unchanged since, they need no sort (100,000 took a new instance 0.1-0.2 s).
+            var ranking = System.Diagnostics.Stopwatch.GetTimestamp();
             var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : wasLoaded ? Reranked(changes) : RankedMines.Sort(_mines);
+            Interlocked.Add(ref _rankingTicks, System.Diagnostics.Stopwatch.GetElapsedTime(ranking).Ticks);
+            Interlocked.Add(ref _changedMines, changes.Count);
             Publish(ranked, began, log.Seen.ToList());
             // Started from the stored snapshot with nothing newer in the log: that snapshot is this view; no need to write it again.
             if (fromSnapshot && !changed) _snapshotWriter.AlreadyStored(_snapshot.Version);
@@ -411,10 +425,14 @@ public sealed class MineView
         // The versions this view let go had lived long enough to reach the oldest generation, which the GC
         // collects only when its budget is spent: in a next round watched from a dashboard, that let every
         // replaced mine pile up. A background collection freed them but left the holes: with the scorer's own
-        // writes taken in all through a round, the heap grew by 130-170 MB of them. Compacting stops the host
-        // 30-120 ms five times a round of 100,000 (docs/BENCHMARKS.md, section 3).
+        // writes taken in all through a round, the heap grew by 130-170 MB of them (again 2026-12-06: peaks of
+        // 447-504 MB against 368-427 MB). Compacting stops the host 75-110 ms three to five times a round of
+        // 100,000 (docs/BENCHMARKS.md, sections 3 and 11): the longest pauses a reader of the view meets.
         _replacedSinceCollection = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Interlocked.Increment(ref _compactions);
+        Interlocked.Add(ref _compactionTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
     }
 
     /// <summary>When the newest mine the view knows of was written.</summary>
@@ -504,3 +522,11 @@ public sealed class MineView
         return oldest is null ? (null, newest) : (oldest, null);
     }
 }
+
+/// <summary>
+/// What the view's refreshes have cost since the instance started: how many, their time in all and the longest, the
+/// mines they changed and the time spent ordering them, the whole mines read from storage, and the collections the view
+/// forced to let replaced versions go (each stops the process).
+/// </summary>
+public sealed record ViewCosts(long Refreshes, double RefreshMs, double LongestRefreshMs, long ChangedMines, double RankingMs, long MinesRead,
+    long Compactions, double CompactionMs);

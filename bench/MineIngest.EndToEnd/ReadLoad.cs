@@ -51,7 +51,7 @@ internal static class ReadLoad
         }
         var ratios = alone.Zip(loaded, (a, l) => l / a - 1).ToList();
         results.Add([$"Next round of {rows:N0} mines, upload to queryable: alone / with the readers ({pairs} pairs, each on a fresh store, ABBA order)",
-            $"medians {alone.Order().ElementAt(alone.Count / 2):0.0} s / {loaded.Order().ElementAt(loaded.Count / 2):0.0} s; with readers {ratios.Average() * 100:+0;-0}% on average over the pairs ({string.Join(", ", ratios.Select(r => (r * 100).ToString("+0;-0") + "%"))}); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
+            $"medians {alone.Order().ElementAt(alone.Count / 2):0.0} s / {loaded.Order().ElementAt(loaded.Count / 2):0.0} s; with readers {ratios.Average() * 100:+0;-0;0}% on average over the pairs ({string.Join(", ", ratios.Select(r => (r * 100).ToString("+0;-0;0") + "%"))}); runs {string.Join(", ", alone.Select(a => a.ToString("0.0")))} / {string.Join(", ", loaded.Select(a => a.ToString("0.0")))}",
             "within 15%"]);
         results.Add(["The view's refreshes during the rounds with readers", string.Join("; ", refreshes), ""]);
         return results;

@@ -15,9 +15,7 @@ public static class BackupCommands
         backup.SetAction((r, token) => CliApp.Run(console, async () =>
         {
             var settings = settingsOf(r);
-            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
-            if (writerKey is null && settings.Credential is null)
-                throw new CliException("A backup needs the programme office's writer: sign in (" + CliSettings.HowToSignIn + ") or, with sign-in off, --writer-key or MINEINGEST_WRITER_KEY.");
+            var writerKey = CliApp.WriterKey(r, writerKeyOption, environment, settings, "A backup");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             var made = await new ApiClient(http, settings).CreateBackupAsync(writerKey, token);
             console.MarkupLineInterpolated($"Backup {made.Id}: {made.Entities} entities in {made.Tables.Count} tables and {made.Files} files, as of {made.PointInTime:u}.");

@@ -49,6 +49,18 @@ public static class CliApp
 
     internal static HttpClient NewHttp() => new() { Timeout = TimeSpan.FromSeconds(100) };
 
+    /// <summary>
+    /// The office's writer key from --writer-key or MINEINGEST_WRITER_KEY, or null when signed in (the token speaks for
+    /// the writer); refused, naming <paramref name="what"/>, when neither.
+    /// </summary>
+    internal static string? WriterKey(ParseResult r, Option<string?> writerKeyOption, Func<string, string?> environment, CliSettings settings, string what)
+    {
+        var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
+        if (writerKey is null && settings.Credential is null)
+            throw new CliException(what + " needs the programme office's writer: sign in (" + CliSettings.HowToSignIn + ") or, with sign-in off, --writer-key or MINEINGEST_WRITER_KEY.");
+        return writerKey;
+    }
+
     internal static async Task<int> Run(IAnsiConsole console, Func<Task<int>> action)
     {
         try

@@ -13,9 +13,7 @@ public static class OfficeCommands
         rescore.SetAction((r, token) => CliApp.Run(console, async () =>
         {
             var settings = settingsOf(r);
-            var writerKey = r.GetValue(writerKeyOption) ?? environment("MINEINGEST_WRITER_KEY");
-            if (writerKey is null && settings.Credential is null)
-                throw new CliException("Re-scoring needs the programme office's writer: sign in (" + CliSettings.HowToSignIn + ") or, with sign-in off, --writer-key or MINEINGEST_WRITER_KEY.");
+            var writerKey = CliApp.WriterKey(r, writerKeyOption, environment, settings, "Re-scoring");
             using var http = CliApp.NewHttp();
             var run = await new ApiClient(http, settings).StartRescoreAsync(writerKey, token);
             console.MarkupLineInterpolated($"Re-scoring run {run.Run} started: {run.Mines} mines with settings {run.Fingerprint}. Progress: /api/health (backlog.rescore).");

@@ -35,54 +35,27 @@ public sealed class SurveyIngestor(
 
     /// <summary>
     /// Reads the file unless it was read or another instance is reading it. True when its survey is settled as far as
-    /// reading goes (rejected, or its chunks queued); false when another instance holds it.
+    /// reading goes (rejected, or its chunks queued); false when another instance holds it. The steps: find the
+    /// survey's record; stop if it is settled or held; claim it; read and stage the rows under the claim; record it
+    /// processing and queue its chunks.
     /// </summary>
     public async Task<bool> IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
         var (contentHash, blobETag) = await ContentHashAsync(blob, properties, ct);
-        var surveyId = SurveyIdOf(blob.Name, contentHash);
-        var surveys = storage.SurveyTable;
         // The survey's trace: this read, each chunk's scoring (their messages carry it) and the totals.
         using var activity = PipelineTelemetry.Source.StartActivity("survey.read", ActivityKind.Consumer);
+        var (surveyId, known) = await FindRecordAsync(blob.Name, contentHash, blobETag, properties.LastModified, ct);
+        if (known is not null && await AlreadyHandledAsync(known, ct) is { } handled) return handled;
 
-        var existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
-        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, blobETag, properties.LastModified))
-        {
-            // The same file sent again once its survey was withdrawn is a new survey: named by this upload (its ETag) too.
-            surveyId = SurveyIdOf(blob.Name, contentHash + "\n" + blobETag);
-            existing = await surveys.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
-        }
-        var attempt = 1;
-        if (existing.HasValue && existing.Value is { } known)
-        {
-            if (known.Stage == SurveyStage.Rejected || known.Enqueued)
-            {
-                logger.LogInformation("Survey {SurveyId} from {Blob} was already read; nothing to do", surveyId, blob.Name);
-                return true;
-            }
-            if (known.Stage == SurveyStage.Processing)
-            {
-                // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
-                await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
-                return true;
-            }
-            if (IsBeingRead(known))
-            {
-                // Another instance holds it (a re-delivered event, a sweep): it finishes, or its claim expires and a sweep takes over.
-                logger.LogInformation("Survey {SurveyId} from {Blob} is being read by another instance", surveyId, blob.Name);
-                return false;
-            }
-            attempt = known.ReadAttempts + 1;
-        }
-
+        var attempt = (known?.ReadAttempts ?? 0) + 1;
         var survey = new SurveyEntity
         {
             RowKey = surveyId,
             Blob = blob.Name,
             Folder = blob.Name.Split('/')[0],
             // A record made before this read keeps its time: the file as received (a restored upload is created anew).
-            ReceivedAt = existing.HasValue ? existing.Value!.ReceivedAt : properties.CreatedOn,
+            ReceivedAt = known?.ReceivedAt ?? properties.CreatedOn,
             BlobETag = blobETag.ToString(),
             ReadAttempts = attempt,
             TraceParent = activity?.Id,
@@ -94,28 +67,88 @@ public sealed class SurveyIngestor(
         if (attempt > MaxReadAttempts)
         {
             // Each try failed on something other than the content (which would have rejected it at once): stop trying, visibly.
-            logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, existing.Value!.LastReadError);
-            return await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), existing.Value.ETag, ct);
+            logger.LogError("Survey {SurveyId} from {Blob} could not be read in {Attempts} tries: {LastError}", surveyId, blob.Name, MaxReadAttempts, known!.LastReadError);
+            return await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), known.ETag, ct);
         }
-        // The claim: only one instance begins a read (a new record, or one whose reader's claim expired, on its ETag).
-        var held = new StrongBox<ETag>();
+        if (await ClaimAsync(survey, known, ct) is not { } held) return false;
+        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
+        using var busy = claims.Busy();
+        var (messages, outcome) = await ReadUnderClaimAsync(blob, properties, survey, held, activity, ct);
+        return messages is null ? outcome : await RecordQueuedAsync(survey, messages, held.Value, activity, ct);
+    }
+
+    /// <summary>The survey this file makes, and its record if there is one.</summary>
+    private async Task<(string SurveyId, SurveyEntity? Known)> FindRecordAsync(string blobName, string contentHash, ETag blobETag, DateTimeOffset lastModified,
+        CancellationToken ct)
+    {
+        var surveyId = SurveyIdOf(blobName, contentHash);
+        var existing = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, blobETag, lastModified))
+        {
+            // The same file sent again once its survey was withdrawn is a new survey: named by this upload (its ETag) too.
+            surveyId = SurveyIdOf(blobName, contentHash + "\n" + blobETag);
+            existing = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        }
+        return (surveyId, existing.HasValue ? existing.Value : null);
+    }
+
+    /// <summary>
+    /// What to answer without reading, for a survey already on record: true when it was read (rejected, or its chunks
+    /// queued: queued again when the host stopped before all were), false while another instance holds it; null when
+    /// this instance may read it (a try before failed, or its reader's claim expired).
+    /// </summary>
+    private async Task<bool?> AlreadyHandledAsync(SurveyEntity known, CancellationToken ct)
+    {
+        if (known.Stage == SurveyStage.Rejected || known.Enqueued)
+        {
+            logger.LogInformation("Survey {SurveyId} from {Blob} was already read; nothing to do", known.RowKey, known.Blob);
+            return true;
+        }
+        if (known.Stage == SurveyStage.Processing)
+        {
+            // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
+            await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
+            return true;
+        }
+        if (IsBeingRead(known))
+        {
+            // Another instance holds it (a re-delivered event, a sweep): it finishes, or its claim expires and a sweep takes over.
+            logger.LogInformation("Survey {SurveyId} from {Blob} is being read by another instance", known.RowKey, known.Blob);
+            return false;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The claim: only one instance begins a read (a new record, or one whose reader's claim expired, on its ETag). The
+    /// record's ETag as this instance holds it (renewed while it reads), or null when another instance came first.
+    /// </summary>
+    private async Task<StrongBox<ETag>?> ClaimAsync(SurveyEntity survey, SurveyEntity? known, CancellationToken ct)
+    {
         try
         {
-            held.Value = existing.HasValue
-                ? (await surveys.UpdateEntityAsync(survey, existing.Value!.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All
-                : (await surveys.AddEntityAsync(survey, ct)).Headers.ETag ?? ETag.All;
+            return new StrongBox<ETag>(known is not null
+                ? (await storage.SurveyTable.UpdateEntityAsync(survey, known.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All
+                : (await storage.SurveyTable.AddEntityAsync(survey, ct)).Headers.ETag ?? ETag.All);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            logger.LogInformation("Survey {SurveyId} from {Blob}: another instance began reading it first", surveyId, blob.Name);
-            return false;
+            logger.LogInformation("Survey {SurveyId} from {Blob}: another instance began reading it first", survey.RowKey, survey.Blob);
+            return null;
         }
-        logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
-        using var busy = claims.Busy();
+    }
 
+    /// <summary>
+    /// Reads and stages the rows while the claim is renewed. The chunk messages, or null with what to answer: the file
+    /// rejected (true once recorded), the claim lost to another instance (false); any other fault escapes, so the
+    /// trigger (or the next sweep) tries again.
+    /// </summary>
+    private async Task<(List<ChunkMessage>? Messages, bool Outcome)> ReadUnderClaimAsync(BlobClient blob, BlobProperties properties, SurveyEntity survey,
+        StrongBox<ETag> held, Activity? activity, CancellationToken ct)
+    {
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopRenewing = new CancellationTokenSource();
-        var renewing = RenewReadingClaimAsync(surveyId, held, lost, stopRenewing.Token);
+        var renewing = RenewReadingClaimAsync(survey.RowKey, held, lost, stopRenewing.Token);
         async Task<bool> StillHeldAsync()
         {
             await stopRenewing.CancelAsync();
@@ -139,20 +172,20 @@ public sealed class SurveyIngestor(
         }
         catch (SurveyRejectedException rejected)
         {
-            logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", surveyId, blob.Name, rejected.Message);
+            logger.LogWarning("Survey {SurveyId} from {Blob} rejected: {Reason}", survey.RowKey, blob.Name, rejected.Message);
             activity?.SetTag("mineingest.rejected", true);
-            return await StillHeldAsync() && await RejectAsync(survey, rejected.Reason, held.Value, ct);
+            return (null, await StillHeldAsync() && await RejectAsync(survey, rejected.Reason, held.Value, ct));
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             await StillHeldAsync();
-            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", surveyId, blob.Name);
-            return false;
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", survey.RowKey, blob.Name);
+            return (null, false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Kept for the last try's log line; the exception escapes so the trigger (or the next sweep) tries again.
-            if (await StillHeldAsync()) await TryNoteReadErrorAsync(surveyId, ex, held.Value, ct);
+            if (await StillHeldAsync()) await TryNoteReadErrorAsync(survey.RowKey, ex, held.Value, ct);
             throw;
         }
         finally
@@ -162,26 +195,31 @@ public sealed class SurveyIngestor(
         }
         if (lost.IsCancellationRequested)
         {
-            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", surveyId, blob.Name);
-            return false;
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over; this one stops", survey.RowKey, blob.Name);
+            return (null, false);
         }
+        return (messages, true);
+    }
 
+    /// <summary>Records the survey processing, on the ETag this instance holds, and queues its chunks; false when another instance took it over.</summary>
+    private async Task<bool> RecordQueuedAsync(SurveyEntity survey, List<ChunkMessage> messages, ETag held, Activity? activity, CancellationToken ct)
+    {
         survey.Stage = SurveyStage.Processing;
         survey.Rows = messages.Sum(m => m.Rows);
         survey.Chunks = messages.Count;
         survey.ReadingUntil = null;
         try
         {
-            await surveys.UpdateEntityAsync(survey, held.Value, TableUpdateMode.Replace, ct);
+            await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over before it was recorded; this one stops", surveyId, blob.Name);
+            logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over before it was recorded; this one stops", survey.RowKey, survey.Blob);
             return false;
         }
         await EnqueueAsync(survey, messages, ct);
         activity?.SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.chunks", survey.Chunks);
-        logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", surveyId, blob.Name, survey.Rows, survey.Chunks);
+        logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", survey.RowKey, survey.Blob, survey.Rows, survey.Chunks);
         return true;
     }
 

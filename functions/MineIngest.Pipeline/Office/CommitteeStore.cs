@@ -41,17 +41,9 @@ public sealed class CommitteeStore
     /// The meetings for one request, on the mine view's rules (<see cref="MineView.ReadAsync"/>): a plain request at once
     /// from the list held, one that waits after a read begun at or after what it asks.
     /// </summary>
-    public ValueTask<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(RequestFreshness request, CancellationToken ct)
+    public async ValueTask<ViewRead<IReadOnlyList<CommitteeDto>>> ReadAsync(RequestFreshness request, CancellationToken ct)
     {
-        if (!request.Waits && _refresh.CheckedAt is { } checkedAt && _items is { } items)
-            return ValueTask.FromResult(new ViewRead<IReadOnlyList<CommitteeDto>>(items, checkedAt, checkedAt < request.Since));
-        // Nothing read yet: a read begun after the request arrived (a failure of the background's first read is not its answer).
-        return new ValueTask<ViewRead<IReadOnlyList<CommitteeDto>>>(WaitAsync(_items is null && request.Arrived > request.Since ? request.Arrived : request.Since, ct));
-    }
-
-    private async Task<ViewRead<IReadOnlyList<CommitteeDto>>> WaitAsync(DateTimeOffset since, CancellationToken ct)
-    {
-        var (checkedAt, stale) = await _refresh.WaitAsync(since, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _items is not null, _logger, "committee list", ct);
+        var (checkedAt, stale) = await _refresh.ReadAsync(request, TimeSpan.FromSeconds(_options.Value.MineViewWaitSeconds), _items is not null, _logger, "committee list", ct);
         return new ViewRead<IReadOnlyList<CommitteeDto>>(_items ?? [], checkedAt, stale);
     }
 

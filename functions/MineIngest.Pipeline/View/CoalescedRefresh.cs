@@ -46,6 +46,20 @@ public sealed class CoalescedRefresh(Func<Task> refresh, TimeProvider time)
     }
 
     /// <summary>
+    /// When the check that answers <paramref name="request"/> began and whether that is older than it allows. A plain
+    /// request, with something loaded, at once from the last check: it never waits on storage. One that waits (no-cache,
+    /// a view token), as <see cref="WaitAsync"/> says; with nothing loaded, for a check begun after it arrived (a failure
+    /// of the background's first load is not its answer).
+    /// </summary>
+    public ValueTask<(DateTimeOffset CheckedAt, bool Stale)> ReadAsync(RequestFreshness request, TimeSpan wait, bool loaded, ILogger logger, string what,
+        CancellationToken ct)
+    {
+        if (!request.Waits && loaded && CheckedAt is { } checkedAt) return ValueTask.FromResult((checkedAt, checkedAt < request.Since));
+        var since = !loaded && request.Arrived > request.Since ? request.Arrived : request.Since;
+        return new ValueTask<(DateTimeOffset, bool)>(WaitAsync(since, wait, loaded, logger, what, ct));
+    }
+
+    /// <summary>
     /// Waits for a check begun at or after <paramref name="since"/> (or the floor), at most <paramref name="wait"/> when
     /// there is something loaded to fall back on (the caller then serves it as stale). With nothing loaded yet there is
     /// nothing to serve: it waits for the refresh, and a storage fault reaches the caller. Returns when the last check

@@ -23,9 +23,8 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IRe
 /// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
 /// entry this view has not seen does it ask the mines tables of the provinces the entries name for mines changed since
 /// it last looked at each (by their Timestamp, with a few seconds' overlap for writes that committed out of order).
-/// Freshness is the caller's to ask (<see cref="ReadAsync"/>): an answer comes from a view checked at or after the
-/// moment asked for, so an API polled with no uploads costs storage one small query per MineViewRefreshSeconds, and an
-/// answer after an idle hour is still as fresh as the first one after an upload.
+/// <see cref="ViewRefresher"/> checks it every MineViewRefreshSeconds; a plain request is answered from the last check
+/// at once, and only a request that asks for more (no-cache, a view token) waits for a check (<see cref="ReadAsync"/>).
 /// </summary>
 public sealed class MineView
 {
@@ -110,18 +109,10 @@ public sealed class MineView
     /// With no view ever loaded there is nothing to serve: every request waits for the first load, and a storage fault
     /// is thrown.
     /// </summary>
-    public ValueTask<ViewRead<MineSnapshot>> ReadAsync(RequestFreshness request, CancellationToken ct)
+    public async ValueTask<ViewRead<MineSnapshot>> ReadAsync(RequestFreshness request, CancellationToken ct)
     {
         // The check's time before the snapshot: the snapshot read after it is at least that new.
-        if (!request.Waits && _loaded && CheckedAt is { } checkedAt)
-            return ValueTask.FromResult(new ViewRead<MineSnapshot>(_snapshot, checkedAt, checkedAt < request.Since));
-        // Nothing loaded yet: a load begun after the request arrived (a failure of the background's first load is not its answer).
-        return new ValueTask<ViewRead<MineSnapshot>>(WaitAsync(!_loaded && request.Arrived > request.Since ? request.Arrived : request.Since, ct));
-    }
-
-    private async Task<ViewRead<MineSnapshot>> WaitAsync(DateTimeOffset since, CancellationToken ct)
-    {
-        var (checkedAt, stale) = await _refresh.WaitAsync(since, Wait, _loaded, _logger, "mine view", ct);
+        var (checkedAt, stale) = await _refresh.ReadAsync(request, Wait, _loaded, _logger, "mine view", ct);
         return new ViewRead<MineSnapshot>(_snapshot, checkedAt, stale);
     }
 
@@ -241,31 +232,19 @@ public sealed class MineView
     private async Task RefreshMeasuredAsync()
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await _changing.WaitAsync();
         try
         {
-            await RefreshOnceAsync();
+            await ChangeOnceAsync(CancellationToken.None);
         }
         finally
         {
+            _changing.Release();
             var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             Telemetry.PipelineTelemetry.ViewRefreshDuration.Record(took.TotalSeconds);
             Interlocked.Increment(ref _refreshes);
             Interlocked.Add(ref _refreshTicks, took.Ticks);
             if (took.Ticks > Interlocked.Read(ref _longestRefreshTicks)) Interlocked.Exchange(ref _longestRefreshTicks, took.Ticks);
-        }
-    }
-
-    private async Task RefreshOnceAsync()
-    {
-        var ct = CancellationToken.None;
-        await _changing.WaitAsync(ct);
-        try
-        {
-            await ChangeOnceAsync(ct);
-        }
-        finally
-        {
-            _changing.Release();
         }
     }
 

@@ -19,13 +19,14 @@ public sealed record ViewRead<T>(T Value, DateTimeOffset CheckedAt, bool Stale);
 public static class ViewToken
 {
     public const string Header = "X-View-Token";
+    private const string Format = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     /// <summary>Gives the answer the token of now: everything this request wrote or reported was stored before it.</summary>
     public static void Write(HttpResponse response, TimeProvider time) =>
-        response.Headers[Header] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        response.Headers[Header] = time.GetUtcNow().UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 
     public static DateTimeOffset? Parse(string token) =>
-        DateTimeOffset.TryParseExact(token, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+        DateTimeOffset.TryParseExact(token, Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
             ? at : null;
 }
 

@@ -17,7 +17,7 @@ namespace MineIngest.Functions;
 /// </summary>
 public sealed class ApiFunctions(
     AuditApi audit, KeysApi keys, BackupsApi backups, CspReportsApi cspReports, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
-    ProvinceApi provinces, OfficeApi office, ReportApi report, IOptions<SignInOptions> signIn, RouteAccess access)
+    ProvinceApi provinces, OfficeApi office, ReportApi report, EventsApi events, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -193,6 +193,17 @@ public sealed class ApiFunctions(
     [Function("CreateBackup")]
     public async Task<IActionResult> CreateBackup([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "backups")] HttpRequest req, CancellationToken ct) =>
         new ResultAction(await backups.CreateAsync(req, ct));
+
+    /// <summary>A link to read a province's event stream (its uploaders).</summary>
+    [Function("ProvinceEventsAccess")]
+    public async Task<IActionResult> ProvinceEventsAccess(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "provinces/{province}/events/access")] HttpRequest req, string province, CancellationToken ct) =>
+        new ResultAction(await events.ProvinceAccessAsync(req, province, ct));
+
+    /// <summary>A link to read the programme office's event stream (its writers).</summary>
+    [Function("OfficeEventsAccess")]
+    public async Task<IActionResult> OfficeEventsAccess([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/access")] HttpRequest req, CancellationToken ct) =>
+        new ResultAction(await events.OfficeAccessAsync(req, ct));
 
     /// <summary>What the pages' Content-Security-Policy blocked, as browsers report it (anonymous, logged, bounded).</summary>
     [Function("CspReports")]

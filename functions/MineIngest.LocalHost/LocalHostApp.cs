@@ -57,6 +57,16 @@ public static class LocalHostApp
         // (the root's redirect and the benchmarks' diagnostics are this host's own, outside /api).
         app.UseRouting();
         var denyByDefault = app.Services.GetRequiredService<DenyByDefault>();
+        // Benchmarks and tests: how often each API route was asked (what a client's polling costs the API).
+        var routeCounts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var routes = app.Services.GetRequiredService<RouteTable>();
+        if (diagnostics)
+            app.Use((context, next) =>
+            {
+                if (routes.Find(context.Request.Method, context.Request.Path) is { } found)
+                    routeCounts.AddOrUpdate(RouteTable.Key(found.Entry.Method, found.Entry.Template), 1, (_, n) => n + 1);
+                return next(context);
+            });
         app.Use(async (context, next) =>
         {
             if (context.GetEndpoint() is null || !context.Request.Path.StartsWithSegments("/api") || await denyByDefault.RefusalAsync(context) is not { } refused)
@@ -101,6 +111,8 @@ public static class LocalHostApp
         api.MapPost("/keys/{province}/{id}/revoke", (string province, string id, HttpRequest r, KeysApi k, CancellationToken ct) => k.RevokeAsync(r, province, id, ct));
         api.MapGet("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.ListAsync(r, ct));
         api.MapPost("/backups", (HttpRequest r, BackupsApi b, CancellationToken ct) => b.CreateAsync(r, ct));
+        api.MapPost("/events/access", (HttpRequest r, EventsApi e, CancellationToken ct) => e.OfficeAccessAsync(r, ct));
+        api.MapPost("/provinces/{province}/events/access", (string province, HttpRequest r, EventsApi e, CancellationToken ct) => e.ProvinceAccessAsync(r, province, ct));
         api.MapPost("/" + SecurityHeaders.ReportRoute, (HttpRequest r, CspReportsApi c, CancellationToken ct) => c.ReportAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
@@ -109,6 +121,7 @@ public static class LocalHostApp
         {
             app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());
             app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
+            app.MapGet("/diagnostics/api-requests", () => Results.Json(routeCounts.OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary()));
             app.MapGet("/diagnostics/view-costs", (MineIngest.Pipeline.View.MineView view) => view.Costs);
             // The process's collections: a blocking one stops every request, so a latency benchmark reads them beside its figures.
             app.MapGet("/diagnostics/gc", () => Results.Json(new

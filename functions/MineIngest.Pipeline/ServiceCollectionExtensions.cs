@@ -29,6 +29,7 @@ public static class ServiceCollectionExtensions
         (SignInOptions.Section, typeof(SignInOptions)),
         (Backup.BackupOptions.Section, typeof(Backup.BackupOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
+        (Events.EventOptions.Section, typeof(Events.EventOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -53,6 +54,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IMineScoring, MineScoring>();
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration));
         services.AddSingleton<WorkClaims>();
+        services.AddOptions<Events.EventOptions>().Bind(configuration.GetSection(Events.EventOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Events.EventPublisher>();
+        services.AddSingleton<EventsApi>();
         services.AddSingleton<SurveyIngestor>();
         services.AddSingleton<SurveyTotals>();
         services.AddSingleton<ChunkProcessor>();

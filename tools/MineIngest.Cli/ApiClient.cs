@@ -40,29 +40,22 @@ public sealed class ApiClient(HttpClient http, CliSettings settings)
         return (body.Deserialize<Summary>(ApiResults.Json)!, body.Deserialize<AnswerAge>(ApiResults.Json)!);
     }
 
-    /// <summary>Waits until the survey of the blob has no pending rows, then returns it with its row errors.</summary>
-    /// <summary>
-    /// Waits for the report of a file this province sent, through the province's own route (what its key or its
-    /// uploader role opens; the office's survey routes are the office's readers').
-    /// </summary>
-    public async Task<SurveyDto> WaitForSurveyAsync(string blob, string province, TimeSpan timeout, CancellationToken ct)
+    /// <summary>A link to read the province's event stream (its key or uploader role), or the office's (null province: its writers).</summary>
+    public Task<EventStreamAccess> RequestEventAccessAsync(string? province, string? writerKey, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            try
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/surveys?blob={Uri.EscapeDataString(blob)}");
-                if (settings.Credential is null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
-                if (await SendAsync<SurveyDto>(request, ct) is { Status: not ("processing" or "withdrawing") } survey) return survey;
-            }
-            catch (CliException ex) when ((ex.Transient || ex.Kind == CliFailure.Missing) && DateTime.UtcNow < deadline) { }
-            if (DateTime.UtcNow > deadline)
-                throw new CliException($"{blob} was uploaded, but its report was not ready within {timeout.TotalMinutes:0} minutes. Check later with: mineingest status {blob}");
-            await Task.Delay(delay, ct);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-        }
+        var request = new HttpRequestMessage(HttpMethod.Post, province is null ? $"{settings.Api}/events/access"
+            : $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/events/access");
+        if (province is null && writerKey is not null) request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
+        else if (province is not null && settings.Credential is null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+        return SendAsync<EventStreamAccess>(request, ct);
+    }
+
+    /// <summary>The report of a file this province sent, asked once (after its event said it is complete).</summary>
+    public Task<SurveyDto> GetProvinceSurveyAsync(string province, string blob, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{settings.Api}/provinces/{Uri.EscapeDataString(province)}/surveys?blob={Uri.EscapeDataString(blob)}");
+        if (settings.Credential is null) request.Headers.Add(ProvinceApi.ProvinceKeyHeader, settings.RequireKey());
+        return SendAsync<SurveyDto>(request, ct);
     }
 
     /// <summary>Starts re-scoring every mine (the programme office's writer key).</summary>

@@ -30,6 +30,7 @@ public static class CliApp
         {
             apiOption, keyOption, provinceOption, configOption, storageOption,
             SurveyCommands.Upload(console, Settings), SurveyCommands.Watch(console, Settings), SurveyCommands.Status(console, Settings),
+            SurveyCommands.Events(console, Settings, writerKeyOption, environment),
             SurveyCommands.Template(console), OfficeCommands.Summary(console, Settings), OfficeCommands.Report(console, Settings),
             OfficeCommands.Rescore(console, Settings, writerKeyOption, environment), SurveyCommands.Withdraw(console, Settings, writerKeyOption, environment), keys, login, logout,
             BackupCommands.Backup(console, Settings, writerKeyOption, environment), BackupCommands.Restore(console, Settings, environment),

@@ -19,6 +19,9 @@ public sealed class FolderWatcher(SurveySender sender, IAnsiConsole console, str
     private readonly Dictionary<string, (long Length, DateTime Written)> _lastSeen = [];
     private readonly Dictionary<string, (long Length, DateTime Written)> _settled = [];
 
+    /// <summary>Where each sent file's outcome is learnt (its province's event stream); null: sent files are not followed.</summary>
+    public SurveyOutcomes? Outcomes { get; init; }
+
     /// <summary>Retries sends while the API or the network is down: 2 s doubling to 5 minutes, with jitter, for as long as it takes.</summary>
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
     {
@@ -61,12 +64,27 @@ public sealed class FolderWatcher(SurveySender sender, IAnsiConsole console, str
                         if (ex.Kind == CliFailure.Refused) return ExitCodes.Error;
                     }
                 }
+                await ShowOutcomesAsync(sent, ct);
                 await Task.Delay(interval, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return ExitCodes.AllWentThrough;
+        }
+    }
+
+    /// <summary>Logs what became of sent files, from their events; a stream that does not answer is tried at the next look.</summary>
+    private async Task ShowOutcomesAsync(Dictionary<string, SentFile> sent, CancellationToken ct)
+    {
+        if (Outcomes is null || sent.Count == 0) return;
+        try
+        {
+            await Outcomes.ShowArrivedAsync(sent.Values.Select(f => f.Blob).ToHashSet(StringComparer.Ordinal), ct);
+        }
+        catch (CliException ex) when (ex.Transient)
+        {
+            console.MarkupLineInterpolated($"[yellow]{ex.Message}[/]");
         }
     }
 

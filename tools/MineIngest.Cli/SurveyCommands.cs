@@ -1,17 +1,18 @@
 using System.CommandLine;
 using MineIngest.Domain;
+using MineIngest.Pipeline.Events;
 using Spectre.Console;
 
 namespace MineIngest.Cli;
 
-/// <summary>`mineingest upload|watch|status|withdraw|template`: a province's surveys, sent, followed and taken back.</summary>
+/// <summary>`mineingest upload|watch|events|status|withdraw|template`: a province's surveys, sent, followed and taken back.</summary>
 public static class SurveyCommands
 {
     /// <summary>Uploads survey files, and with --wait shows each report.</summary>
     public static Command Upload(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf)
     {
         var files = new Argument<FileInfo[]>("files") { Description = "Survey files (.xlsx, .xls, .csv)", Arity = ArgumentArity.OneOrMore };
-        var waitOption = new Option<bool>("--wait") { Description = "Wait for each survey's report and show it" };
+        var waitOption = new Option<bool>("--wait") { Description = "Wait for each survey's report (told by the province's event stream) and show it" };
         var timeoutOption = new Option<int>("--timeout-minutes") { Description = "How long --wait waits", DefaultValueFactory = _ => 30 };
         var upload = new Command("upload", "Upload survey files for a province") { files, waitOption, timeoutOption };
         upload.SetAction((r, token) => CliApp.Run(console, async () =>
@@ -21,12 +22,13 @@ public static class SurveyCommands
             var api = new ApiClient(http, settings);
             var sender = new SurveySender(api, console);
             var province = settings.RequireProvince();
+            var outcomes = r.GetValue(waitOption) ? new SurveyOutcomes(new EventStream(api, settings, province, null), api, console, province) : null;
             var exit = ExitCodes.AllWentThrough;
             foreach (var file in r.GetValue(files)!)
             {
                 var blob = await sender.SendAsync(file, province, token);
-                if (r.GetValue(waitOption))
-                    exit = Math.Max(exit, Reports.ShowSurvey(console, await api.WaitForSurveyAsync(blob, province, TimeSpan.FromMinutes(r.GetValue(timeoutOption)), token)));
+                if (outcomes is not null)
+                    exit = Math.Max(exit, await outcomes.ShowAsync(await outcomes.WaitAsync(blob, TimeSpan.FromMinutes(r.GetValue(timeoutOption)), token), token));
             }
             return exit;
         }));
@@ -44,11 +46,48 @@ public static class SurveyCommands
             var settings = settingsOf(r);
             if (settings.Credential is null) settings.RequireKey();
             using var http = CliApp.NewHttp();
-            var watcher = new FolderWatcher(new SurveySender(new ApiClient(http, settings), console), console, r.GetValue(folder)!.FullName,
-                settings.RequireProvince(), TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(intervalOption))));
+            var api = new ApiClient(http, settings);
+            var province = settings.RequireProvince();
+            var watcher = new FolderWatcher(new SurveySender(api, console), console, r.GetValue(folder)!.FullName,
+                province, TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(intervalOption))))
+            {
+                Outcomes = new SurveyOutcomes(new EventStream(api, settings, province, null), api, console, province),
+            };
             return await watcher.RunAsync(token);
         }));
         return watch;
+    }
+
+    /// <summary>Prints a stream's events and takes each off once printed; with --follow, waits for more.</summary>
+    public static Command Events(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf, Option<string?> writerKeyOption, Func<string, string?> environment)
+    {
+        var followOption = new Option<bool>("--follow", "-f") { Description = "Keep waiting for new events (Ctrl-C stops)" };
+        var officeOption = new Option<bool>("--office") { Description = "The programme office's stream of every event (its writers) instead of a province's" };
+        var jsonOption = new Option<bool>("--json") { Description = "Print each event as its CloudEvents JSON, one per line (for a province system's own loop)" };
+        var events = new Command("events", "Print what happened to the province's surveys (survey.received, .completed, .failed, .withdrawn), taking each event off its stream once printed")
+            { followOption, officeOption, jsonOption, writerKeyOption };
+        events.SetAction((r, token) => CliApp.Run(console, async () =>
+        {
+            var settings = settingsOf(r);
+            var office = r.GetValue(officeOption);
+            var writerKey = office ? CliApp.WriterKey(r, writerKeyOption, environment, settings, "The office's stream") : null;
+            using var http = CliApp.NewHttp();
+            var stream = new EventStream(new ApiClient(http, settings), settings, office ? null : settings.RequireProvince(), writerKey);
+            while (true)
+            {
+                var batch = await stream.ReceiveAsync(TimeSpan.FromSeconds(30), token);
+                // In the order they happened: a queue keeps it roughly; a survey's own events also carry their sequence.
+                foreach (var e in batch.OrderBy(e => e.Event.Time).ThenBy(e => e.Event.ExtensionAttributes.TryGetValue(PipelineEvents.Sequence, out var q) ? q?.ToString() : ""))
+                {
+                    console.Profile.Out.Writer.WriteLine(r.GetValue(jsonOption) ? e.Json : EventStream.Describe(e));
+                    await stream.TakeOffAsync(e, token);
+                }
+                if (batch.Count > 0) continue;
+                if (!r.GetValue(followOption)) return ExitCodes.AllWentThrough;
+                await Task.Delay(TimeSpan.FromSeconds(1), token);
+            }
+        }));
+        return events;
     }
 
     /// <summary>Shows a survey's report, and writes its rows to fix when asked.</summary>

@@ -20,7 +20,7 @@ namespace MineIngest.Pipeline.Api;
 /// </summary>
 public sealed class OfficeApi(
     RouteAccess access, AuditLog audit, StorageClients storage, ReferenceData reference, CommitteeStore committees, Rescoring rescoring, TimeProvider time,
-    ViewReader views, ILogger<OfficeApi> logger)
+    ViewReader views, Events.EventPublisher events, ILogger<OfficeApi> logger)
 {
     public const string WriterKeyHeader = "x-writer-key";
     public static readonly IReadOnlyList<string> SolutionStates = ["proposed", "agreed", "in-progress", "done"];
@@ -57,8 +57,12 @@ public sealed class OfficeApi(
             PartitionKey = slug, RowKey = SolutionEntity.HistoryKey(mineKey, now), MineId = current.MineId, Text = current.Text,
             ResponsibleBody = current.ResponsibleBody, TargetDate = target, State = current.State, ChangedAt = now, ChangedBy = writer!.ToString(),
         };
+        // The change's event rides on its history row, written once in the same transaction (the current row is replaced by the next change).
+        Events.EventOutbox.Add(history, Events.PipelineEvents.SolutionChanged(
+            new(slug, current.MineId, current.State, current.Text, current.ResponsibleBody, current.TargetDate, current.ChangedBy), mineKey, now), now);
         await audit.RecordAsync(writer!, AuditActions.Solution, slug, current.MineId, state, ct);
         await storage.Solutions.SubmitTransactionAsync([new(TableTransactionActionType.UpsertReplace, history), new(TableTransactionActionType.UpsertReplace, current)], ct);
+        await events.SendAsync(storage.Solutions, history.PartitionKey, history.RowKey, history.Outbox, Azure.ETag.All, ct);
         logger.LogInformation("Solution of {Province}/{MineId} set to {State} by {Actor}", slug, mineId, state, writer);
         return Results.Json(await SolutionOfAsync(slug, mineKey, current.MineId, ct), ApiResults.Json);
     });
@@ -119,8 +123,11 @@ public sealed class OfficeApi(
             RowKey = $"{date}|{id}", Id = id, Date = date!, Province = province!, Investors = JsonSerializer.Serialize(investors),
             Mines = JsonSerializer.Serialize(mines, PipelineJson.Options), Notes = request.Notes?.Trim(), RecordedAt = time.GetUtcNow(), RecordedBy = writer!.ToString(),
         };
+        Events.EventOutbox.Add(entity, Events.PipelineEvents.CommitteeRecorded(new(id, date!, province!, investors, mines, entity.RecordedBy), entity.RecordedAt), entity.RecordedAt);
         await audit.RecordAsync(writer!, AuditActions.Committee, province!, id, $"{date}: {mines.Count} mine(s)", ct);
         var dto = await committees.AddAsync(entity, ct);
+        // A meeting is written once and never replaced: its outbox is taken off without an ETag.
+        await events.SendAsync(storage.Committees, entity.PartitionKey, entity.RowKey, entity.Outbox, Azure.ETag.All, ct);
         logger.LogInformation("Committee meeting {CommitteeId} of {Date} ({Province}, {Mines} mines) recorded by {Actor}", id, date, province, mines.Count, writer);
         ViewToken.Write(http.HttpContext.Response, time);
         return Results.Json(dto, ApiResults.Json, statusCode: StatusCodes.Status201Created);

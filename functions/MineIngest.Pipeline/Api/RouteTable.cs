@@ -44,10 +44,11 @@ public sealed class RouteTable
         new("GET", "report.xlsx", RouteRule.Reader), new("GET", "audit", RouteRule.Reader), new("GET", "audit.csv", RouteRule.Reader),
         new("PUT", "mines/{province}/{mineId}/solution", RouteRule.Writer), new("POST", "committees", RouteRule.Writer), new("POST", "rescore", RouteRule.Writer),
         new("GET", "keys", RouteRule.Writer), new("POST", "keys", RouteRule.Writer), new("POST", "keys/{province}/{id}/revoke", RouteRule.Writer),
-        new("GET", "backups", RouteRule.Writer), new("POST", "backups", RouteRule.Writer),
+        new("GET", "backups", RouteRule.Writer), new("POST", "backups", RouteRule.Writer), new("POST", "events/access", RouteRule.Writer),
         new("POST", "surveys/{id}/withdraw", RouteRule.Withdrawal),
         new("POST", "provinces/{province}/uploads", RouteRule.Province), new("GET", "provinces/{province}/surveys", RouteRule.Province),
         new("GET", "provinces/{province}/surveys/{id}/errors.{format}", RouteRule.Province), new("POST", "provinces/{province}/validate", RouteRule.Province),
+        new("POST", "provinces/{province}/events/access", RouteRule.Province),
     ];
 
     private const string Prefix = "/api/";

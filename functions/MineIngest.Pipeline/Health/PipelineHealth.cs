@@ -12,7 +12,13 @@ namespace MineIngest.Pipeline.Health;
 /// <summary>What /api/health says of the survey backlog.</summary>
 public sealed record Backlog(
     int SurveysProcessing, string? OldestUnsettledSurvey, double? OldestUnsettledSeconds, SweepDto? LastSweep, int PoisonMessages, RescoreDto? Rescore,
-    IReadOnlyList<WithdrawingDto> Withdrawals);
+    IReadOnlyList<WithdrawingDto> Withdrawals, EventsBacklog Events);
+
+/// <summary>
+/// The events: surveys whose events are recorded and not yet in their streams for longer than a minute (the sweep sends
+/// them; a number that stays up means a stream does not answer), and events a stream refused, kept in the dead-letter queue.
+/// </summary>
+public sealed record EventsBacklog(int Unsent, int DeadLettered);
 
 /// <summary>A withdrawal in progress: the survey, its file and the progress.</summary>
 public sealed record WithdrawingDto(string Survey, string Blob, WithdrawalDto Withdrawal);
@@ -23,9 +29,10 @@ public sealed record HealthDto(string Status, string? Reason, Backlog? Backlog);
 
 /// <summary>
 /// /api/health: 200 with the backlog while every storage service answers, 503 with the reason when one does not.
-/// One query of the survey partition (a few columns), one table read, and two queue property reads.
+/// One query of the survey partition (a few columns), one table read, and three queue property reads.
 /// </summary>
-public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals, TimeProvider time, ILogger<PipelineHealth> logger)
+public sealed class PipelineHealth(
+    StorageClients storage, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals, Events.EventPublisher events, TimeProvider time, ILogger<PipelineHealth> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
     /// <summary>Where a blob trigger (Event Grid source, in Azure) puts a file it gave up on.</summary>
@@ -56,16 +63,21 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Re
         var last = sweep.LastAsync(ct);
         var rescore = rescoring.StatusAsync(ct);
         var withdrawing = withdrawals.ActiveAsync(ct);
+        var deadLettered = events.DeadLetteredAsync(ct);
 
         // A survey is unsettled while it is being read, or while rows are pending (Stage stays "processing" when complete).
         var processing = 0;
+        var unsent = 0;
+        var unsentSince = time.GetUtcNow().AddMinutes(-1);
         SurveyEntity? oldest = null;
         await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(
-                           TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition} and Stage ne {SurveyStage.Rejected}"),
+                           TableClient.CreateQueryFilter($"PartitionKey eq {SurveyEntity.Partition}"),
                            select: [nameof(SurveyEntity.RowKey), nameof(SurveyEntity.Stage), nameof(SurveyEntity.ReceivedAt), nameof(SurveyEntity.Rows),
-                               nameof(SurveyEntity.Accepted), nameof(SurveyEntity.Rejected), nameof(SurveyEntity.Failed)],
+                               nameof(SurveyEntity.Accepted), nameof(SurveyEntity.Rejected), nameof(SurveyEntity.Failed), nameof(SurveyEntity.OutboxPending),
+                               nameof(SurveyEntity.OutboxSince)],
                            cancellationToken: ct))
         {
+            if (survey.OutboxPending && survey.OutboxSince < unsentSince) unsent++;
             if (survey.IsSettled()) continue;
             processing++;
             if (oldest is null || survey.ReceivedAt < oldest.ReceivedAt) oldest = survey;
@@ -78,7 +90,8 @@ public sealed class PipelineHealth(StorageClients storage, SurveySweep sweep, Re
             processing, oldest?.RowKey, oldest is null ? null : Math.Round((time.GetUtcNow() - oldest.ReceivedAt).TotalSeconds, 1),
             sweepReport is null ? null : new SweepDto(sweepReport.At.UtcDateTime, sweepReport.Blobs, sweepReport.WithoutReport, sweepReport.Read,
                 sweepReport.Failed, sweepReport.StalledRequeued),
-            counts.Sum(), await rescore, (await withdrawing).Select(w => new WithdrawingDto(w.Survey.RowKey, w.Survey.Blob, w.Withdrawal)).ToList());
+            counts.Sum(), await rescore, (await withdrawing).Select(w => new WithdrawingDto(w.Survey.RowKey, w.Survey.Blob, w.Withdrawal)).ToList(),
+            new EventsBacklog(unsent, await deadLettered));
     }
 
     private async Task<int> MessageCountAsync(string queue, CancellationToken ct)

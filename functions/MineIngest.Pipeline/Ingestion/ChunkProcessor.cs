@@ -122,7 +122,7 @@ public sealed class ChunkProcessor(
             .SetTag("mineingest.failed", failed);
         await CompleteChunkAsync(chunk.SurveyId, chunk.Folder, message.Chunk, new ChunkResultEntity
         {
-            Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed,
+            Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed, Warnings = warnings,
         }, ct);
         PipelineTelemetry.ChunkDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("province", chunk.Folder));
         logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",

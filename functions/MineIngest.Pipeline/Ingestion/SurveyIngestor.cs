@@ -22,7 +22,7 @@ namespace MineIngest.Pipeline.Ingestion;
 /// </summary>
 public sealed class SurveyIngestor(
     StorageClients storage, ReferenceData reference, WorkClaims claims, SurveyTotals totals, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
-    TimeProvider time, ILogger<SurveyIngestor> logger)
+    Access.UploadSasIssuer uploads, Events.EventPublisher events, TimeProvider time, ILogger<SurveyIngestor> logger)
 {
     public const string NationalFolder = "national";
 
@@ -61,7 +61,15 @@ public sealed class SurveyIngestor(
             TraceParent = activity?.Id,
             ReadingUntil = time.GetUtcNow() + ClaimLength,
             ReadBy = WorkClaims.Instance,
+            // Events not yet sent stay with the record through every read of it.
+            Outbox = known?.Outbox, OutboxSince = known?.OutboxSince, OutboxPending = known?.OutboxPending ?? false,
         };
+        if (known is null)
+        {
+            // Written with the record that says the survey exists: a file never recorded was never received.
+            var sentBy = await uploads.UploaderAsync(survey.Folder, blob.Name, ct);
+            Events.EventOutbox.Add(survey, Events.PipelineEvents.Received(survey, properties.ContentLength, sentBy?.ToString()), time.GetUtcNow());
+        }
         activity?.SetTag("mineingest.survey.id", surveyId).SetTag("mineingest.province", survey.Folder).SetTag("mineingest.blob", blob.Name)
             .SetTag("mineingest.bytes", properties.ContentLength);
         if (attempt > MaxReadAttempts)
@@ -71,6 +79,7 @@ public sealed class SurveyIngestor(
             return await RejectAsync(survey, ClerkMessages.ReadFailedTooOften(MaxReadAttempts), known.ETag, ct);
         }
         if (await ClaimAsync(survey, known, ct) is not { } held) return false;
+        await DeliverWhileHeldAsync(survey, ct);
         logger.LogInformation("Reading survey {SurveyId} from {Blob} ({Bytes} bytes, try {Attempt})", surveyId, blob.Name, properties.ContentLength, attempt);
         using var busy = claims.Busy();
         var (messages, outcome) = await ReadUnderClaimAsync(blob, properties, survey, held, activity, ct);
@@ -208,15 +217,19 @@ public sealed class SurveyIngestor(
         survey.Rows = messages.Sum(m => m.Rows);
         survey.Chunks = messages.Count;
         survey.ReadingUntil = null;
+        // A file with no rows is complete once read: no chunk's totals will say so.
+        if (survey.IsSettled()) Events.EventOutbox.Add(survey, Events.PipelineEvents.Completed(survey, 0, time.GetUtcNow()), time.GetUtcNow());
+        ETag written;
         try
         {
-            await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct);
+            written = (await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             logger.LogWarning("Survey {SurveyId} from {Blob}: another instance took the read over before it was recorded; this one stops", survey.RowKey, survey.Blob);
             return false;
         }
+        if (survey.OutboxPending) await events.SendAsync(storage.SurveyTable, survey.PartitionKey, survey.RowKey, survey.Outbox, written, ct);
         await EnqueueAsync(survey, messages, ct);
         activity?.SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.chunks", survey.Chunks);
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", survey.RowKey, survey.Blob, survey.Rows, survey.Chunks);
@@ -234,9 +247,11 @@ public sealed class SurveyIngestor(
         survey.Error = reason.English;
         survey.ErrorFa = reason.Persian;
         survey.ReadingUntil = null;
+        Events.EventOutbox.Add(survey, Events.PipelineEvents.Failed(survey, time.GetUtcNow()), time.GetUtcNow());
         try
         {
-            await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct);
+            var written = (await storage.SurveyTable.UpdateEntityAsync(survey, held, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
+            await events.SendAsync(storage.SurveyTable, survey.PartitionKey, survey.RowKey, survey.Outbox, written, ct);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -247,6 +262,19 @@ public sealed class SurveyIngestor(
     }
 
     private TimeSpan ClaimLength => TimeSpan.FromSeconds(options.Value.ClaimSeconds);
+
+    /// <summary>
+    /// Sends the survey's events (its received event) as soon as it is claimed, but leaves the record alone: the claim
+    /// holds its ETag. They come off the outbox with the record's next write under the claim; if this instance dies
+    /// first, the next reader sends them again, with the same ids.
+    /// </summary>
+    private async Task DeliverWhileHeldAsync(SurveyEntity survey, CancellationToken ct)
+    {
+        if (!survey.OutboxPending) return;
+        var delivered = await events.DeliverAsync(survey.Outbox, ct);
+        survey.Outbox = Events.EventOutbox.Without(survey.Outbox, delivered);
+        survey.OutboxPending = survey.Outbox is not null;
+    }
 
     /// <summary>
     /// Whether a live instance is reading the survey's file: its claim is renewed (an older record without one: written

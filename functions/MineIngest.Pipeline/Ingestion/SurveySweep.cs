@@ -21,7 +21,7 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// </summary>
 public sealed class SurveySweep(
     StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, WorkClaims claims,
-    IOptions<PipelineOptions> options, TimeProvider time, ILogger<SurveySweep> logger)
+    Events.EventPublisher events, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
     private const string StatusRow = "last";
@@ -69,6 +69,9 @@ public sealed class SurveySweep(
         if (withoutReport > 0)
             logger.LogInformation("Sweep: {Blobs} files listed, {WithoutReport} without a settled survey, {Read} read, {Failed} failed",
                 listed, withoutReport, read.Count, failed);
+
+        // Events whose writer died before sending them (or whose stream did not answer): sent now, with their ids.
+        await events.SendLeftAsync(ct);
 
         var recoverAfter = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)

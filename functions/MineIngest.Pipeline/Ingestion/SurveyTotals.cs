@@ -9,7 +9,7 @@ namespace MineIngest.Pipeline.Ingestion;
 /// Keeps a survey's accepted, rejected and failed counts equal to the sum of its chunk results. The survey is
 /// read (with its ETag) before the chunk results, so a writer that saw fewer results loses the race and reads again.
 /// </summary>
-public sealed class SurveyTotals(StorageClients storage, TimeProvider time)
+public sealed class SurveyTotals(StorageClients storage, Events.EventPublisher events, TimeProvider time)
 {
     private static void Settled(SurveyEntity survey, TimeProvider time)
     {
@@ -25,24 +25,29 @@ public sealed class SurveyTotals(StorageClients storage, TimeProvider time)
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var survey = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct)).Value;
-            int accepted = 0, rejected = 0, failed = 0;
+            int accepted = 0, rejected = 0, failed = 0, warnings = 0;
             await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
                                TableClient.CreateQueryFilter($"PartitionKey eq {surveyId}"), cancellationToken: ct))
             {
                 accepted += result.Accepted;
                 rejected += result.Rejected;
                 failed += result.Failed;
+                warnings += result.Warnings;
             }
             if (survey.Accepted == accepted && survey.Rejected == rejected && survey.Failed == failed) return;
             var wasSettled = survey.IsSettled();
             survey.Accepted = accepted;
             survey.Rejected = rejected;
             survey.Failed = failed;
+            // The write that settles the survey happens once (on its ETag): it carries the survey's completed event.
+            var settles = !wasSettled && survey.IsSettled();
+            if (settles) Events.EventOutbox.Add(survey, Events.PipelineEvents.Completed(survey, warnings, time.GetUtcNow()), time.GetUtcNow());
             try
             {
-                await storage.SurveyTable.UpdateEntityAsync(survey, survey.ETag, TableUpdateMode.Replace, ct);
-                // The write that settles the survey happens once (on its ETag): the end of the survey's trace.
-                if (!wasSettled && survey.IsSettled()) Settled(survey, time);
+                var written = await storage.SurveyTable.UpdateEntityAsync(survey, survey.ETag, TableUpdateMode.Replace, ct);
+                if (!settles) return;
+                Settled(survey, time); // the end of the survey's trace
+                await events.SendAsync(storage.SurveyTable, survey.PartitionKey, survey.RowKey, survey.Outbox, written.Headers.ETag ?? survey.ETag, ct);
                 return;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)

@@ -7,7 +7,7 @@ using MineIngest.Pipeline.Ingestion;
 namespace MineIngest.Pipeline.Office;
 
 /// <summary>A joint technical committee meeting with investors (table <c>committees</c>, PartitionKey "committee", RowKey date then id).</summary>
-public sealed class CommitteeEntity : ITableEntity
+public sealed class CommitteeEntity : ITableEntity, Events.IHasOutbox
 {
     public const string Partition = "committee";
 
@@ -28,6 +28,11 @@ public sealed class CommitteeEntity : ITableEntity
     public string? Notes { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
     public string RecordedBy { get; set; } = "";
+
+    /// <summary>The meeting's committee.recorded event until it is sent (<see cref="Events.EventOutbox"/>).</summary>
+    public string? Outbox { get; set; }
+    public DateTimeOffset? OutboxSince { get; set; }
+    public bool OutboxPending { get; set; }
 }
 
 public sealed record CommitteeMine(string Province, string MineId, string Outcome);

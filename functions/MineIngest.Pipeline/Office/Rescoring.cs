@@ -34,7 +34,8 @@ public sealed record RescoreDto(string Run, string Fingerprint, DateTimeOffset S
 /// the ETag it was read with: a survey that wrote the mine meanwhile (scored with the current settings) wins.
 /// </summary>
 public sealed class Rescoring(
-    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, MineView view, WorkClaims claims, TimeProvider time, ILogger<Rescoring> logger)
+    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, MineView view, WorkClaims claims, Events.EventPublisher events, TimeProvider time,
+    ILogger<Rescoring> logger)
 {
     public const string StatusPartition = "rescore";
     private const string StatusRow = "current";
@@ -51,6 +52,10 @@ public sealed class Rescoring(
         var mines = (await view.LoadedAsync(ct)).Ranked.Length;
         var run = $"{current.Fingerprint}-{now.UtcTicks:D19}";
         var status = new TableEntity(StatusPartition, StatusRow) { ["Run"] = run, ["Fingerprint"] = current.Fingerprint, ["StartedAt"] = now, ["Mines"] = mines };
+        // The last run's completed event, if still unsent, stays with the status that replaces it.
+        if (existing.HasValue && existing.Value!.GetBoolean(Events.EventOutbox.PendingProperty) == true)
+            foreach (var name in new[] { Events.EventOutbox.OutboxProperty, Events.EventOutbox.SinceProperty, Events.EventOutbox.PendingProperty })
+                status[name] = existing.Value[name];
         try
         {
             // On the ETag read: of instances starting together, one starts the run.
@@ -107,6 +112,32 @@ public sealed class Rescoring(
         if (page.Count == PageSize)
             await storage.RescoreQueue.SendMessageAsync((message with { After = page[^1].RowKey }).ToJson(), ct);
         await storage.RescorePages.UpdateEntityAsync(new TableEntity(message.Run, resultKey) { ["NextQueued"] = true }, ETag.All, TableUpdateMode.Merge, ct);
+        if (page.Count < PageSize) await RecordCompletedAsync(message.Run, ct);
+    }
+
+    /// <summary>
+    /// After a province's last page: when every page of the run is counted, records the run completed with its event, on
+    /// the status's ETag (the first to see it complete records it once).
+    /// </summary>
+    private async Task RecordCompletedAsync(string run, CancellationToken ct)
+    {
+        if (await StatusAsync(ct) is not { Pending: 0 } done || done.Run != run) return;
+        var found = await storage.SurveyTable.GetEntityIfExistsAsync<TableEntity>(StatusPartition, StatusRow, cancellationToken: ct);
+        if (!found.HasValue || found.Value is not { } status || status.GetString("Run") != run || status.ContainsKey("CompletedAt")) return;
+        var now = time.GetUtcNow();
+        status["CompletedAt"] = now;
+        var outbox = Events.EventOutbox.Of(status);
+        Events.EventOutbox.Add(outbox, Events.PipelineEvents.RescoreCompleted(new(run, done.Fingerprint, done.Mines, done.Rescored, done.StartedAt), now), now);
+        try
+        {
+            var written = (await storage.SurveyTable.UpdateEntityAsync(status, status.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
+            logger.LogInformation("Re-scoring run {Run} completed: {Mines} mines, {Rescored} scored again", run, done.Mines, done.Rescored);
+            await events.SendAsync(storage.SurveyTable, StatusPartition, StatusRow, outbox.Outbox, written, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Another page's end recorded it first, or a new run began.
+        }
     }
 
     private static TableEntity FieldsOf(MineEntity mine) => new(mine.PartitionKey, mine.RowKey) { [nameof(MineEntity.Data)] = mine.Data };

@@ -8,7 +8,7 @@ namespace MineIngest.Pipeline.Office;
 /// current one, the mine's key then the time for each earlier state (its history). Kept apart from the mine, so a new
 /// survey of the mine never touches it.
 /// </summary>
-public sealed class SolutionEntity : ITableEntity
+public sealed class SolutionEntity : ITableEntity, Events.IHasOutbox
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
@@ -23,6 +23,11 @@ public sealed class SolutionEntity : ITableEntity
     public DateTimeOffset ChangedAt { get; set; }
     /// <summary>Id of the writer key that made the change.</summary>
     public string ChangedBy { get; set; } = "";
+
+    /// <summary>On a history row: the change's solution.changed event until it is sent (a row written once, never replaced).</summary>
+    public string? Outbox { get; set; }
+    public DateTimeOffset? OutboxSince { get; set; }
+    public bool OutboxPending { get; set; }
 
     /// <summary>A change's history key: after the current one ('|' sorts after every mine-key character but '}' and '~').</summary>
     public static string HistoryKey(string mineKey, DateTimeOffset at) =>

@@ -33,7 +33,8 @@ public enum WithdrawAction { None, Untouched, Restore, Remove }
 /// ETag read, and a mine changed meanwhile is decided again. The sweep queues a stalled chain again.
 /// </summary>
 public sealed class Withdrawals(
-    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, WorkClaims claims, TimeProvider time, ILogger<Withdrawals> logger)
+    StorageClients storage, RevivalScorer scorer, ScoringFingerprint current, WorkClaims claims, Events.EventPublisher events, TimeProvider time,
+    ILogger<Withdrawals> logger)
 {
     /// <summary>Withdrawals in progress, one entity each in the surveys table: what the sweep and /api/health look at (a keyed query).</summary>
     public const string ActivePartition = "withdraw";
@@ -61,15 +62,21 @@ public sealed class Withdrawals(
             RowKey = survey.RowKey, WithdrawRequestedAt = time.GetUtcNow(), WithdrawReason = reason, WithdrawnBy = by,
             WithdrawProvinces = string.Join(",", provinces),
         };
-        try
+        for (var etag = survey.ETag; ;)
         {
-            // On the ETag read: of two asking at once, one starts it.
-            await storage.SurveyTable.UpdateEntityAsync(ToMerge(started), survey.ETag, TableUpdateMode.Merge, ct);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
-            return (now, await StatusAsync(now, ct) ?? throw new InvalidOperationException("The survey changed while its withdrawal began."));
+            try
+            {
+                // On the ETag read: of two asking at once, one starts it.
+                await storage.SurveyTable.UpdateEntityAsync(ToMerge(started), etag, TableUpdateMode.Merge, ct);
+                break;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
+                // Changed by something else (its sent events taken off its outbox): try again on the new ETag.
+                if (now.WithdrawRequestedAt is null) { etag = now.ETag; continue; }
+                return (now, await StatusAsync(now, ct) ?? throw new InvalidOperationException("The survey changed while its withdrawal began."));
+            }
         }
         foreach (var province in provinces) await storage.WithdrawQueue.SendMessageAsync(new WithdrawMessage(survey.RowKey, province, "").ToJson(), ct);
         logger.LogInformation("Withdrawal of survey {SurveyId} ({Blob}) started by {By}: {Reason}", survey.RowKey, survey.Blob, by, reason);
@@ -248,16 +255,41 @@ public sealed class Withdrawals(
     {
         (survey.WithdrawnAt, survey.WithdrawRestored, survey.WithdrawRemoved, survey.WithdrawUntouched) =
             (time.GetUtcNow(), progress.Restored, progress.Removed, progress.Untouched);
-        var finished = new SurveyEntity
-        {
-            RowKey = survey.RowKey, WithdrawnAt = survey.WithdrawnAt,
-            WithdrawRestored = progress.Restored, WithdrawRemoved = progress.Removed, WithdrawUntouched = progress.Untouched,
-        };
-        await storage.SurveyTable.UpdateEntityAsync(ToMerge(finished), ETag.All, TableUpdateMode.Merge, ct);
+        if (!await SaveFinishedAsync(survey, ct)) return;
         try { await storage.SurveyTable.DeleteEntityAsync(ActivePartition, survey.RowKey, ETag.All, ct); }
         catch (RequestFailedException ex) when (ex.Status == 404) { }
         logger.LogInformation("Survey {SurveyId} withdrawn: {Restored} mines restored, {Removed} removed, {Untouched} untouched",
             survey.RowKey, progress.Restored, progress.Removed, progress.Untouched);
+    }
+
+    /// <summary>
+    /// Saves the totals with the survey's withdrawn event, on the record's ETag (the event rides in the same write, so
+    /// the first to finish records it once); false when another finished it first.
+    /// </summary>
+    private async Task<bool> SaveFinishedAsync(SurveyEntity survey, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var now = (await storage.SurveyTable.GetEntityAsync<SurveyEntity>(SurveyEntity.Partition, survey.RowKey, cancellationToken: ct)).Value;
+            if (now.WithdrawnAt is not null) return false;
+            (now.WithdrawnAt, now.WithdrawRestored, now.WithdrawRemoved, now.WithdrawUntouched) =
+                (survey.WithdrawnAt, survey.WithdrawRestored, survey.WithdrawRemoved, survey.WithdrawUntouched);
+            Events.EventOutbox.Add(now, Events.PipelineEvents.Withdrawn(now, time.GetUtcNow()), time.GetUtcNow());
+            var finished = ToMerge(now);
+            (finished[Events.EventOutbox.OutboxProperty], finished[Events.EventOutbox.SinceProperty], finished[Events.EventOutbox.PendingProperty]) =
+                (now.Outbox, now.OutboxSince, true);
+            try
+            {
+                var written = (await storage.SurveyTable.UpdateEntityAsync(finished, now.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
+                await events.SendAsync(storage.SurveyTable, now.PartitionKey, now.RowKey, now.Outbox, written, ct);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Changed meanwhile (a report finishing it too, an outbox taken off): read again.
+            }
+        }
+        throw new InvalidOperationException($"Could not save the withdrawal of survey {survey.RowKey}: too many concurrent writers.");
     }
 
     /// <param name="LastWritten">When a page was last planned or done (or the survey written): how the sweep tells a stalled withdrawal.</param>

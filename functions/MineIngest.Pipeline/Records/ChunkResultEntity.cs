@@ -15,6 +15,8 @@ public sealed class ChunkResultEntity : ITableEntity
     public int Accepted { get; set; }
     public int Rejected { get; set; }
     public int Failed { get; set; }
+    /// <summary>Warnings the report shows for the chunk (its first ones: see ChunkProcessor); summed into the survey's completed event.</summary>
+    public int Warnings { get; set; }
 
     public static string KeyFor(int chunk) => chunk.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 }

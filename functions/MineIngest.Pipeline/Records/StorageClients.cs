@@ -145,6 +145,9 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await WithdrawQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        // The event streams: one per province, the office's, and the dead-letter queue (in Azure, the Bicep template's).
+        foreach (var stream in Events.EventStreams.All(ReferenceData.Default))
+            await Queues.GetQueueClient(stream).CreateIfNotExistsAsync(cancellationToken: ct);
         foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit, UploadLinks, Claims }
                      .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);

@@ -5,7 +5,7 @@ using MineIngest.Pipeline.Ingestion;
 namespace MineIngest.Pipeline.Records;
 
 /// <summary>One uploaded survey file. PartitionKey "survey", RowKey the survey id.</summary>
-public sealed class SurveyEntity : ITableEntity
+public sealed class SurveyEntity : ITableEntity, Events.IHasOutbox
 {
     public const string Partition = "survey";
 
@@ -61,6 +61,11 @@ public sealed class SurveyEntity : ITableEntity
     public int? WithdrawRestored { get; set; }
     public int? WithdrawRemoved { get; set; }
     public int? WithdrawUntouched { get; set; }
+
+    /// <summary>The survey's events not yet sent (<see cref="Events.EventOutbox"/>), written with the change each reports.</summary>
+    public string? Outbox { get; set; }
+    public DateTimeOffset? OutboxSince { get; set; }
+    public bool OutboxPending { get; set; }
 
     // Methods, not properties: the table serializer would store properties.
     /// <summary>Rows not yet accepted, rejected or failed; none for a rejected file.</summary>

@@ -41,6 +41,14 @@ param signInTenantId string = tenant().tenantId
 param apiClientId string
 param apiApplicationIdUri string
 param pagesClientId string
+@description('Readers of the survey events\' streams: an object from upload folder ("kerman", "national") or "office" to the object id of the Entra group or app that reads that stream (Storage Queue Data Message Processor on that queue only). Empty: nobody reads them with Entra sign-in yet.')
+param eventStreamReaders object = {}
+
+@description('Days an event waits in its stream for a reader (7 to 365).')
+@minValue(7)
+@maxValue(365)
+param eventKeepDays int = 14
+
 @description('Accept province upload keys beside sign-in (for province systems that cannot use any Entra ID sign-in). Off by default.')
 param acceptProvinceKeys bool = false
 
@@ -112,6 +120,16 @@ module backupStorage 'modules/backup-storage.bicep' = {
   }
 }
 
+module eventStreams 'modules/event-streams.bicep' = {
+  name: 'event-streams'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    folders: concat(provinceSlugs, ['national'])
+    streamReaders: eventStreamReaders
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -145,9 +163,10 @@ module functionApp 'modules/functionapp.bicep' = {
     pagesClientId: pagesClientId
     acceptProvinceKeys: acceptProvinceKeys
     backupAccountName: backupStorage.outputs.name
+    eventKeepDays: eventKeepDays
   }
-  // The host starts with identity-based storage: its roles must exist first.
-  dependsOn: [rbac]
+  // The host starts with identity-based storage: its roles must exist first (and the streams it sends to).
+  dependsOn: [rbac, eventStreams]
 }
 
 module alerts 'modules/alerts.bicep' = {

@@ -23,6 +23,8 @@ param pagesClientId string
 param acceptProvinceKeys bool
 @description('The second storage account that keeps the backups (modules/backup-storage.bicep)')
 param backupAccountName string
+@description('Days an event waits in its stream for a reader.')
+param eventKeepDays int = 14
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -107,6 +109,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       RateLimits__UploadLinksPerMinute: '120'
       RateLimits__WritesPerMinute: '60'
       RateLimits__PublicPerMinute: '600'
+      // Survey events (docs/API.md, "Events"): kept in the streams this long; left ones sent by the sweep after 10 s;
+      // a stream link lasts an hour (in Azure the app holds no key, so readers use their own Entra role instead).
+      Events__KeepDays: string(eventKeepDays)
+      Events__SendLeftAfterSeconds: '10'
+      Events__AccessMinutes: '60'
       Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
       Survey__Limits__MaxUncompressedBytes: '524288000'
       Survey__Limits__MaxRows: '100000'

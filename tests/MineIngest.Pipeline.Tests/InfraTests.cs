@@ -186,6 +186,29 @@ public sealed class InfraTests
         Assert.Equal("", (string?)settings["Backup__Connection"]);
     }
 
+    /// <summary>Each upload folder's event stream, the office's and the dead-letter queue exist, each with its own reader role and no wider one.</summary>
+    [Fact]
+    public void Every_event_stream_exists_with_a_reader_role_on_that_queue_only()
+    {
+        var module = Module("event-streams");
+        var deployment = Resources(Compiled.Value).Single(r => (string?)r["type"] == "Microsoft.Resources/deployments" && (string?)r["name"] == "event-streams");
+        Assert.Equal("[concat(variables('provinceSlugs'), createArray('national'))]", (string?)deployment["properties"]!["parameters"]!["folders"]!["value"]);
+        var folders = Strings(Compiled.Value["variables"]!["provinceSlugs"]).Append("national");
+        var expected = folders.Select(f => "events-" + f).Append(Events.EventStreams.Office).Append(Events.EventStreams.DeadLetter).Order().ToArray();
+        Assert.Equal(Events.EventStreams.All(Domain.ReferenceData.Default).Order(), expected);
+
+        var queues = Assert.Single(Resources(module), r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/queueServices/queues");
+        Assert.Contains("'events-{0}'", (string?)module["variables"]!["streams"]);
+        Assert.Contains("events-office", (string?)module["variables"]!["streams"]);
+        Assert.Contains("events-deadletter", (string?)module["variables"]!["streams"]);
+        Assert.NotNull(queues["copy"]);
+        var role = Assert.Single(Resources(module), r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments");
+        Assert.Equal("8a0f0c08-91a1-4084-bc3d-661d67233fed", (string?)module["variables"]!["messageProcessor"]); // Storage Queue Data Message Processor
+        // Scoped to the one queue of the loop, never the account.
+        Assert.Contains("queueServices/queues", (string?)role["scope"]);
+        Assert.Contains("streams')[copyIndex()].name", (string?)role["scope"]);
+    }
+
     [Fact]
     public void Every_setting_the_app_reads_is_deployed_and_documented()
     {

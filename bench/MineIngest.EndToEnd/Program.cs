@@ -1,7 +1,7 @@
 // End-to-end measurements on the local stack for docs/BENCHMARKS.md (run by bench/e2e.sh):
 // upload -> survey complete and /api/summary showing it, the host's peak memory, the app's storage requests
 // per mine, and wrk against the API. Each run starts its own Azurite and local host (a separate process).
-// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view] [--cold-start] [--backup] [--read-load]
+// Usage: dotnet bench/MineIngest.EndToEnd/bin/Release/net10.0/MineIngest.EndToEnd.dll [runs] [rows,...] [--csv] [--poll-view] [--no-wrk] [--no-memory] [--memory-only] [--next-round] [--idle-view] [--cold-start] [--backup] [--read-load] [--events]
 //        ... --reliability URL CONNECTION STOP-COMMAND START-COMMAND (bench/reliability.sh)
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +18,7 @@ if (args is ["--reliability", var apiUrl, var storageConnection, var stopStorage
 var root = FindRoot();
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var runs = positional.Length > 0 ? int.Parse(positional[0]) : 3;
-var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") || args.Contains("--cold-start") || args.Contains("--backup") || args.Contains("--read-load") ? []
+var sizes = args.Contains("--memory-only") || args.Contains("--idle-view") || args.Contains("--cold-start") || args.Contains("--backup") || args.Contains("--read-load") || args.Contains("--events") ? []
     : positional.Length > 1 ? positional[1].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var results = new List<string[]>();
 
@@ -105,6 +105,9 @@ if (args.Contains("--backup")) results.AddRange(await Backups.RunAsync(root, run
 
 // --read-load: positional runs are the pairs of rounds (alone, with readers); 50 requests a second on each route.
 if (args.Contains("--read-load")) results.AddRange(await ReadLoad.RunAsync(root, runs, positional.Length > 1 ? int.Parse(positional[1]) : 100_000, 50));
+
+// --events: positional runs are the ABBA pairs (with BENCH_BASE_HOST_DLL: the build before events), then 100 latencies.
+if (args.Contains("--events")) results.AddRange(await EventCosts.RunAsync(root, runs, positional.Length > 1 ? int.Parse(positional[1]) : 100_000));
 
 if (args.Contains("--cold-start"))
 {

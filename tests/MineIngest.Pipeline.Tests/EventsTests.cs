@@ -251,6 +251,37 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("survey.", again);
     }
 
+    [Fact]
+    public async Task An_event_no_stream_can_take_is_dead_lettered_and_counted_by_health()
+    {
+        using var host = StartHost();
+        var writer = await TestCli.KeyAsync(_azurite, "office");
+        await Uploads.CreateIfNotExistsAsync();
+        await Uploads.GetBlobClient("kerman/met.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().Add(RowBuilder.WorkedExample("C-1")).ToCsv()));
+        await PipelineFixture.WaitForSurveyAsync(host.Http, "kerman/met.csv");
+
+        // Four investors' names of 7,000 Persian letters: a valid meeting (56 KB), whose event is more than a queue message holds (64 KiB once in base64).
+        var investors = Enumerable.Range(0, 4).Select(i => new string((char)('\u0628' + i), 7000)).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/committees")
+        {
+            Content = JsonContent.Create(new { date = "2026-12-01", province = "kerman", investors, mines = new[] { new { province = "kerman", mineId = "C-1", outcome = "interested" } } },
+                options: Api.ApiResults.Json),
+        };
+        request.Headers.Add(Api.OfficeApi.WriterKeyHeader, writer);
+        using var recorded = await host.Http.SendAsync(request);
+        Assert.True(recorded.StatusCode == HttpStatusCode.Created, $"{recorded.StatusCode}: {await recorded.Content.ReadAsStringAsync()}\n{host.LogTail}");
+
+        var events = (await host.Http.GetFromJsonAsync<JsonElement>("/api/health")).GetProperty("backlog").GetProperty("events");
+        Assert.Equal(1, events.GetProperty("deadLettered").GetInt32());
+        var dead = Assert.Single((await Stream(EventStreams.DeadLetter).PeekMessagesAsync(32)).Value);
+        var note = JsonDocument.Parse(dead.Body.ToString()).RootElement;
+        Assert.Equal(EventStreams.Office, note.GetProperty("stream").GetString());
+        Assert.StartsWith("committee/", note.GetProperty("id").GetString());
+        // Not sent again: it left the meeting's outbox.
+        var meetings = new TableClient(_azurite.ConnectionString, PipelineOptions.CommitteesTable);
+        await foreach (var meeting in meetings.QueryAsync<TableEntity>()) Assert.NotEqual(true, meeting.GetBoolean(EventOutbox.PendingProperty));
+    }
+
     private static async Task<HttpResponseMessage> AccessAsync(HttpClient http, string route, (string Header, string Key) key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/" + route);

@@ -254,9 +254,12 @@ public sealed partial class UploadTests(PipelineFixture fixture)
         var first = await WatchUntilAsync(async () => (await UploadedAsync()).Length == 1, TimeSpan.FromSeconds(1));
         Assert.Contains("Sent ilam-1.csv", first);
 
-        // Restarted: nothing new is sent, even after several looks at the folder.
+        // Restarted: nothing new is sent, even after several looks at the folder; the log says what became of the file
+        // sent, from its events (in this run or the first, whichever was looking when they came).
+        await PipelineFixture.WaitForSurveyAsync(fixture.Http, (await UploadedAsync())[0]);
         var second = await WatchUntilAsync(() => Task.FromResult(true), TimeSpan.FromSeconds(2));
         Assert.Contains("1 file(s) already sent", second);
+        Assert.Matches(@"survey\.completed  ilam/\S+ilam-1\.csv: completed, rows 1, accepted 1, rejected 0", first + second);
         Assert.Single(await UploadedAsync());
 
         // A copy of the same content under another name is not sent; a changed file is.

@@ -118,9 +118,10 @@ public sealed class OfficeApi(
         if (errors.Count > 0) return BadBody(errors);
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        // Names kept as written (not \u-escaped): a table string holds 32K characters, and escaping made Persian names six times longer.
         var entity = new CommitteeEntity
         {
-            RowKey = $"{date}|{id}", Id = id, Date = date!, Province = province!, Investors = JsonSerializer.Serialize(investors),
+            RowKey = $"{date}|{id}", Id = id, Date = date!, Province = province!, Investors = JsonSerializer.Serialize(investors, ApiResults.Json),
             Mines = JsonSerializer.Serialize(mines, PipelineJson.Options), Notes = request.Notes?.Trim(), RecordedAt = time.GetUtcNow(), RecordedBy = writer!.ToString(),
         };
         Events.EventOutbox.Add(entity, Events.PipelineEvents.CommitteeRecorded(new(id, date!, province!, investors, mines, entity.RecordedBy), entity.RecordedAt), entity.RecordedAt);

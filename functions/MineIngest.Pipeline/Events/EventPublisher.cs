@@ -16,6 +16,9 @@ public sealed class EventPublisher(StorageClients storage, IOptions<EventOptions
 {
     private TimeSpan Keep => TimeSpan.FromDays(options.Value.KeepDays);
 
+    /// <summary>How long events may wait before the sweep sends them (<see cref="EventOptions.SendLeftAfterSeconds"/>).</summary>
+    public TimeSpan SendLeftAfter => TimeSpan.FromSeconds(options.Value.SendLeftAfterSeconds);
+
     /// <summary>The tables whose records carry outboxes: surveys (and the re-scoring status), solutions, committee meetings.</summary>
     private IEnumerable<TableClient> Holders => [storage.SurveyTable, storage.Solutions, storage.Committees];
 
@@ -61,7 +64,7 @@ public sealed class EventPublisher(StorageClients storage, IOptions<EventOptions
     /// </summary>
     public async Task<int> SendLeftAsync(CancellationToken ct)
     {
-        var cutoff = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.SendLeftAfterSeconds);
+        var cutoff = time.GetUtcNow() - SendLeftAfter;
         var sentFrom = 0;
         foreach (var table in Holders)
         {

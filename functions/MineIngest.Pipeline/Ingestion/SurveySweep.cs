@@ -36,6 +36,7 @@ public sealed class SurveySweep(
     private readonly ConcurrentDictionary<string, byte> _settled = new(StringComparer.Ordinal);
     private DateTimeOffset _stalledCheckedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _retentionCheckedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _eventsCheckedAt = DateTimeOffset.MinValue;
     /// <summary>Retention is in days: once an hour is soon enough, and keeps the idle sweep at one request.</summary>
     private static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
     private SweepReport? _saved;
@@ -70,8 +71,13 @@ public sealed class SurveySweep(
             logger.LogInformation("Sweep: {Blobs} files listed, {WithoutReport} without a settled survey, {Read} read, {Failed} failed",
                 listed, withoutReport, read.Count, failed);
 
-        // Events whose writer died before sending them (or whose stream did not answer): sent now, with their ids.
-        await events.SendLeftAsync(ct);
+        // Events whose writer died before sending them (or whose stream did not answer): sent with their ids, looked for
+        // as often as they may be left (three small queries; not at every sweep, which runs every 2 s locally).
+        if (time.GetUtcNow() - _eventsCheckedAt >= events.SendLeftAfter)
+        {
+            await events.SendLeftAsync(ct);
+            _eventsCheckedAt = time.GetUtcNow();
+        }
 
         var recoverAfter = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)

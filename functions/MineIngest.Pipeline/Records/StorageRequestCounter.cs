@@ -31,6 +31,7 @@ public sealed class StorageRequestCounter
             "table" when path.Contains("(PartitionKey", StringComparison.Ordinal) => "entity",
             "table" when request.Method == RequestMethod.Post && !path.EndsWith("Tables", StringComparison.Ordinal) => "insert",
             "table" => "query",
+            "queue" when path.Contains("/events-", StringComparison.Ordinal) && path.Contains("/messages", StringComparison.Ordinal) => "event messages",
             "queue" when path.Contains("/messages", StringComparison.Ordinal) => "messages",
             "blob" when path.Contains($"/{PipelineOptions.ViewsContainer}/", StringComparison.Ordinal) => "view snapshot",
             "blob" when uri.Query.Contains("comp=list", StringComparison.Ordinal) => "list",

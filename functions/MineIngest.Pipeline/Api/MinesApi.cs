@@ -81,7 +81,7 @@ public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, Storag
         // As a TableEntity: the version properties are named by their versions.
         var stored = await storage.MinesOf(slug).GetEntityIfExistsAsync<TableEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
         if (!stored.HasValue) return ApiResults.NotFound($"There is no mine \"{mineId}\" in {slug}.");
-        var history = MineHistory.ToDto(MineEntity.From(stored.Value!), stored.Value!);
+        var history = MineHistoryAnswer.From(MineEntity.From(stored.Value!), stored.Value!);
         return Results.Json(history with { Versions = await WithWhoAsync(history.Versions, ct) }, ApiResults.Json);
     });
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MineIngest.Domain;
-using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Ingestion;
 
 namespace MineIngest.Pipeline.Records;
@@ -42,28 +41,8 @@ public sealed record MineVersion(
     public string Key => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SurveyDate}|{SurveyReceivedAt.UtcTicks:D19}|{SurveyId}");
 }
 
-/// <param name="Withdrawn">The version's survey was withdrawn: shown, counted nowhere (<paramref name="WithdrawnReason"/> says why).</param>
-public sealed record MineVersionDto(
-    string SurveyId, string SurveyDate, string SurveyDateJalali, DateTimeOffset SurveyReceivedAt, int Row, string Status, string? RevivedOn,
-    double Score, string Tier, int JobsPotential, int? JobsCreated, string? Problem, double? InvestmentBnRial, Components Components,
-    bool Withdrawn = false, string? WithdrawnReason = null)
-{
-    /// <summary>Who sent the version's survey (see <c>SurveyDto.UploadedBy</c>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string? UploadedBy { get; init; }
-
-    /// <summary>Who withdrew the version's survey.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string? WithdrawnBy { get; init; }
-}
-
-/// <summary>A change of status between two versions: on the revival date when the mine became revived, else the survey date.</summary>
-public sealed record StatusChangeDto(string From, string To, string On, string OnJalali, string SurveyId);
-
 /// <summary>A withdrawn survey's mark on a mine: why, and what the withdrawal did to the mine (restored, removed or untouched).</summary>
 public sealed record WithdrawnMark(string SurveyId, string Reason, string Outcome);
-
-public sealed record MineHistoryDto(string Province, string MineId, IReadOnlyList<MineVersionDto> Versions, IReadOnlyList<StatusChangeDto> StatusChanges);
 
 /// <summary>
 /// A mine's history: every accepted row is a version. The mine entity is the newest one and carries each
@@ -126,28 +105,6 @@ public static class MineHistory
         new[] { MineVersion.Of(mine) }.Concat(Earlier(mine.Earlier)).Concat(StoredIn(stored ?? []))
             .DistinctBy(v => v.Key).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
 
-    public static MineHistoryDto ToDto(MineEntity mine, IEnumerable<KeyValuePair<string, object>> stored)
-    {
-        var properties = stored.ToList();
-        var versions = VersionsOf(mine, properties);
-        var withdrawn = WithdrawnIn(properties);
-        var dtos = versions.Select(v => new MineVersionDto(v.SurveyId, v.SurveyDate, Jalali(v.SurveyDate), v.SurveyReceivedAt, v.Row, v.Status,
-            v.RevivedOn, v.Score, v.Tier, v.JobsPotential, v.JobsCreated, v.Problem, v.InvestmentBnRial,
-            Components.Rounded(v.Resource, v.Grade, v.Access, v.Jobs, v.Cost, v.Solvability),
-            withdrawn.ContainsKey(v.SurveyId), withdrawn.GetValueOrDefault(v.SurveyId)?.Reason)).ToList();
-        // A withdrawn survey's versions count nowhere, status changes included.
-        var counted = versions.Where(v => !withdrawn.ContainsKey(v.SurveyId)).ToList();
-        var changes = new List<StatusChangeDto>();
-        for (var i = 1; i < counted.Count; i++)
-        {
-            if (counted[i].Status == counted[i - 1].Status) continue;
-            var on = counted[i].Status == "revived" && counted[i].RevivedOn is { } revived ? revived : counted[i].SurveyDate;
-            changes.Add(new StatusChangeDto(counted[i - 1].Status, counted[i].Status, on, Jalali(on), counted[i].SurveyId));
-        }
-        return new MineHistoryDto(mine.PartitionKey, mine.MineId, dtos, changes);
-    }
-
-    private static string Jalali(string iso) => SurveyValues.TryParseDate(iso, out var d) ? SurveyValues.ToJalali(d) : iso;
 }
 
 /// <summary>A <see cref="MineVersion"/> as an array of its values (no property names): a mine's history is stored in its entity, and bytes there cost (see <see cref="MineEntity"/>).</summary>

@@ -16,7 +16,7 @@ namespace MineIngest.Functions;
 /// (<see cref="RouteAccess"/>: a bearer token and its roles, or a key with sign-in off), so no function key travels in a URL.
 /// </summary>
 public sealed class ApiFunctions(
-    AuditApi audit, KeysApi keys, BackupsApi backups, CspReportsApi cspReports, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, PipelineHealth health,
+    AuditApi audit, KeysApi keys, BackupsApi backups, CspReportsApi cspReports, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, HealthApi health,
     ProvinceApi provinces, OfficeApi office, ReportApi report, EventsApi events, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]

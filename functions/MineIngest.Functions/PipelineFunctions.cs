@@ -8,7 +8,7 @@ namespace MineIngest.Functions;
 
 /// <summary>The storage triggers: thin, each hands off to a pipeline service; exceptions escape so retries and poison queues work.</summary>
 public sealed class PipelineFunctions(
-    SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring, Withdrawals withdrawals, Pipeline.Backup.BackupWriter backups)
+    SurveyIngestor ingestor, ChunkProcessor processor, SurveySweep sweep, Rescoring rescoring, WithdrawalPages withdrawals, Pipeline.Backup.BackupWriter backups)
 {
     /// <summary>The app setting holding the sweep's NCRONTAB schedule (a flat name: nested names in %...% are unreliable on Linux plans).</summary>
     public const string SweepScheduleSetting = "SurveySweepSchedule";

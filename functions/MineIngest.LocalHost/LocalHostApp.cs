@@ -115,7 +115,7 @@ public static class LocalHostApp
         api.MapPost("/provinces/{province}/events/access", (string province, HttpRequest r, EventsApi e, CancellationToken ct) => e.ProvinceAccessAsync(r, province, ct));
         api.MapPost("/" + SecurityHeaders.ReportRoute, (HttpRequest r, CspReportsApi c, CancellationToken ct) => c.ReportAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
-        api.MapGet("/health", (PipelineHealth h, CancellationToken ct) => h.CheckAsync(ct));
+        api.MapGet("/health", (HealthApi h, CancellationToken ct) => h.CheckAsync(ct));
         extraRoutes?.Invoke(app);
         if (diagnostics)
         {

@@ -33,7 +33,7 @@ public sealed class QueueTriggerOptions
 /// handed to a second instance while the first lives.
 /// </summary>
 public sealed class LocalQueueTriggers(
-    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, Withdrawals withdrawals, IConfiguration configuration,
+    StorageClients storage, ChunkProcessor processor, Rescoring rescoring, WithdrawalPages withdrawals, IConfiguration configuration,
     Microsoft.Extensions.Options.IOptions<PipelineOptions> pipeline, MineIngest.Pipeline.View.ViewRefresher views, ILogger<LocalQueueTriggers> logger) : BackgroundService
 {
     /// <summary>Function name to queue, as the Functions app declares them (a test compares with functions.metadata).</summary>

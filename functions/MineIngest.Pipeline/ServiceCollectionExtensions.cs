@@ -57,8 +57,11 @@ public static class ServiceCollectionExtensions
         services.AddOptions<Events.EventOptions>().Bind(configuration.GetSection(Events.EventOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Events.EventPublisher>();
         services.AddSingleton<EventsApi>();
+        services.AddSingleton<ChunkStaging>();
         services.AddSingleton<SurveyIngestor>();
+        services.AddSingleton<StalledSurveys>();
         services.AddSingleton<SurveyTotals>();
+        services.AddSingleton<MineWriter>();
         services.AddSingleton<ChunkProcessor>();
         services.AddSingleton<ViewSnapshotStore>();
         services.AddSingleton<MineView>();
@@ -77,6 +80,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ScoringFingerprint>();
         services.AddSingleton<Rescoring>();
         services.AddSingleton<Withdrawals>();
+        services.AddSingleton<WithdrawalPages>();
         services.AddSingleton<ProgressReports>();
         services.AddSingleton<ReportApi>();
         services.AddSingleton<CommitteeStore>();
@@ -99,6 +103,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ViewRefresher>());
         services.AddHostedService<RescoreOnStart>();
         services.AddSingleton<PipelineHealth>();
+        services.AddSingleton<HealthApi>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -202,7 +202,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
         // The block blob now carries its MD5, and the survey id is the one its listing gives.
         var md5 = (await blocks.GetPropertiesAsync()).Value.ContentHash;
         Assert.Equal(System.Security.Cryptography.MD5.HashData(content), md5);
-        Assert.Contains(surveys, s => s.RowKey == SurveyIngestor.SurveyIdOf("fars/from-blocks.csv", Convert.ToHexString(md5)));
+        Assert.Contains(surveys, s => s.RowKey == SurveyIdentity.Of("fars/from-blocks.csv", Convert.ToHexString(md5)));
 
         clock.Restart();
         var second = await sweep.RunAsync(CancellationToken.None);
@@ -216,7 +216,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
         // A file whose reading began three times and never finished (a reader that died each time) ends rejected, visibly.
         await UploadAllAsync([("qom/never-read.csv", SmallSurvey("N", "qom"))], inFlight: 1);
         var hash = (await Surveys.GetBlobClient("qom/never-read.csv").GetPropertiesAsync()).Value.ContentHash;
-        var stuckId = SurveyIngestor.SurveyIdOf("qom/never-read.csv", Convert.ToHexString(hash));
+        var stuckId = SurveyIdentity.Of("qom/never-read.csv", Convert.ToHexString(hash));
         await storage.SurveyTable.AddEntityAsync(new SurveyEntity
         {
             RowKey = stuckId, Blob = "qom/never-read.csv", Folder = "qom", ReceivedAt = DateTimeOffset.UtcNow,

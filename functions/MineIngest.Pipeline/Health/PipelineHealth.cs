@@ -1,8 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Ingestion;
 using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
@@ -28,7 +26,7 @@ public sealed record SweepDto(DateTime At, int Blobs, int WithoutReport, int Rea
 public sealed record HealthDto(string Status, string? Reason, Backlog? Backlog);
 
 /// <summary>
-/// /api/health: 200 with the backlog while every storage service answers, 503 with the reason when one does not.
+/// The health /api/health answers (<see cref="Api.HealthApi"/>): the backlog while every storage service answers, the reason when one does not.
 /// One query of the survey partition (a few columns), one table read, and three queue property reads.
 /// </summary>
 public sealed class PipelineHealth(
@@ -38,14 +36,14 @@ public sealed class PipelineHealth(
     /// <summary>Where a blob trigger (Event Grid source, in Azure) puts a file it gave up on.</summary>
     public const string BlobPoisonQueue = "webjobs-blobtrigger-poison";
 
-    public async Task<IResult> CheckAsync(CancellationToken ct)
+    /// <summary>The health as /api/health tells it: ok with the backlog, or unavailable with the reason (<see cref="HealthDto.Status"/>).</summary>
+    public async Task<HealthDto> CheckAsync(CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout);
         try
         {
-            var backlog = await BacklogAsync(timeout.Token);
-            return Results.Json(new HealthDto("ok", null, backlog), ApiResults.Json);
+            return new HealthDto(Ok, null, await BacklogAsync(timeout.Token));
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && (IsStorageFault(ex) || ex is OperationCanceledException))
         {
@@ -53,9 +51,11 @@ public sealed class PipelineHealth(
                 ? $"Storage did not answer within {Timeout.TotalSeconds:0} s."
                 : $"Storage cannot be reached: {Describe(ex)}";
             logger.LogWarning(ex, "Health check: {Reason}", reason);
-            return Results.Json(new HealthDto("unavailable", reason, null), ApiResults.Json, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return new HealthDto(Unavailable, reason, null);
         }
     }
+
+    public const string Ok = "ok", Unavailable = "unavailable";
 
     private async Task<Backlog> BacklogAsync(CancellationToken ct)
     {

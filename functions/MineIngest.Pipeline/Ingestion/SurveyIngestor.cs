@@ -21,8 +21,8 @@ namespace MineIngest.Pipeline.Ingestion;
 /// is either repeated harmlessly or skipped once done.
 /// </summary>
 public sealed class SurveyIngestor(
-    StorageClients storage, ReferenceData reference, WorkClaims claims, SurveyTotals totals, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
-    Access.UploadSasIssuer uploads, Events.EventPublisher events, TimeProvider time, ILogger<SurveyIngestor> logger)
+    StorageClients storage, ReferenceData reference, WorkClaims claims, IOptions<PipelineOptions> options, IOptions<SurveyLimits> limits,
+    Access.UploadSasIssuer uploads, Events.EventPublisher events, ChunkStaging staging, TimeProvider time, ILogger<SurveyIngestor> logger)
 {
     public const string NationalFolder = "national";
 
@@ -42,7 +42,7 @@ public sealed class SurveyIngestor(
     public async Task<bool> IngestAsync(BlobClient blob, CancellationToken ct)
     {
         var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
-        var (contentHash, blobETag) = await ContentHashAsync(blob, properties, ct);
+        var (contentHash, blobETag) = await SurveyIdentity.ContentHashAsync(blob, properties, limits.Value.MaxFileBytes, logger, ct);
         // The survey's trace: this read, each chunk's scoring (their messages carry it) and the totals.
         using var activity = PipelineTelemetry.Source.StartActivity("survey.read", ActivityKind.Consumer);
         var (surveyId, known) = await FindRecordAsync(blob.Name, contentHash, blobETag, properties.LastModified, ct);
@@ -90,12 +90,12 @@ public sealed class SurveyIngestor(
     private async Task<(string SurveyId, SurveyEntity? Known)> FindRecordAsync(string blobName, string contentHash, ETag blobETag, DateTimeOffset lastModified,
         CancellationToken ct)
     {
-        var surveyId = SurveyIdOf(blobName, contentHash);
+        var surveyId = SurveyIdentity.Of(blobName, contentHash);
         var existing = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
-        if (existing.HasValue && SentAgainAfterWithdrawal(existing.Value!, blobETag, lastModified))
+        if (existing.HasValue && SurveyIdentity.SentAgainAfterWithdrawal(existing.Value!, blobETag, lastModified))
         {
             // The same file sent again once its survey was withdrawn is a new survey: named by this upload (its ETag) too.
-            surveyId = SurveyIdOf(blobName, contentHash + "\n" + blobETag);
+            surveyId = SurveyIdentity.Of(blobName, contentHash + "\n" + blobETag);
             existing = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
         }
         return (surveyId, existing.HasValue ? existing.Value : null);
@@ -116,7 +116,7 @@ public sealed class SurveyIngestor(
         if (known.Stage == SurveyStage.Processing)
         {
             // Read before, but the host stopped before every chunk was queued: queue them again (scorers skip done chunks).
-            await EnqueueAsync(known, await MessagesFromStagedChunksAsync(known, ct), ct);
+            await staging.EnqueueAsync(known, await staging.MessagesFromStagedAsync(known, ct), ct);
             return true;
         }
         if (IsBeingRead(known))
@@ -157,7 +157,7 @@ public sealed class SurveyIngestor(
     {
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopRenewing = new CancellationTokenSource();
-        var renewing = RenewReadingClaimAsync(survey.RowKey, held, lost, stopRenewing.Token);
+        var renewing = ReadingClaim.RenewAsync(storage, survey.RowKey, held, ClaimLength, lost, time, logger, stopRenewing.Token);
         async Task<bool> StillHeldAsync()
         {
             await stopRenewing.CancelAsync();
@@ -177,7 +177,7 @@ public sealed class SurveyIngestor(
                 throw new SurveyRejectedException(ClerkMessages.FileTooLarge(limits.Value.MaxFileBytes / (1024 * 1024)));
             }
             await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), lost.Token);
-            messages = await StageRowsAsync(stream, survey, lost.Token);
+            messages = await staging.StageRowsAsync(stream, survey, lost.Token);
         }
         catch (SurveyRejectedException rejected)
         {
@@ -194,7 +194,7 @@ public sealed class SurveyIngestor(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Kept for the last try's log line; the exception escapes so the trigger (or the next sweep) tries again.
-            if (await StillHeldAsync()) await TryNoteReadErrorAsync(survey.RowKey, ex, held.Value, ct);
+            if (await StillHeldAsync()) await ReadingClaim.TryNoteErrorAsync(storage, survey.RowKey, ex, held.Value, time, logger, ct);
             throw;
         }
         finally
@@ -230,7 +230,7 @@ public sealed class SurveyIngestor(
             return false;
         }
         if (survey.OutboxPending) await events.SendAsync(storage.SurveyTable, survey.PartitionKey, survey.RowKey, survey.Outbox, written, ct);
-        await EnqueueAsync(survey, messages, ct);
+        await staging.EnqueueAsync(survey, messages, ct);
         activity?.SetTag("mineingest.rows", survey.Rows).SetTag("mineingest.chunks", survey.Chunks);
         logger.LogInformation("Survey {SurveyId} from {Blob}: {Rows} rows queued in {Chunks} chunks", survey.RowKey, survey.Blob, survey.Rows, survey.Chunks);
         return true;
@@ -284,199 +284,4 @@ public sealed class SurveyIngestor(
         survey.Stage == SurveyStage.Reading && (survey.ReadingUntil is { } until
             ? until > time.GetUtcNow()
             : survey.Timestamp is { } written && time.GetUtcNow() - written < TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds));
-
-    /// <summary>
-    /// Renews the reading claim every third of its length, on the record's ETag; when that fails because the record
-    /// changed (another instance took the file over after a pause longer than the claim), <paramref name="lost"/> is cancelled.
-    /// </summary>
-    private async Task RenewReadingClaimAsync(string surveyId, StrongBox<ETag> held, CancellationTokenSource lost, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(ClaimLength / 3, time, stop);
-                var renewal = new TableEntity(SurveyEntity.Partition, surveyId) { [nameof(SurveyEntity.ReadingUntil)] = time.GetUtcNow() + ClaimLength };
-                try
-                {
-                    held.Value = (await storage.SurveyTable.UpdateEntityAsync(renewal, held.Value, TableUpdateMode.Merge, stop)).Headers.ETag ?? held.Value;
-                }
-                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-                {
-                    await lost.CancelAsync();
-                    return;
-                }
-                catch (RequestFailedException ex)
-                {
-                    logger.LogWarning("Could not renew the reading claim of survey {SurveyId}: {Reason}", surveyId, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
-
-    /// <summary>Notes why the read failed and gives the claim up, so the next try need not wait for it to expire.</summary>
-    private async Task TryNoteReadErrorAsync(string surveyId, Exception error, ETag held, CancellationToken ct)
-    {
-        try
-        {
-            var note = new TableEntity(SurveyEntity.Partition, surveyId)
-            {
-                [nameof(SurveyEntity.LastReadError)] = $"{error.GetType().Name}: {error.Message}", [nameof(SurveyEntity.ReadingUntil)] = time.GetUtcNow(),
-            };
-            await storage.SurveyTable.UpdateEntityAsync(note, held, TableUpdateMode.Merge, ct);
-        }
-        catch (Exception noteError) when (noteError is RequestFailedException or AggregateException or HttpRequestException)
-        {
-            logger.LogDebug(noteError, "Could not note the read error of survey {SurveyId}", surveyId);
-        }
-    }
-
-    /// <summary>
-    /// The content's MD5 in hex. A blob committed from blocks (large or browser uploads) has none: compute it and store
-    /// it on the blob (only if the blob is still the one measured), so that the sweep can tell this survey from its
-    /// listing alone. A file over the size limit is not read at all: its ETag stands in (it is rejected unread).
-    /// </summary>
-    private async Task<(string Hash, ETag BlobETag)> ContentHashAsync(BlobClient blob, BlobProperties properties, CancellationToken ct)
-    {
-        if (properties.ContentHash is { Length: > 0 } stored) return (Convert.ToHexString(stored), properties.ETag);
-        if (properties.ContentLength > limits.Value.MaxFileBytes) return ("etag-" + properties.ETag, properties.ETag);
-        byte[] md5;
-        await using (var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct))
-        {
-            md5 = await MD5.HashDataAsync(stream, ct);
-        }
-        var etag = properties.ETag;
-        try
-        {
-            etag = (await blob.SetHttpHeadersAsync(new BlobHttpHeaders
-            {
-                ContentHash = md5,
-                ContentType = properties.ContentType,
-                ContentEncoding = properties.ContentEncoding,
-                ContentLanguage = properties.ContentLanguage,
-                ContentDisposition = properties.ContentDisposition,
-                CacheControl = properties.CacheControl,
-            }, new BlobRequestConditions { IfMatch = properties.ETag }, ct)).Value.ETag;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 403 or 409 or 412)
-        {
-            // Replaced meanwhile (that upload is a survey of its own) or not ours to change: the id stands as computed.
-            logger.LogInformation("Could not store the content hash on {Blob}: {Reason}", blob.Name, ex.ErrorCode);
-        }
-        return (Convert.ToHexString(md5), etag);
-    }
-
-    /// <summary>
-    /// Whether the blob of a withdrawn survey is another upload (the same file sent again), not the one that was read:
-    /// its ETag differs from the one the survey was read from (surveys read before that was kept: written after the withdrawal).
-    /// </summary>
-    public static bool SentAgainAfterWithdrawal(SurveyEntity survey, ETag blobETag, DateTimeOffset blobLastModified) =>
-        survey.WithdrawRequestedAt is { } withdrawn && (survey.BlobETag is { } read ? read != blobETag.ToString() : blobLastModified > withdrawn);
-
-    /// <summary>The same blob name with the same content is the same survey, however often it is delivered or uploaded.</summary>
-    public static string SurveyIdOf(string blobName, string contentHash) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName + "\n" + contentHash)))[..32];
-
-    private async Task<List<ChunkMessage>> StageRowsAsync(Stream stream, SurveyEntity survey, CancellationToken ct)
-    {
-        var rowsPerChunk = options.Value.RowsPerChunk;
-        var duplicates = new DuplicateTracker(reference);
-        var messages = new List<ChunkMessage>();
-        var chunk = new List<ChunkRow>(rowsPerChunk);
-        // The readers are synchronous; uploads of full chunks overlap with reading the next ones.
-        var uploads = new List<Task>();
-        using (var reader = SurveyReader.Open(stream, survey.Blob, limits.Value))
-        {
-            survey.Headers = SurveyHeaders.ToJson(reader.Headers);
-            foreach (var row in reader.ReadRows())
-            {
-                ct.ThrowIfCancellationRequested();
-                chunk.Add(new ChunkRow(row.RowNumber, row.Values, duplicates.Check(row)));
-                if (chunk.Count == rowsPerChunk)
-                {
-                    uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
-                    chunk = new List<ChunkRow>(rowsPerChunk);
-                    if (uploads.Count >= 4) { await Task.WhenAll(uploads); uploads.Clear(); }
-                }
-            }
-        }
-        if (chunk.Count > 0) uploads.Add(UploadChunkAsync(survey, messages, chunk, ct));
-        await Task.WhenAll(uploads);
-        return messages;
-    }
-
-    private Task UploadChunkAsync(SurveyEntity survey, List<ChunkMessage> messages, List<ChunkRow> rows, CancellationToken ct)
-    {
-        var index = messages.Count;
-        messages.Add(ChunkMessage.For(survey, index, rows));
-        var document = new ChunkDocument(survey.RowKey, survey.Blob, survey.Folder, survey.ReceivedAt, rows);
-        return storage.Chunks.GetBlobClient(ChunkDocument.BlobName(survey.RowKey, index))
-            .UploadAsync(BinaryData.FromObjectAsJson(document, PipelineJson.Options), overwrite: true, ct);
-    }
-
-    private async Task EnqueueAsync(SurveyEntity survey, IEnumerable<ChunkMessage> messages, CancellationToken ct)
-    {
-        await storage.SendChunksAsync(messages, ct);
-        survey.Enqueued = true;
-        // Merge only the flag: scorers may already be writing the survey's totals.
-        var flag = new TableEntity(SurveyEntity.Partition, survey.RowKey) { [nameof(SurveyEntity.Enqueued)] = true };
-        await storage.SurveyTable.UpdateEntityAsync(flag, ETag.All, TableUpdateMode.Merge, ct);
-    }
-
-    private async Task<List<ChunkMessage>> MessagesFromStagedChunksAsync(SurveyEntity survey, CancellationToken ct, ISet<int>? skip = null)
-    {
-        var messages = new List<ChunkMessage>();
-        for (var index = 0; index < survey.Chunks; index++)
-        {
-            if (skip?.Contains(index) == true) continue;
-            messages.Add(ChunkMessage.For(survey, index, (await storage.ReadChunkAsync(survey.RowKey, index, ct)).Rows));
-        }
-        return messages;
-    }
-
-    /// <summary>
-    /// Queues again the chunks of surveys that have made no progress for a while. A host that is killed holds
-    /// the messages it had received invisible for minutes; this brings their rows back sooner. Chunks already
-    /// done are skipped, and a chunk scored twice counts once. Returns how many chunks were queued again.
-    /// </summary>
-    public async Task<int> RecoverStalledAsync(TimeSpan stalledFor, CancellationToken ct)
-    {
-        var requeued = 0;
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {SurveyEntity.Partition} and Stage eq {SurveyStage.Processing} and Enqueued eq {true}");
-        await foreach (var survey in storage.SurveyTable.QueryAsync<SurveyEntity>(filter, cancellationToken: ct))
-        {
-            if (survey.RowsPending() == 0) continue;
-            if (survey.Timestamp is { } changed && time.GetUtcNow() - changed < stalledFor) continue;
-            // Done chunks, and chunks whose claim is renewed.
-            var done = new HashSet<int>();
-            await foreach (var result in storage.ChunkResults.QueryAsync<ChunkResultEntity>(
-                               TableClient.CreateQueryFilter($"PartitionKey eq {survey.RowKey}"), select: ["RowKey"], cancellationToken: ct))
-            {
-                done.Add(int.Parse(result.RowKey, System.Globalization.CultureInfo.InvariantCulture));
-            }
-            if (Enumerable.Range(0, survey.Chunks).All(done.Contains))
-            {
-                // Every chunk done, the totals behind: the last scorer died between its result and the totals.
-                await totals.RefreshAsync(survey.RowKey, ct);
-                continue;
-            }
-            // A chunk whose claim is renewed is slow, not stalled: sending it again would double a live instance's work.
-            foreach (var key in await claims.LiveKeysAsync(PipelineOptions.ChunkQueue, survey.RowKey + "-", ct))
-                if (int.TryParse(key.AsSpan(survey.RowKey.Length + 1), System.Globalization.CultureInfo.InvariantCulture, out var held)) done.Add(held);
-            if (Enumerable.Range(0, survey.Chunks).All(done.Contains)) continue;
-            var missing = await MessagesFromStagedChunksAsync(survey, ct, done);
-            logger.LogWarning("Survey {SurveyId} made no progress for {Seconds} s: queueing its {Count} unfinished chunks again",
-                survey.RowKey, stalledFor.TotalSeconds, missing.Count);
-            await storage.SendChunksAsync(missing, ct);
-            requeued += missing.Count;
-            // Touch the survey so the next sweep waits another full period before queueing again.
-            var touch = new TableEntity(SurveyEntity.Partition, survey.RowKey) { ["RecoveredAt"] = time.GetUtcNow() };
-            await storage.SurveyTable.UpdateEntityAsync(touch, ETag.All, TableUpdateMode.Merge, ct);
-        }
-        return requeued;
-    }
 }

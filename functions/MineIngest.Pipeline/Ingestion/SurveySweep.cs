@@ -20,7 +20,7 @@ public sealed record SweepReport(DateTimeOffset At, int Blobs, int WithoutReport
 /// id, so sweeps on several instances at once, or racing the blob trigger, do no harm.
 /// </summary>
 public sealed class SurveySweep(
-    StorageClients storage, SurveyIngestor ingestor, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, WorkClaims claims,
+    StorageClients storage, SurveyIngestor ingestor, StalledSurveys stalled, ReportRetention retention, Rescoring rescoring, Withdrawals withdrawals, WorkClaims claims,
     Events.EventPublisher events, IOptions<PipelineOptions> options, TimeProvider time, ILogger<SurveySweep> logger)
 {
     public const string StatusPartition = "sweep";
@@ -82,7 +82,7 @@ public sealed class SurveySweep(
         var recoverAfter = TimeSpan.FromSeconds(options.Value.RecoverAfterSeconds);
         if (time.GetUtcNow() - _stalledCheckedAt >= recoverAfter / 2)
         {
-            requeued += await ingestor.RecoverStalledAsync(recoverAfter, ct);
+            requeued += await stalled.RecoverAsync(recoverAfter, ct);
             await rescoring.RecoverStalledAsync(recoverAfter, ct);
             await withdrawals.RecoverStalledAsync(recoverAfter, ct);
             _stalledCheckedAt = time.GetUtcNow();
@@ -169,9 +169,9 @@ public sealed class SurveySweep(
         {
             // Without Content-MD5 the id needs the content: let the ingestor compute it (and store it on the blob).
             if (blob.Properties.ContentHash is not { Length: > 0 } md5) { toRead.Add(blob); continue; }
-            var id = SurveyIngestor.SurveyIdOf(blob.Name, Convert.ToHexString(md5));
+            var id = SurveyIdentity.Of(blob.Name, Convert.ToHexString(md5));
             if (!known.TryGetValue(id, out var survey)) toRead.Add(blob);
-            else if (blob.Properties.ETag is { } etag && blob.Properties.LastModified is { } written && SurveyIngestor.SentAgainAfterWithdrawal(survey, etag, written))
+            else if (blob.Properties.ETag is { } etag && blob.Properties.LastModified is { } written && SurveyIdentity.SentAgainAfterWithdrawal(survey, etag, written))
                 toRead.Add(blob); // the ingestor names it anew
             else if (survey.Stage == SurveyStage.Rejected || survey.Enqueued) _settled.TryAdd(VersionKey(blob), 0);
             else if (!ingestor.IsBeingRead(survey)) takeovers.Add(blob); // reading began, then the reader died (its claim expired)

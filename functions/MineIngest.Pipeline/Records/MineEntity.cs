@@ -5,7 +5,6 @@ using Azure;
 using System.Runtime.Serialization;
 using Azure.Data.Tables;
 using MineIngest.Domain;
-using MineIngest.Pipeline.Api;
 
 namespace MineIngest.Pipeline.Records;
 

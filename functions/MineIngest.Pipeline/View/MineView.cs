@@ -6,19 +6,6 @@ using MineIngest.Pipeline.Records;
 namespace MineIngest.Pipeline.View;
 
 /// <summary>
-/// The mines on record at one moment, in ranking order, and when the newest of them was written. <see cref="ByKey"/>
-/// is the view's live index, shared by every snapshot: it may already hold newer versions than <see cref="Ranked"/>
-/// (its users, the scorer and the committee count, want the newest they can get; the scorer writes on ETags anyway).
-/// One index instead of one per snapshot: a view refreshed every second while a survey is scored would otherwise
-/// build a 100,000-entry dictionary each second.
-/// </summary>
-/// <param name="Version">Counts the snapshots of this view: a new one whenever a mine changed.</param>
-public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IReadOnlyDictionary<(string, string), MineEntity> ByKey, long Version)
-{
-    public static readonly MineSnapshot Empty = new([], null, new Dictionary<(string, string), MineEntity>(), 0);
-}
-
-/// <summary>
 /// An in-memory view of the mines table for the API: summaries and rankings read it instead of the table.
 /// Each refresh first reads the mine change log (<see cref="MineChangeLog"/>, one keyed query); only when it holds an
 /// entry this view has not seen does it ask the mines tables of the provinces the entries name for mines changed since
@@ -28,15 +15,10 @@ public sealed record MineSnapshot(MineEntity[] Ranked, DateTimeOffset? AsOf, IRe
 /// </summary>
 public sealed class MineView
 {
-    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
     /// <summary>How far before its last look the view reads the change log: covers clocks of other instances that lag.</summary>
     private static readonly TimeSpan ChangeLogOverlap = TimeSpan.FromMinutes(2);
-    /// <summary>Unseen writes (by the change log's counts) from which a refresh reads changed mines whole without a keys-first pass.</summary>
-    private const long ManyUnseen = 20_000;
-    /// <summary>A fifth of a national survey's mines: five background collections in a next round of 100,000.</summary>
-    private const int ReplacedBeforeCollection = 20_000;
-    private int _replacedSinceCollection;
-    private long _minesRead;
+    /// <summary>Writes within this of the view's last check may not be in it yet (they commit out of order).</summary>
+    private static readonly TimeSpan Overlap = HeldMines.Overlap;
     private long _version;
 
     private readonly StorageClients _storage;
@@ -54,21 +36,21 @@ public sealed class MineView
         _options = options;
         _time = time;
         _logger = logger;
+        _held = new HeldMines(logger);
         _refresh = new CoalescedRefresh(RefreshMeasuredAsync, time);
         _snapshotWriter = new ViewSnapshotWriter(snapshots, storage, work, options, time, logger);
         Telemetry.PipelineTelemetry.ObserveViewAge(() => CheckedAt is { } checkedAt ? (time.GetUtcNow() - checkedAt).TotalSeconds : null);
     }
 
     /// <summary>How many whole mines this view has read from storage (keys-only reads not counted): what a refresh costs.</summary>
-    public long MinesRead => Interlocked.Read(ref _minesRead);
+    public long MinesRead => _held.MinesRead;
 
     /// <summary>What the view's changes have cost so far (docs/BENCHMARKS.md reads it through the local host's diagnostics).</summary>
     public ViewCosts Costs => new(Interlocked.Read(ref _refreshes), Interlocked.Read(ref _refreshTicks) / (double)TimeSpan.TicksPerMillisecond,
         Interlocked.Read(ref _longestRefreshTicks) / (double)TimeSpan.TicksPerMillisecond, Interlocked.Read(ref _changedMines),
-        Interlocked.Read(ref _rankingTicks) / (double)TimeSpan.TicksPerMillisecond, MinesRead, Interlocked.Read(ref _compactions),
-        Interlocked.Read(ref _compactionTicks) / (double)TimeSpan.TicksPerMillisecond);
+        Interlocked.Read(ref _rankingTicks) / (double)TimeSpan.TicksPerMillisecond, MinesRead, _held.Compactions, _held.CompactionMs);
 
-    private long _refreshes, _refreshTicks, _longestRefreshTicks, _changedMines, _rankingTicks, _compactions, _compactionTicks;
+    private long _refreshes, _refreshTicks, _longestRefreshTicks, _changedMines, _rankingTicks;
 
     /// <summary>Mines this instance wrote, as written, by the change-log entry that names them.</summary>
     private readonly OwnWrites _own = new();
@@ -77,22 +59,8 @@ public sealed class MineView
     /// <summary>Own writes waiting from which a refresh is started to take them in: they are held twice until then.</summary>
     private const long OwnWritesBeforeRefresh = 20_000;
 
-    /// <summary>Every mine the view has seen, by key; written only by the refresh (one at a time), read by anyone at any time.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MineEntity> _mines = new();
-    /// <summary>
-    /// The newest Timestamp seen in each province's mines table by reading it: every write older than this (less the
-    /// overlap) is in the view. Own writes taken in as written do not move it (other instances' writes before them may
-    /// not be read yet).
-    /// </summary>
-    private readonly Dictionary<string, DateTimeOffset> _highWater = new(StringComparer.Ordinal);
-    /// <summary>The newest Timestamp of a mine taken in without reading its table (own writes, the stored snapshot): for AsOf.</summary>
-    private DateTimeOffset? _newestTaken;
-    /// <summary>
-    /// Mines removed by a withdrawal, as the change log named them, kept for an hour: an own write noted after the
-    /// withdrawal's entry was seen (the chunk's entry comes after its last batch) must not bring a deleted mine back.
-    /// </summary>
-    private readonly Dictionary<(string, string), (DateTimeOffset Timestamp, DateTimeOffset Seen)> _recentlyRemoved = new();
-    private static readonly TimeSpan RemovedKept = TimeSpan.FromHours(1);
+    /// <summary>Every mine the view has seen, and how current it is (changed only by the refresh, one at a time).</summary>
+    private readonly HeldMines _held;
     private volatile bool _loaded;
     private HashSet<string> _seenChanges = new(StringComparer.Ordinal);
     private volatile MineSnapshot _snapshot = MineSnapshot.Empty;
@@ -202,8 +170,7 @@ public sealed class MineView
             var own = _own.TakeAll();
             if (own.Count == 0) return;
             var changes = new Dictionary<(string, string), MineEntity?>();
-            var changed = TakeIn(own, changes);
-            if (changed) Publish(Reranked(changes), _lookedAt ?? _time.GetUtcNow(), _seenChanges.ToList());
+            if (_held.TakeIn(own, changes)) Publish(_held.Reranked(_snapshot.Ranked, changes), _lookedAt ?? _time.GetUtcNow(), _seenChanges.ToList());
         }
         finally
         {
@@ -272,18 +239,16 @@ public sealed class MineView
         }
         // Each mine this refresh changes, with the version it held before (null: none): what the ranking merges.
         var changes = new Dictionary<(string, string), MineEntity?>();
-        var changed = await ReadOthersAsync(log, haveBase: _loaded || fromSnapshot, changes, ct);
-        foreach (var gone in log.Removed) _recentlyRemoved[(gone.Province, gone.RowKey)] = (gone.Timestamp, began);
-        changed |= TakeIn(log.Own, changes);
-        foreach (var (key, at) in _recentlyRemoved)
-            if (began - at.Seen > RemovedKept) _recentlyRemoved.Remove(key);
-        changed |= Remove(log.Removed, changes);
-        CollectReplacedVersions();
+        var changed = await OtherWriters.ReadAsync(_storage, _held, log, haveBase: _loaded || fromSnapshot, changes, ct);
+        _held.NoteRemoved(log.Removed, began);
+        changed |= _held.TakeIn(log.Own, changes);
+        changed |= _held.Remove(log.Removed, changes);
+        _held.CollectReplacedVersions();
         if (changed || fromSnapshot)
         {
             // The snapshot's mines are stored in ranking order: unchanged since, they need no sort (100,000 took a new instance 0.1-0.2 s).
             var ranking = System.Diagnostics.Stopwatch.GetTimestamp();
-            var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : wasLoaded ? Reranked(changes) : RankedMines.Sort(_mines);
+            var ranked = !changed && stored!.Mines is MineEntity[] storedRanked ? storedRanked : wasLoaded ? _held.Reranked(_snapshot.Ranked, changes) : RankedMines.Sort(_held.All);
             Interlocked.Add(ref _rankingTicks, System.Diagnostics.Stopwatch.GetElapsedTime(ranking).Ticks);
             Interlocked.Add(ref _changedMines, changes.Count);
             Publish(ranked, began, log.Seen.ToList());
@@ -299,143 +264,9 @@ public sealed class MineView
     /// <summary>A new snapshot of the view for the answers, and what a stored snapshot written now would hold.</summary>
     private void Publish(MineEntity[] ranked, DateTimeOffset checkedAt, List<string> seen)
     {
-        _snapshot = new MineSnapshot(ranked, AsOf(), _mines, Interlocked.Increment(ref _version));
+        _snapshot = new MineSnapshot(ranked, _held.AsOf(), _held.All, Interlocked.Increment(ref _version));
         // Copies of the small parts; the ranked array is this change's own.
-        _snapshotWriter.Offer(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_highWater, StringComparer.Ordinal), seen, checkedAt), _snapshot.Version);
-    }
-
-    /// <summary>
-    /// Reads the mines written by others since the view last looked at each table the log names (every table on a
-    /// first load without a snapshot), and takes in those it does not hold as on record; true when any changed.
-    /// </summary>
-    private async Task<bool> ReadOthersAsync(ChangeLogSinceLastLook log, bool haveBase, Dictionary<(string, string), MineEntity?> changes, CancellationToken ct)
-    {
-        // A whole survey's mines written since the last look (a next round nobody watched): most of what the keys-first
-        // pass would read is unseen anyway, and that pass over 100,000 keys was a second scan of every changed table.
-        var keysFirst = log.Mines < ManyUnseen;
-        var tables = !haveBase ? _storage.AllMines.ToList()
-            : _storage.AllMines.Where(t => log.Provinces?.Contains(t.Province) == true).ToList();
-        var read = new List<MineEntity>[tables.Count];
-        var allHeldUpTo = new DateTimeOffset?[tables.Count];
-        // A few tables at a time: this host turns one page into mines while storage serves the next.
-        await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
-        {
-            var (province, table) = tables[i];
-            var mines = read[i] = [];
-            // Per table: a province's writes are found however late the log entry that names them comes. A province
-            // with none read yet was empty when the view loaded: all of it came since (own writes among it).
-            DateTimeOffset? since = _highWater.TryGetValue(province, out var seen) ? seen - Overlap : null;
-            if (haveBase && keysFirst)
-            {
-                // Keys first: the overlap mostly holds mines this view already has (this instance's own writes, all of
-                // them), and reading them whole each refresh was most of a polled view's garbage while a survey is scored.
-                (since, allHeldUpTo[i]) = await OldestUnseenAsync(table, since, token);
-                if (since is null) return;
-            }
-            var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
-            await foreach (var mine in table.QueryAsync<MineEntity>(filter, maxPerPage: 1000, select: MineEntity.RecordColumns, cancellationToken: token)) mines.Add(mine);
-            Interlocked.Add(ref _minesRead, mines.Count);
-        });
-        var changed = false;
-        for (var i = 0; i < tables.Count; i++)
-        {
-            // Every mine of the table up to this Timestamp is held as on record: nothing older is left to read.
-            if (allHeldUpTo[i] is { } held && (!_highWater.TryGetValue(tables[i].Province, out var before) || held > before)) _highWater[tables[i].Province] = held;
-            foreach (var mine in read[i])
-            {
-                if (mine.Timestamp is { } stamp && (!_highWater.TryGetValue(tables[i].Province, out var high) || stamp > high)) _highWater[tables[i].Province] = stamp;
-                var key = (mine.PartitionKey, mine.RowKey);
-                if (_mines.TryGetValue(key, out var known))
-                {
-                    if (known.ETag == mine.ETag) continue;
-                    _replacedSinceCollection++;
-                }
-                changes.TryAdd(key, known);
-                _mines[key] = mine;
-                changed = true;
-            }
-        }
-        return changed;
-    }
-
-    /// <summary>Takes in mines this instance wrote, as written; true when any changed the view.</summary>
-    private bool TakeIn(List<(string Entry, IReadOnlyList<MineEntity> Mines)> own, Dictionary<(string, string), MineEntity?> changes)
-    {
-        var changed = false;
-        foreach (var (_, mines) in own)
-        {
-            foreach (var mine in mines)
-            {
-                // Unless the view holds it as written since (by another instance, read above or before), or it was deleted since.
-                var key = (mine.PartitionKey, mine.RowKey);
-                if (_mines.TryGetValue(key, out var known) && known.Timestamp is { } stamp && stamp >= mine.Timestamp) continue;
-                if (_recentlyRemoved.TryGetValue(key, out var deleted) && deleted.Timestamp >= mine.Timestamp) continue;
-                // Counted as replaced even when new: held until the view took them in, they reached the oldest
-                // generation, and so did much of the scoring around them; the collection compacts it.
-                _replacedSinceCollection++;
-                changes.TryAdd(key, known);
-                _mines[key] = mine;
-                if (_newestTaken is not { } newest || mine.Timestamp > newest) _newestTaken = mine.Timestamp;
-                changed = true;
-            }
-        }
-        return changed;
-    }
-
-    /// <summary>Removes the mines a withdrawal deleted, unless written again since (a newer Timestamp: a survey sent again after it adds the mine anew).</summary>
-    private bool Remove(List<RemovedMine> removed, Dictionary<(string, string), MineEntity?> changes)
-    {
-        var changed = false;
-        foreach (var gone in removed)
-        {
-            var key = (gone.Province, gone.RowKey);
-            if (_mines.TryGetValue(key, out var held) && (held.Timestamp is not { } stamp || stamp <= gone.Timestamp) && _mines.TryRemove(key, out _))
-            {
-                changes.TryAdd(key, held);
-                changed = true;
-            }
-        }
-        return changed;
-    }
-
-    private void CollectReplacedVersions()
-    {
-        if (_replacedSinceCollection < ReplacedBeforeCollection) return;
-        // The versions this view let go had lived long enough to reach the oldest generation, which the GC
-        // collects only when its budget is spent: in a next round watched from a dashboard, that let every
-        // replaced mine pile up. A background collection freed them but left the holes: with the scorer's own
-        // writes taken in all through a round, the heap grew by 130-170 MB of them (again 2026-12-06: peaks of
-        // 447-504 MB against 368-427 MB). Compacting stops the host 75-110 ms three to five times a round of
-        // 100,000 (docs/BENCHMARKS.md, sections 3 and 11): the longest pauses a reader of the view meets.
-        _replacedSinceCollection = 0;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        Interlocked.Increment(ref _compactions);
-        Interlocked.Add(ref _compactionTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
-    }
-
-    /// <summary>When the newest mine the view knows of was written.</summary>
-    private DateTimeOffset? AsOf()
-    {
-        DateTimeOffset? read = _highWater.Count > 0 ? _highWater.Values.Max() : null;
-        return read is null || _newestTaken > read ? _newestTaken : read;
-    }
-
-    /// <summary>The last snapshot's order with this refresh's <paramref name="changes"/> merged in.</summary>
-    private MineEntity[] Reranked(Dictionary<(string, string), MineEntity?> changes)
-    {
-        var gone = new HashSet<MineEntity>(ReferenceEqualityComparer.Instance);
-        var added = new List<MineEntity>();
-        foreach (var (key, before) in changes)
-        {
-            _mines.TryGetValue(key, out var now);
-            if (ReferenceEquals(now, before)) continue;
-            if (before is not null) gone.Add(before);
-            if (now is not null) added.Add(now);
-        }
-        if (RankedMines.Merge(_snapshot.Ranked, gone, added) is { } merged && merged.Length == _mines.Count) return merged;
-        _logger.LogWarning("The view's ranking did not match its mines ({Ranked} ranked, {Mines} held); sorted anew", _snapshot.Ranked.Length, _mines.Count);
-        return RankedMines.Sort(_mines);
+        _snapshotWriter.Offer(new StoredView(ranked, new Dictionary<string, DateTimeOffset>(_held.HighWater, StringComparer.Ordinal), seen, checkedAt), _snapshot.Version);
     }
 
     /// <summary>
@@ -456,56 +287,11 @@ public sealed class MineView
             return null;
         }
         if (stored is null) return null;
-        Fill(stored.Mines);
-        foreach (var (province, high) in stored.HighWater) _highWater[province] = high;
+        _held.Fill(stored.Mines, stored.HighWater);
         _seenChanges = new HashSet<string>(stored.SeenChanges, StringComparer.Ordinal);
         _lookedAt = stored.CheckedAt;
         _logger.LogInformation("Mine view started from the snapshot of {CheckedAt}: {Mines} mines, read in {Ms} ms", stored.CheckedAt, stored.Mines.Count,
             (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return stored;
     }
-
-    /// <summary>Compiled optimised at once: run once per process, on a cold start, over 100,000 mines.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void Fill(IReadOnlyList<MineEntity> mines)
-    {
-        DateTimeOffset? newest = null;
-        for (var i = 0; i < mines.Count; i++)
-        {
-            _mines[(mines[i].PartitionKey, mines[i].RowKey)] = mines[i];
-            if (mines[i].Timestamp > newest || newest is null) newest = mines[i].Timestamp;
-        }
-        _newestTaken = newest;
-    }
-
-    /// <summary>
-    /// The Timestamp of the oldest mine written since <paramref name="from"/> (any time when null) that this view does
-    /// not hold in the version on record (by ETag), or null when it holds them all, and then the newest Timestamp among
-    /// them; reads keys and Timestamps only.
-    /// </summary>
-    private async Task<(DateTimeOffset? OldestUnseen, DateTimeOffset? NewestHeld)> OldestUnseenAsync(TableClient table, DateTimeOffset? from, CancellationToken ct)
-    {
-        DateTimeOffset? oldest = null, newest = null;
-        var filter = from is { } since ? TableClient.CreateQueryFilter($"Timestamp ge {since}") : null;
-        await foreach (var key in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000,
-                           select: [nameof(ITableEntity.PartitionKey), nameof(ITableEntity.RowKey), nameof(ITableEntity.Timestamp)], cancellationToken: ct))
-        {
-            if (key.Timestamp is not { } stamp) return (from ?? DateTimeOffset.UnixEpoch, null);
-            if (_mines.TryGetValue((key.PartitionKey, key.RowKey), out var known) && known.ETag == key.ETag)
-            {
-                if (newest is null || stamp > newest) newest = stamp;
-                continue;
-            }
-            if (oldest is null || stamp < oldest) oldest = stamp;
-        }
-        return oldest is null ? (null, newest) : (oldest, null);
-    }
 }
-
-/// <summary>
-/// What the view's refreshes have cost since the instance started: how many, their time in all and the longest, the
-/// mines they changed and the time spent ordering them, the whole mines read from storage, and the collections the view
-/// forced to let replaced versions go (each stops the process).
-/// </summary>
-public sealed record ViewCosts(long Refreshes, double RefreshMs, double LongestRefreshMs, long ChangedMines, double RankingMs, long MinesRead,
-    long Compactions, double CompactionMs);

@@ -1,8 +1,8 @@
 using MineIngest.Pipeline.Office;
 using MineIngest.Pipeline.Records;
-using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.View;
 
-namespace MineIngest.Pipeline.View;
+namespace MineIngest.Pipeline.Api;
 
 /// <summary>The summary of http-api.md computed from one view snapshot and the committee meetings.</summary>
 public static class SummaryBuilder

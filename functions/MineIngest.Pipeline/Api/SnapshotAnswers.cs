@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using MineIngest.Pipeline.Api;
+using MineIngest.Pipeline.View;
 
-namespace MineIngest.Pipeline.View;
+namespace MineIngest.Pipeline.Api;
 
 /// <summary>
 /// Answers of one view snapshot, as JSON bytes: many readers ask the same question of the same snapshot (a dashboard, a

@@ -1,10 +1,10 @@
 using Azure.Data.Tables;
 using MineIngest.Domain;
-using MineIngest.Pipeline.Api;
 using MineIngest.Pipeline.Records;
 using MineIngest.Pipeline.View;
+using MineIngest.Pipeline.Office;
 
-namespace MineIngest.Pipeline.Office;
+namespace MineIngest.Pipeline.Api;
 
 /// <summary>Solutions recorded, by state (<see cref="OfficeApi.SolutionStates"/>).</summary>
 public sealed record SolutionCounts(int Proposed, int Agreed, int InProgress, int Done)

@@ -14,14 +14,7 @@ public sealed class RowValidator(ReferenceData reference)
     public RowOutcome Validate(SurveyRow row, ValidationContext context, int? duplicateOfRow = null)
     {
         var errors = new List<RowError>();
-        var mineId = Text(row, Column.MineId);
-        var name = Text(row, Column.MineName);
-        if (mineId is null) Missing(errors, Column.MineId);
-        else if (MineAddress.Problem(mineId) is { } unaddressable) errors.Add(new RowError(Key(Column.MineId), unaddressable));
-        if (name is null) Missing(errors, Column.MineName);
-        foreach (var column in FreeTextColumns) Unshowable(row, column, errors);
-        if (duplicateOfRow is { } first)
-            errors.Add(new RowError(Key(Column.MineId), ClerkMessages.DuplicateRow(first, mineId)));
+        var (mineId, name) = Identity(row, errors, duplicateOfRow);
 
         var province = Lookup(row, Column.Province, errors, reference.FindProvince, p => p.Slug, ClerkMessages.UnknownProvince);
         if (province is not null && context.FolderProvince is { } folder && province != folder)
@@ -33,12 +26,8 @@ public sealed class RowValidator(ReferenceData reference)
         var status = Lookup(row, Column.Status, errors, reference.FindStatus, s => s.Slug, ClerkMessages.UnknownStatus);
         var problem = Lookup(row, Column.Problem, errors, reference.FindProblem, p => p.Slug, ClerkMessages.UnknownProblem);
 
-        var latitude = Number(row, Column.Latitude, errors);
-        if (latitude is { } lat && lat is < LatitudeMin or > LatitudeMax)
-            errors.Add(new RowError(Key(Column.Latitude), ClerkMessages.OutsideIran(SurveyColumns.Get(Column.Latitude), lat, LatitudeMin, LatitudeMax)));
-        var longitude = Number(row, Column.Longitude, errors);
-        if (longitude is { } lon && lon is < LongitudeMin or > LongitudeMax)
-            errors.Add(new RowError(Key(Column.Longitude), ClerkMessages.OutsideIran(SurveyColumns.Get(Column.Longitude), lon, LongitudeMin, LongitudeMax)));
+        var latitude = InIran(row, Column.Latitude, LatitudeMin, LatitudeMax, errors);
+        var longitude = InIran(row, Column.Longitude, LongitudeMin, LongitudeMax, errors);
 
         var reserve = AtLeastZero(row, Column.ReserveTonnes, errors);
         // Grade is required only for minerals with a grade measure; the message names the mineral so the clerk knows why.
@@ -65,12 +54,7 @@ public sealed class RowValidator(ReferenceData reference)
             return new RowOutcome(row.RowNumber, mineId, null, errors);
         }
 
-        var warnings = new List<RowError>();
-        if (grade is { } gradeValue && mineral is { HasGrade: true, CutoffPct: { } cutoff } && gradeValue < cutoff)
-            warnings.Add(new RowError(Key(Column.GradePct), ClerkMessages.GradeBelowCutoff(gradeValue, mineral, cutoff)));
-        if (jobsCreated is { } created && created > jobsPotential)
-            warnings.Add(new RowError(Key(Column.JobsCreated), ClerkMessages.JobsCreatedAbovePotential(created, jobsPotential.Value)));
-
+        var warnings = Warnings(mineral, grade, jobsPotential.Value, jobsCreated);
         var mine = new Mine
         {
             Province = province, MineId = mineId, Name = name, County = Text(row, Column.County), Mineral = mineral.Slug,
@@ -80,6 +64,40 @@ public sealed class RowValidator(ReferenceData reference)
             RevivedOn = revivedOn, Notes = Text(row, Column.Notes), Warnings = warnings,
         };
         return new RowOutcome(row.RowNumber, mineId, mine, errors);
+    }
+
+    /// <summary>The mine's id and name, each required; free text that cannot be shown as written; a row that repeats an earlier one.</summary>
+    private static (string? MineId, string? Name) Identity(SurveyRow row, List<RowError> errors, int? duplicateOfRow)
+    {
+        var mineId = Text(row, Column.MineId);
+        var name = Text(row, Column.MineName);
+        if (mineId is null) Missing(errors, Column.MineId);
+        else if (MineAddress.Problem(mineId) is { } unaddressable) errors.Add(new RowError(Key(Column.MineId), unaddressable));
+        if (name is null) Missing(errors, Column.MineName);
+        foreach (var column in FreeTextColumns) Unshowable(row, column, errors);
+        if (duplicateOfRow is { } first)
+            errors.Add(new RowError(Key(Column.MineId), ClerkMessages.DuplicateRow(first, mineId)));
+        return (mineId, name);
+    }
+
+    /// <summary>A required coordinate within Iran's bounds.</summary>
+    private static double? InIran(SurveyRow row, Column column, double min, double max, List<RowError> errors)
+    {
+        var value = Number(row, column, errors);
+        if (value is { } v && (v < min || v > max))
+            errors.Add(new RowError(Key(column), ClerkMessages.OutsideIran(SurveyColumns.Get(column), v, min, max)));
+        return value;
+    }
+
+    /// <summary>What an accepted row may still be wrong about: a grade below the mineral's cut-off, more jobs created than possible.</summary>
+    private static List<RowError> Warnings(Mineral mineral, double? grade, int jobsPotential, int? jobsCreated)
+    {
+        var warnings = new List<RowError>();
+        if (grade is { } gradeValue && mineral is { HasGrade: true, CutoffPct: { } cutoff } && gradeValue < cutoff)
+            warnings.Add(new RowError(Key(Column.GradePct), ClerkMessages.GradeBelowCutoff(gradeValue, mineral, cutoff)));
+        if (jobsCreated is { } created && created > jobsPotential)
+            warnings.Add(new RowError(Key(Column.JobsCreated), ClerkMessages.JobsCreatedAbovePotential(created, jobsPotential)));
+        return warnings;
     }
 
     private static string Key(Column column) => SurveyColumns.Get(column).Key;

@@ -1,8 +1,8 @@
+using System.Collections.Concurrent;
 using MineIngest.Pipeline;
 using Microsoft.Extensions.Options;
 using MineIngest.Pipeline.Access;
 using MineIngest.Pipeline.Api;
-using MineIngest.Pipeline.Health;
 using MineIngest.Pipeline.Records;
 
 namespace MineIngest.LocalHost;
@@ -19,6 +19,31 @@ public static class LocalHostApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IEndpointRouteBuilder>? extraRoutes = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ReadSettings(builder, args);
+        // Benchmarks only: count the app's storage requests and the API's, and serve them, with a no-op route to compare latency against.
+        var diagnostics = builder.Configuration.GetValue<bool>("Diagnostics:Enabled") ? new Diagnostics() : null;
+        if (diagnostics is not null) builder.Services.AddSingleton(_ => StorageClients.FromConfiguration(builder.Configuration, diagnostics.Storage));
+        builder.Services.AddMineIngest(builder.Configuration);
+        LocalTelemetry.AddOtlpWhenConfigured(builder);
+        builder.Services.AddHostedService<LocalQueueTriggers>();
+        builder.Services.AddHostedService<LocalSweepService>();
+        builder.Services.AddHostedService<LocalBackupService>();
+        // No "Server: Kestrel": it tells an attacker what to try.
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        UseChecks(app, diagnostics);
+        MapApi(app.MapGroup("/api"));
+        app.MapGet("/", () => Results.Redirect("/api/dashboard"));
+        extraRoutes?.Invoke(app);
+        if (diagnostics is not null) MapDiagnostics(app, diagnostics);
+        return app;
+    }
+
+    /// <summary>host.json, local.settings.json, the environment and the command line; the default address and the upload page's origins.</summary>
+    private static void ReadSettings(WebApplicationBuilder builder, string[] args)
+    {
         builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
             .AddJsonFile("local.settings.json", optional: true)
             .AddEnvironmentVariables()
@@ -32,48 +57,42 @@ public static class LocalHostApp
             builder.Configuration[originsKey] = string.Join(",", urls.SelectMany(u => new[] { u, u.Replace("localhost", "127.0.0.1"), u.Replace("127.0.0.1", "localhost") })
                 .Select(u => u.TrimEnd('/')).Distinct());
         }
+    }
 
-        // Benchmarks only: count the app's storage requests and serve them, with a no-op route to compare latency against.
-        var diagnostics = builder.Configuration.GetValue<bool>("Diagnostics:Enabled");
-        var counter = new StorageRequestCounter();
-        if (diagnostics) builder.Services.AddSingleton(_ => StorageClients.FromConfiguration(builder.Configuration, counter));
-        builder.Services.AddMineIngest(builder.Configuration);
-        LocalTelemetry.AddOtlpWhenConfigured(builder);
-        builder.Services.AddHostedService<LocalQueueTriggers>();
-        builder.Services.AddHostedService<LocalSweepService>();
-        builder.Services.AddHostedService<LocalBackupService>();
-        // No "Server: Kestrel": it tells an attacker what to try.
-        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
-        configure?.Invoke(builder);
-
-        var app = builder.Build();
+    /// <summary>
+    /// What every request passes: the security headers; routing first, so that a path no route serves still answers
+    /// 404; then every API route served must be in the table (the root's redirect and the diagnostics are this host's
+    /// own, outside /api) and the caller must meet its rule.
+    /// </summary>
+    private static void UseChecks(WebApplication app, Diagnostics? diagnostics)
+    {
         var securityHeaders = app.Services.GetRequiredService<SecurityHeaders>();
         app.Use((context, next) =>
         {
             securityHeaders.Apply(context);
             return next(context);
         });
-        // Routing first, so that a path no route serves still answers 404; then every API route served must be in the table
-        // (the root's redirect and the benchmarks' diagnostics are this host's own, outside /api).
         app.UseRouting();
-        var denyByDefault = app.Services.GetRequiredService<DenyByDefault>();
-        // Benchmarks and tests: how often each API route was asked (what a client's polling costs the API).
-        var routeCounts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var routes = app.Services.GetRequiredService<RouteTable>();
-        if (diagnostics)
+        if (diagnostics is not null)
             app.Use((context, next) =>
             {
                 if (routes.Find(context.Request.Method, context.Request.Path) is { } found)
-                    routeCounts.AddOrUpdate(RouteTable.Key(found.Entry.Method, found.Entry.Template), 1, (_, n) => n + 1);
+                    diagnostics.Routes.AddOrUpdate(RouteTable.Key(found.Entry.Method, found.Entry.Template), 1, (_, n) => n + 1);
                 return next(context);
             });
+        var denyByDefault = app.Services.GetRequiredService<DenyByDefault>();
         app.Use(async (context, next) =>
         {
             if (context.GetEndpoint() is null || !context.Request.Path.StartsWithSegments("/api") || await denyByDefault.RefusalAsync(context) is not { } refused)
                 await next(context);
             else await refused.ExecuteAsync(context);
         });
-        var api = app.MapGroup("/api");
+    }
+
+    /// <summary>The routes of http-api.md and docs/API.md, as the Functions app's HTTP triggers serve them.</summary>
+    private static void MapApi(RouteGroupBuilder api)
+    {
         api.MapGet("/summary", (HttpRequest r, SummaryApi a, CancellationToken ct) => a.SummaryAsync(r, ct));
         api.MapGet("/mines", (HttpRequest r, MinesApi a, CancellationToken ct) => a.MinesAsync(r, ct));
         api.MapGet("/mines.csv", (HttpRequest r, MinesApi a, CancellationToken ct) => a.RankingCsvAsync(r, ct));
@@ -102,7 +121,6 @@ public static class LocalHostApp
         api.MapGet("/investor-list.{format}", (string format, HttpRequest r, InvestorListApi a, CancellationToken ct) => a.InvestorListAsync(format, r, ct));
         api.MapGet("/dashboard", () => DashboardFiles.Page());
         api.MapGet("/dashboard/{file}", (string file) => DashboardFiles.Asset(file));
-        app.MapGet("/", () => Results.Redirect("/api/dashboard"));
         api.MapGet("/audit", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "json", ct));
         api.MapGet("/audit.csv", (HttpRequest r, AuditApi a, CancellationToken ct) => a.ListAsync(r, "csv", ct));
         api.MapGet("/signin", (IOptions<SignInOptions> o) => SignInSettings.Answer(o));
@@ -116,19 +134,26 @@ public static class LocalHostApp
         api.MapPost("/" + SecurityHeaders.ReportRoute, (HttpRequest r, CspReportsApi c, CancellationToken ct) => c.ReportAsync(r, ct));
         api.MapGet("/me", (HttpRequest r, RouteAccess a) => SignInSettings.MeAsync(a, r));
         api.MapGet("/health", (HealthApi h, CancellationToken ct) => h.CheckAsync(ct));
-        extraRoutes?.Invoke(app);
-        if (diagnostics)
+    }
+
+    /// <summary>What the benchmarks read (Diagnostics:Enabled): storage and API requests counted, view costs, collections.</summary>
+    private static void MapDiagnostics(WebApplication app, Diagnostics diagnostics)
+    {
+        app.MapGet("/diagnostics/storage-requests", () => diagnostics.Storage.Snapshot());
+        app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/diagnostics/api-requests", () => Results.Json(diagnostics.Routes.OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary()));
+        app.MapGet("/diagnostics/view-costs", (MineIngest.Pipeline.View.MineView view) => view.Costs);
+        // The process's collections: a blocking one stops every request, so a latency benchmark reads them beside its figures.
+        app.MapGet("/diagnostics/gc", () => Results.Json(new
         {
-            app.MapGet("/diagnostics/storage-requests", () => counter.Snapshot());
-            app.MapGet("/diagnostics/noop", () => Results.Json(new { status = "ok" }));
-            app.MapGet("/diagnostics/api-requests", () => Results.Json(routeCounts.OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary()));
-            app.MapGet("/diagnostics/view-costs", (MineIngest.Pipeline.View.MineView view) => view.Costs);
-            // The process's collections: a blocking one stops every request, so a latency benchmark reads them beside its figures.
-            app.MapGet("/diagnostics/gc", () => Results.Json(new
-            {
-                pauseMs = GC.GetTotalPauseDuration().TotalMilliseconds, gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
-            }));
-        }
-        return app;
+            pauseMs = GC.GetTotalPauseDuration().TotalMilliseconds, gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
+        }));
+    }
+
+    /// <summary>The counters the diagnostics serve: the app's storage requests, and the API's requests by route.</summary>
+    private sealed class Diagnostics
+    {
+        public StorageRequestCounter Storage { get; } = new();
+        public ConcurrentDictionary<string, int> Routes { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -42,10 +42,12 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ScoringOptions>().Bind(configuration.GetSection(ScoringOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringOptionsValidator>();
+        services.AddOptions<Events.EventOptions>().Bind(configuration.GetSection(Events.EventOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Backup.BackupOptions>().Bind(configuration.GetSection(Backup.BackupOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Container), "Backup:Container must name a container.").ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSignIn(configuration);
 
-        // Problem details (Results.Problem) are written with the host's JSON options: Persian as text there too.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ApiResults.TextEncoder);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(ReferenceData.Default);
         services.AddSingleton(sp => new RevivalScorer(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, sp.GetRequiredService<ReferenceData>()));
@@ -53,21 +55,53 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RowCheck>();
         services.TryAddSingleton<IMineScoring, MineScoring>();
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        services.AddPipeline(configuration);
+        services.AddApi();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    /// <summary>The moving parts, in the order a survey meets them: ingestion, scoring, events, the view, the office's work, backups, health.</summary>
+    private static void AddPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddSingleton<WorkClaims>();
-        services.AddOptions<Events.EventOptions>().Bind(configuration.GetSection(Events.EventOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ProvinceKeyStore>();
+        services.AddSingleton<UploadSasIssuer>();
         services.AddSingleton<Events.EventPublisher>();
-        services.AddSingleton<EventsApi>();
         services.AddSingleton<ChunkStaging>();
         services.AddSingleton<SurveyIngestor>();
         services.AddSingleton<StalledSurveys>();
         services.AddSingleton<SurveyTotals>();
         services.AddSingleton<MineWriter>();
         services.AddSingleton<ChunkProcessor>();
+        services.AddSingleton<SurveySweep>();
+        services.AddSingleton<ReportRetention>();
         services.AddSingleton<ViewSnapshotStore>();
         services.AddSingleton<MineView>();
-        services.AddSingleton<ProvinceKeyStore>();
-        services.AddSingleton<UploadSasIssuer>();
         services.AddSingleton<ViewReader>();
+        services.AddSingleton<ViewRefresher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ViewRefresher>());
+        services.AddSingleton<ScoringFingerprint>();
+        services.AddSingleton<Rescoring>();
+        services.AddHostedService<RescoreOnStart>();
+        services.AddSingleton<Withdrawals>();
+        services.AddSingleton<WithdrawalPages>();
+        services.AddSingleton<CommitteeStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton(sp => Backup.BackupStore.From(sp.GetRequiredService<IOptions<Backup.BackupOptions>>(), sp.GetRequiredService<StorageClients>(), configuration));
+        services.AddSingleton<Backup.BackupWriter>();
+        services.AddSingleton<PipelineHealth>();
+    }
+
+    /// <summary>The HTTP API: one class per resource, and what every request passes (headers, the route table's rules, budgets).</summary>
+    private static void AddApi(this IServiceCollection services)
+    {
+        // Problem details (Results.Problem) are written with the host's JSON options: Persian as text there too.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ApiResults.TextEncoder);
+        services.AddSingleton<SecurityHeaders>();
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<CallerBudgets>();
+        services.AddSingleton<DenyByDefault>();
         services.AddSingleton<SummaryApi>();
         services.AddSingleton<MinesApi>();
         services.AddSingleton<SurveysApi>();
@@ -75,37 +109,15 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<FilesApi>();
         services.AddSingleton<ProvinceApi>();
         services.AddSingleton<RowsToFixSource>();
-        services.AddSingleton<SurveySweep>();
-        services.AddSingleton<ReportRetention>();
-        services.AddSingleton<ScoringFingerprint>();
-        services.AddSingleton<Rescoring>();
-        services.AddSingleton<Withdrawals>();
-        services.AddSingleton<WithdrawalPages>();
         services.AddSingleton<ProgressReports>();
         services.AddSingleton<ReportApi>();
-        services.AddSingleton<CommitteeStore>();
         services.AddSingleton<OfficeApi>();
-        services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditApi>();
         services.AddSingleton<KeysApi>();
-        services.AddOptions<Backup.BackupOptions>().Bind(configuration.GetSection(Backup.BackupOptions.Section))
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Container), "Backup:Container must name a container.").ValidateOnStart();
-        services.AddSingleton(sp => Backup.BackupStore.From(sp.GetRequiredService<IOptions<Backup.BackupOptions>>(), sp.GetRequiredService<StorageClients>(), configuration));
-        services.AddSingleton<Backup.BackupWriter>();
         services.AddSingleton<BackupsApi>();
-        services.AddSingleton<SecurityHeaders>();
-        services.AddSingleton<RouteTable>();
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<CallerBudgets>();
-        services.AddSingleton<DenyByDefault>();
+        services.AddSingleton<EventsApi>();
         services.AddSingleton<CspReportsApi>();
-        services.AddSingleton<ViewRefresher>();
-        services.AddHostedService(sp => sp.GetRequiredService<ViewRefresher>());
-        services.AddHostedService<RescoreOnStart>();
-        services.AddSingleton<PipelineHealth>();
         services.AddSingleton<HealthApi>();
-        services.AddHostedService<StorageInitializer>();
-        return services;
     }
 
     /// <summary>

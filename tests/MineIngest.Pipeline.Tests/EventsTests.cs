@@ -102,9 +102,7 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         using var host = StartHost();
         var kerman = await TestCli.KeyAsync(_azurite, "kerman");
         var writer = await TestCli.KeyAsync(_azurite, "office");
-        await Uploads.CreateIfNotExistsAsync();
-        await Uploads.GetBlobClient("yazd/private.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().Add(RowBuilder.WorkedExample("Y-1", "yazd")).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(host.Http, "yazd/private.csv");
+        await SentAsync(host, "yazd/private.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("Y-1", "yazd")));
 
         using var refused = await AccessAsync(host.Http, "provinces/yazd/events/access", (Api.ProvinceApi.ProvinceKeyHeader, kerman));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -169,14 +167,11 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     {
         using var host = StartHost();
         var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        await Uploads.CreateIfNotExistsAsync();
-        await Uploads.GetBlobClient("kerman/first.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder()
-            .Add(RowBuilder.WorkedExample("W-1")).Add(RowBuilder.WorkedExample("W-2")).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(host.Http, "kerman/first.csv");
-        await Uploads.GetBlobClient("kerman/wrong.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder()
+        await SentAsync(host, "kerman/first.csv", new SurveyBuilder()
+            .Add(RowBuilder.WorkedExample("W-1")).Add(RowBuilder.WorkedExample("W-2")));
+        var wrong = await SentAsync(host, "kerman/wrong.csv", new SurveyBuilder()
             .Add(RowBuilder.WorkedExample("W-1").Set("jobs_potential", 40)).Add(RowBuilder.WorkedExample("W-2").Set("jobs_potential", 41))
-            .Add(RowBuilder.WorkedExample("W-3")).ToCsv()));
-        var wrong = await PipelineFixture.WaitForSurveyAsync(host.Http, "kerman/wrong.csv");
+            .Add(RowBuilder.WorkedExample("W-3")));
         var id = wrong.GetProperty("id").GetString()!;
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/surveys/{id}/withdraw") { Content = JsonContent.Create(new { reason = "sent by mistake" }) };
@@ -236,9 +231,7 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     {
         using var host = StartHost();
         var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        await Uploads.CreateIfNotExistsAsync();
-        await Uploads.GetBlobClient("kerman/printed.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().Add(RowBuilder.WorkedExample("P-1")).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(host.Http, "kerman/printed.csv");
+        await SentAsync(host, "kerman/printed.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("P-1")));
         await ReadUntilAsync(EventStreams.OfFolder("kerman"), 2, TimeSpan.FromSeconds(30), peek: true);
 
         var (exit, text) = await TestCli.RunAsync("events", "--api", host.Url + "/api", "--province", "kerman", "--key", kerman, "--json");
@@ -256,9 +249,7 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     {
         using var host = StartHost();
         var writer = await TestCli.KeyAsync(_azurite, "office");
-        await Uploads.CreateIfNotExistsAsync();
-        await Uploads.GetBlobClient("kerman/met.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().Add(RowBuilder.WorkedExample("C-1")).ToCsv()));
-        await PipelineFixture.WaitForSurveyAsync(host.Http, "kerman/met.csv");
+        await SentAsync(host, "kerman/met.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("C-1")));
 
         // Four investors' names of 7,000 Persian letters: a valid meeting (56 KB), whose event is more than a queue message holds (64 KiB once in base64).
         var investors = Enumerable.Range(0, 4).Select(i => new string((char)('\u0628' + i), 7000)).ToArray();
@@ -280,6 +271,14 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         // Not sent again: it left the meeting's outbox.
         var meetings = new TableClient(_azurite.ConnectionString, PipelineOptions.CommitteesTable);
         await foreach (var meeting in meetings.QueryAsync<TableEntity>()) Assert.NotEqual(true, meeting.GetBoolean(EventOutbox.PendingProperty));
+    }
+
+    /// <summary>A province's file uploaded to storage, and its report once it has one (as a person waits for it).</summary>
+    private async Task<JsonElement> SentAsync(LocalHostProcess host, string blob, SurveyBuilder survey)
+    {
+        await Uploads.CreateIfNotExistsAsync();
+        await Uploads.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()));
+        return await PipelineFixture.WaitForSurveyAsync(host.Http, blob);
     }
 
     private static async Task<HttpResponseMessage> AccessAsync(HttpClient http, string route, (string Header, string Key) key)

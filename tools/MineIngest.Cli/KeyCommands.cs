@@ -8,9 +8,15 @@ namespace MineIngest.Cli;
 /// <summary>`mineingest keys create|list|revoke`: the provinces' upload keys, through the API when signed in, else straight to storage.</summary>
 public static class KeyCommands
 {
-    public static Command Keys(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf)
+    public static Command Keys(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf) =>
+        new("keys", "Province upload keys (for the programme office: through the API when signed in, else straight to storage)")
+        {
+            Create(console, settingsOf), List(console, settingsOf), Revoke(console, settingsOf),
+        };
+
+    /// <summary>Creates a key for a province and shows it once.</summary>
+    private static Command Create(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf)
     {
-        var keys = new Command("keys", "Province upload keys (for the programme office: through the API when signed in, else straight to storage)");
         var create = new Command("create", "Create a key for a province and show it once");
         create.SetAction((r, token) => CliApp.Run(console, async () =>
         {
@@ -33,6 +39,12 @@ public static class KeyCommands
             console.MarkupLine("[yellow]Copy it now: it is stored only as a hash and cannot be shown again.[/]");
             return ExitCodes.AllWentThrough;
         }));
+        return create;
+    }
+
+    /// <summary>Lists keys, of every province or one.</summary>
+    private static Command List(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf)
+    {
         var list = new Command("list", "List keys (all provinces, or --province)");
         list.SetAction((r, token) => CliApp.Run(console, async () =>
         {
@@ -54,6 +66,12 @@ public static class KeyCommands
             console.Write(table);
             return ExitCodes.AllWentThrough;
         }));
+        return list;
+    }
+
+    /// <summary>Revokes a province's key, or all its keys.</summary>
+    private static Command Revoke(IAnsiConsole console, Func<ParseResult, CliSettings> settingsOf)
+    {
         var idOption = new Option<string?>("--id") { Description = "The key id to revoke; without it, every key of the province" };
         var revoke = new Command("revoke", "Revoke a province's key (or all its keys)") { idOption };
         revoke.SetAction((r, token) => CliApp.Run(console, async () =>
@@ -78,10 +96,7 @@ public static class KeyCommands
             console.MarkupLineInterpolated($"Revoked {revoked} key(s) of {folderName}.");
             return ExitCodes.AllWentThrough;
         }));
-        keys.Add(create);
-        keys.Add(list);
-        keys.Add(revoke);
-        return keys;
+        return revoke;
     }
 
     private static (ProvinceKeyStore Store, string? Folder) KeyStore(CliSettings settings, bool requireProvince)

@@ -55,12 +55,32 @@ public sealed class ChunkProcessor(
     /// <summary>The key of a chunk's claim (<see cref="WorkClaims"/>): a survey's chunks share its prefix.</summary>
     public static string ClaimKey(string surveyId, int chunk) => $"{surveyId}-{ChunkResultEntity.KeyFor(chunk)}";
 
+    /// <summary>The chunk's steps: validate and score its rows, write the mines and note them, write the row errors, record the result.</summary>
     private async Task ScoreAsync(ChunkMessage message, long dequeueCount, long started, System.Diagnostics.Activity? activity, CancellationToken ct)
     {
         var chunk = await storage.ReadChunkAsync(message.SurveyId, message.Chunk, ct);
+        var scored = Score(chunk, dequeueCount);
+        var written = await mineWriter.WriteAsync(scored.Mines, ct);
+        if (scored.Mines.Count > 0) await NoteWrittenAsync(chunk.SurveyId, message.Chunk, scored.Mines, written, ct);
+        await WriteBatchesAsync(storage.RowErrors, scored.Errors, ct);
+        activity?.SetTag("mineingest.province", chunk.Folder).SetTag("mineingest.accepted", scored.Mines.Count).SetTag("mineingest.rejected", scored.Rejected)
+            .SetTag("mineingest.failed", scored.Failed);
+        await CompleteChunkAsync(chunk.SurveyId, chunk.Folder, message.Chunk, new ChunkResultEntity
+        {
+            Rows = chunk.Rows.Count, Accepted = scored.Mines.Count, Rejected = scored.Rejected, Failed = scored.Failed, Warnings = scored.Warnings,
+        }, ct);
+        PipelineTelemetry.ChunkDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("province", chunk.Folder));
+        logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",
+            message.Chunk, chunk.SurveyId, scored.Mines.Count, scored.Rejected, scored.Failed);
+    }
+
+    /// <summary>What a chunk's rows came to: the accepted mines scored, the errors and warnings to report, and the counts.</summary>
+    private sealed record ScoredChunk(List<MineEntity> Mines, List<RowErrorEntity> Errors, int Rejected, int Failed, int Warnings);
+
+    private ScoredChunk Score(ChunkDocument chunk, long dequeueCount)
+    {
         var context = new ValidationContext(chunk.Folder == SurveyIngestor.NationalFolder ? null : chunk.Folder, IranClock.Today(time));
         var lastTry = dequeueCount >= options.Value.MaxDequeueCount;
-
         var mines = new List<MineEntity>();
         var errors = new List<RowErrorEntity>();
         int rejected = 0, failed = 0, warnings = 0;
@@ -91,40 +111,33 @@ public sealed class ChunkProcessor(
                 errors.Add(ErrorEntity(chunk.SurveyId, row.R, outcome.MineId, 0, "", ClerkMessages.RowFailed()));
             }
         }
+        return new ScoredChunk(mines, errors, rejected, failed, warnings);
+    }
 
-        var written = await mineWriter.WriteAsync(mines, ct);
-        if (mines.Count > 0)
+    /// <summary>
+    /// The change-log entry that tells every view these mines changed, written after them (a view that sees it finds
+    /// them), and this instance's view handed the mines as written.
+    /// </summary>
+    private async Task NoteWrittenAsync(string surveyId, int chunkIndex, List<MineEntity> mines, MineWriter.WrittenMines written, CancellationToken ct)
+    {
+        var entry = MineChangeLog.Entry(time.GetUtcNow(), surveyId, chunkIndex, mines.Count, mines.Select(m => m.PartitionKey));
+        // This instance's view takes them as written instead of reading them back: after a next round of 100,000
+        // mines, reading them back was 5.5-7.8 s between the report saying completed and the summary counting them.
+        // Only when this delivery wrote every one: a mine it found on record as this row already (an earlier try
+        // wrote it, then died before this entry) has no answer here, and is read from its table. Expected before the
+        // entry is written: a refresh that lists it before the note leaves it for the next one.
+        var handOver = written.All is { } all && all.Count == mines.Count ? all : null;
+        if (handOver is not null) view.ExpectOwnWrites(entry.RowKey);
+        try
         {
-            // After the mines, so that a view that sees this entry finds them.
-            var entry = MineChangeLog.Entry(time.GetUtcNow(), chunk.SurveyId, message.Chunk, mines.Count, mines.Select(m => m.PartitionKey));
-            // This instance's view takes them as written instead of reading them back: after a next round of 100,000
-            // mines, reading them back was 5.5-7.8 s between the report saying completed and the summary counting them.
-            // Only when this delivery wrote every one: a mine it found on record as this row already (an earlier try
-            // wrote it, then died before this entry) has no answer here, and is read from its table. Expected before the
-            // entry is written: a refresh that lists it before the note leaves it for the next one.
-            var handOver = written.All is { } all && all.Count == mines.Count ? all : null;
-            if (handOver is not null) view.ExpectOwnWrites(entry.RowKey);
-            try
-            {
-                await storage.MineChanges.UpsertEntityAsync(entry, cancellationToken: ct);
-                if (handOver is not null) view.NoteOwnWrites(entry.RowKey, handOver);
-            }
-            finally
-            {
-                if (handOver is not null) view.EndOwnWrites(entry.RowKey);
-            }
-            view.NoteWritten(time.GetUtcNow());
+            await storage.MineChanges.UpsertEntityAsync(entry, cancellationToken: ct);
+            if (handOver is not null) view.NoteOwnWrites(entry.RowKey, handOver);
         }
-        await WriteBatchesAsync(storage.RowErrors, errors, ct);
-        activity?.SetTag("mineingest.province", chunk.Folder).SetTag("mineingest.accepted", mines.Count).SetTag("mineingest.rejected", rejected)
-            .SetTag("mineingest.failed", failed);
-        await CompleteChunkAsync(chunk.SurveyId, chunk.Folder, message.Chunk, new ChunkResultEntity
+        finally
         {
-            Rows = chunk.Rows.Count, Accepted = mines.Count, Rejected = rejected, Failed = failed, Warnings = warnings,
-        }, ct);
-        PipelineTelemetry.ChunkDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("province", chunk.Folder));
-        logger.LogInformation("Chunk {Chunk} of survey {SurveyId}: {Accepted} accepted, {Rejected} rejected, {Failed} failed",
-            message.Chunk, chunk.SurveyId, mines.Count, rejected, failed);
+            if (handOver is not null) view.EndOwnWrites(entry.RowKey);
+        }
+        view.NoteWritten(time.GetUtcNow());
     }
 
     /// <summary>For a chunk message that exhausted its retries: all its rows end as failed, visibly.</summary>

@@ -21,30 +21,20 @@ namespace MineIngest.Pipeline.Tests;
 /// </summary>
 public sealed class EventsTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly Azurite _azurite = new();
-
-    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(File.ReadAllText(Path.Combine(Azurite.RepoRoot, "docs", "events.schema.json"))));
-
-    private LocalHostProcess StartHost(params string[] settings) =>
-        LocalHostProcess.Start(_azurite, null, [.. settings, "--Pipeline:RecoverAfterSeconds=10", "--LocalHost:SweepSeconds=0.5", "--Events:SendLeftAfterSeconds=1"]);
-
-    private QueueClient Stream(string name) =>
-        new(_azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-
-    private BlobContainerClient Uploads => new(_azurite.ConnectionString, PipelineOptions.SurveysContainer);
+    private readonly EventStreamStack _stack = new();
 
     [Fact]
     public async Task A_burst_of_100_files_gives_each_survey_one_received_and_one_outcome_in_its_province_stream_and_the_office_stream()
     {
-        using var host = StartHost();
+        using var host = _stack.StartHost();
         string[] provinces = ["kerman", "yazd", "fars"];
-        await Uploads.CreateIfNotExistsAsync();
+        await _stack.Uploads.CreateIfNotExistsAsync();
         var files = Enumerable.Range(0, 100).Select(i => (Province: provinces[i % 3], Blob: $"{provinces[i % 3]}/burst-{i:D3}.csv", Broken: i % 10 == 9)).ToList();
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (f, ct) =>
         {
             var content = f.Broken ? "this is not a survey\u0000\u0001"u8.ToArray()
                 : new SurveyBuilder().AddMany(3, r => RowBuilder.WorkedExample($"B{f.Blob.GetHashCode():X8}-{r}", f.Province)).ToCsv();
-            await Uploads.GetBlobClient(f.Blob).UploadAsync(BinaryData.FromBytes(content), ct);
+            await _stack.Uploads.GetBlobClient(f.Blob).UploadAsync(BinaryData.FromBytes(content), ct);
         });
 
         // As a person would: wait until the survey list says every file has its report.
@@ -52,9 +42,9 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         var byBlob = surveys.ToDictionary(s => s.GetProperty("blob").GetString()!, s => s);
         Assert.Equal(files.Select(f => f.Blob).Order(), byBlob.Keys.Order());
 
-        var office = await ReadUntilAsync(EventStreams.Office, 200, TimeSpan.FromSeconds(60));
+        var office = await _stack.ReadUntilAsync(EventStreams.Office, 200, TimeSpan.FromSeconds(60));
         var streams = new Dictionary<string, List<CloudEvent>>();
-        foreach (var province in provinces) streams[province] = await ReadUntilAsync(EventStreams.OfFolder(province), files.Count(f => f.Province == province) * 2, TimeSpan.FromSeconds(30));
+        foreach (var province in provinces) streams[province] = await _stack.ReadUntilAsync(EventStreams.OfFolder(province), files.Count(f => f.Province == province) * 2, TimeSpan.FromSeconds(30));
         output.WriteLine($"office {office.Count} events; " + string.Join(", ", streams.Select(s => $"{s.Key} {s.Value.Count}")));
 
         foreach (var (province, events) in streams)
@@ -97,51 +87,18 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task A_province_reads_its_own_stream_only()
-    {
-        using var host = StartHost();
-        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        var writer = await TestCli.KeyAsync(_azurite, "office");
-        await SentAsync(host, "yazd/private.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("Y-1", "yazd")));
-
-        using var refused = await AccessAsync(host.Http, "provinces/yazd/events/access", (Api.ProvinceApi.ProvinceKeyHeader, kerman));
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        using var office = await AccessAsync(host.Http, "events/access", (Api.ProvinceApi.ProvinceKeyHeader, kerman));
-        Assert.Equal(HttpStatusCode.Unauthorized, office.StatusCode);
-
-        using var granted = await AccessAsync(host.Http, "provinces/kerman/events/access", (Api.ProvinceApi.ProvinceKeyHeader, kerman));
-        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
-        var link = await granted.Content.ReadFromJsonAsync<Api.EventStreamAccess>(Api.ApiResults.Json);
-        Assert.True(link!.SignedLink);
-        Assert.Equal(EventStreams.OfFolder("kerman"), link.Stream);
-        Assert.Empty((await new QueueClient(link.QueueUrl).ReceiveMessagesAsync(32)).Value);
-        // The same link pointed at Yazd's queue: its signature names Kerman's queue only.
-        var yazdUrl = new Uri(link.QueueUrl.ToString().Replace("/events-kerman?", "/events-yazd?", StringComparison.Ordinal));
-        var denied = await Assert.ThrowsAsync<RequestFailedException>(() => new QueueClient(yazdUrl).ReceiveMessagesAsync(32));
-        Assert.Equal(403, denied.Status);
-        // Yazd's events are there, for Yazd and the office.
-        Assert.NotEmpty((await Stream(EventStreams.OfFolder("yazd")).PeekMessagesAsync(32)).Value);
-
-        using var officeGranted = await AccessAsync(host.Http, "events/access", (Api.OfficeApi.WriterKeyHeader, writer));
-        Assert.Equal(HttpStatusCode.Created, officeGranted.StatusCode);
-        var officeLink = await officeGranted.Content.ReadFromJsonAsync<Api.EventStreamAccess>(Api.ApiResults.Json);
-        Assert.Contains((await new QueueClient(officeLink!.QueueUrl, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }).PeekMessagesAsync(32)).Value,
-            m => CloudEvent.Parse(m.Body)!.Source == "/provinces/yazd");
-    }
-
-    [Fact]
     public async Task The_event_of_a_host_killed_between_storing_the_totals_and_sending_arrives_after_restart_once()
     {
-        var first = StartHost();
-        await Uploads.CreateIfNotExistsAsync();
-        await WaitHealthyAsync(first.Http);
+        var first = _stack.StartHost();
+        await _stack.Uploads.CreateIfNotExistsAsync();
+        await EventStreamStack.WaitHealthyAsync(first.Http);
         // The streams do not answer (gone): the totals are stored, the event stays with them, as if the host died right after.
-        await Stream(EventStreams.OfFolder("kerman")).DeleteAsync();
-        await Stream(EventStreams.Office).DeleteAsync();
-        await Uploads.GetBlobClient("kerman/crash.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().AddMany(4, i => RowBuilder.WorkedExample($"K-{i}")).ToCsv()));
+        await _stack.Stream(EventStreams.OfFolder("kerman")).DeleteAsync();
+        await _stack.Stream(EventStreams.Office).DeleteAsync();
+        await _stack.Uploads.GetBlobClient("kerman/crash.csv").UploadAsync(BinaryData.FromBytes(new SurveyBuilder().AddMany(4, i => RowBuilder.WorkedExample($"K-{i}")).ToCsv()));
         var report = await PipelineFixture.WaitForSurveyAsync(first.Http, "kerman/crash.csv");
         var id = report.GetProperty("id").GetString()!;
-        var surveys = new TableClient(_azurite.ConnectionString, PipelineOptions.SurveysTable);
+        var surveys = new TableClient(_stack.Azurite.ConnectionString, PipelineOptions.SurveysTable);
         var stored = (await surveys.GetEntityAsync<TableEntity>("survey", id)).Value;
         Assert.Equal(4, stored.GetInt32("Accepted"));
         Assert.True(stored.GetBoolean(EventOutbox.PendingProperty));
@@ -150,26 +107,26 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         await first.KillAsync();
         first.Dispose();
 
-        using var second = StartHost();
-        var events = await ReadUntilAsync(EventStreams.OfFolder("kerman"), 2, TimeSpan.FromSeconds(60));
+        using var second = _stack.StartHost();
+        var events = await _stack.ReadUntilAsync(EventStreams.OfFolder("kerman"), 2, TimeSpan.FromSeconds(60));
         // Several sweeps later, nothing more came: the outbox was emptied once sent.
         await WaitForOutboxEmptyAsync(surveys, id, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(3));
-        events.AddRange(await ReadAllAsync(EventStreams.OfFolder("kerman")));
+        events.AddRange(await _stack.ReadAllAsync(EventStreams.OfFolder("kerman")));
         output.WriteLine(string.Join("\n", events.Select(e => $"{e.Type} {e.Id}")));
         Assert.Equal([EventTypes.SurveyReceived, EventTypes.SurveyCompleted], events.Select(e => e.Type));
         Assert.Equal(4, events[1].Data!.ToObjectFromJson<JsonElement>().GetProperty("accepted").GetInt32());
-        Assert.Equal(2, (await ReadAllAsync(EventStreams.Office)).Count);
+        Assert.Equal(2, (await _stack.ReadAllAsync(EventStreams.Office)).Count);
     }
 
     [Fact]
     public async Task A_withdrawal_sends_survey_withdrawn_with_the_counts_restored()
     {
-        using var host = StartHost();
-        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        await SentAsync(host, "kerman/first.csv", new SurveyBuilder()
+        using var host = _stack.StartHost();
+        var kerman = await TestCli.KeyAsync(_stack.Azurite, "kerman");
+        await _stack.SentAsync(host, "kerman/first.csv", new SurveyBuilder()
             .Add(RowBuilder.WorkedExample("W-1")).Add(RowBuilder.WorkedExample("W-2")));
-        var wrong = await SentAsync(host, "kerman/wrong.csv", new SurveyBuilder()
+        var wrong = await _stack.SentAsync(host, "kerman/wrong.csv", new SurveyBuilder()
             .Add(RowBuilder.WorkedExample("W-1").Set("jobs_potential", 40)).Add(RowBuilder.WorkedExample("W-2").Set("jobs_potential", 41))
             .Add(RowBuilder.WorkedExample("W-3")));
         var id = wrong.GetProperty("id").GetString()!;
@@ -180,7 +137,7 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         var withdrawn = await WaitForWithdrawnAsync(host.Http, id, TimeSpan.FromMinutes(2));
         var counts = withdrawn.GetProperty("withdrawal");
 
-        var events = await ReadUntilAsync(EventStreams.OfFolder("kerman"), 5, TimeSpan.FromSeconds(30));
+        var events = await _stack.ReadUntilAsync(EventStreams.OfFolder("kerman"), 5, TimeSpan.FromSeconds(30));
         var e = Assert.Single(events, e => e.Type == EventTypes.SurveyWithdrawn);
         Assert.Equal($"/provinces/kerman/surveys/{id}", e.Subject);
         var data = e.Data!.ToObjectFromJson<JsonElement>();
@@ -191,65 +148,11 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Upload_wait_ends_on_the_event_without_asking_the_survey_route()
-    {
-        using var host = StartHost("--Diagnostics:Enabled=true");
-        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        await WaitHealthyAsync(host.Http);
-        var folder = Directory.CreateTempSubdirectory("mineingest-events-");
-        var big = Path.Combine(folder.FullName, "kerman-20000.csv");
-        await File.WriteAllBytesAsync(big, new SurveyBuilder().AddMany(20_000, i => RowBuilder.WorkedExample($"E-{i:D5}")).ToCsv());
-
-        var (exit, text) = await TestCli.RunAsync("upload", big, "--api", host.Url + "/api", "--province", "kerman", "--key", kerman, "--wait", "--timeout-minutes", "5");
-        output.WriteLine(text);
-        Assert.True(exit == ExitCodes.AllWentThrough, text);
-        Assert.Contains("survey.received", text);
-        Assert.Contains("rows 20000, accepted 20000, rejected 0, failed 0, pending 0", text);
-        var asked = (await host.Http.GetFromJsonAsync<Dictionary<string, int>>("/diagnostics/api-requests"))!;
-        output.WriteLine(string.Join(", ", asked.Select(a => $"{a.Key}: {a.Value}")));
-        Assert.Equal(0, asked.Where(a => a.Key.StartsWith("GET /api/provinces/{province}/surveys", StringComparison.Ordinal) || a.Key.StartsWith("GET /api/surveys", StringComparison.Ordinal))
-            .Sum(a => a.Value));
-        Assert.Equal(1, asked.GetValueOrDefault("POST /api/provinces/{province}/events/access"));
-
-        // A file with rows to fix: its rows are asked for once, after the event.
-        var mixed = Path.Combine(folder.FullName, "kerman-mixed.csv");
-        await File.WriteAllBytesAsync(mixed, new SurveyBuilder().Add(RowBuilder.WorkedExample("M-1")).Add(RowBuilder.WorkedExample("M-2").Set("latitude", 41.2)).ToCsv());
-        var (mixedExit, mixedText) = await TestCli.RunAsync("upload", mixed, "--api", host.Url + "/api", "--province", "kerman", "--key", kerman, "--wait");
-        Assert.Equal(ExitCodes.RowsRejected, mixedExit);
-        Assert.Contains("rows 2, accepted 1, rejected 1, failed 0, pending 0", mixedText);
-        Assert.Matches(@"│\s*3\s*│\s*M-2\s*│\s*latitude", mixedText);
-        asked = (await host.Http.GetFromJsonAsync<Dictionary<string, int>>("/diagnostics/api-requests"))!;
-        Assert.Equal(1, asked.GetValueOrDefault("GET /api/provinces/{province}/surveys"));
-
-        // The province's events were taken off its stream as they were shown; the office's stream has them all.
-        Assert.Empty((await Stream(EventStreams.OfFolder("kerman")).PeekMessagesAsync(32)).Value);
-        Assert.Equal(4, (await ReadAllAsync(EventStreams.Office)).Count);
-    }
-
-    [Fact]
-    public async Task The_events_command_prints_the_provinces_events_and_takes_them_off_once_printed()
-    {
-        using var host = StartHost();
-        var kerman = await TestCli.KeyAsync(_azurite, "kerman");
-        await SentAsync(host, "kerman/printed.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("P-1")));
-        await ReadUntilAsync(EventStreams.OfFolder("kerman"), 2, TimeSpan.FromSeconds(30), peek: true);
-
-        var (exit, text) = await TestCli.RunAsync("events", "--api", host.Url + "/api", "--province", "kerman", "--key", kerman, "--json");
-        Assert.True(exit == 0, text);
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal([EventTypes.SurveyReceived, EventTypes.SurveyCompleted], lines.Select(l => CloudEvent.Parse(BinaryData.FromString(l))!.Type));
-        foreach (var line in lines) AssertValid(line);
-        Assert.Empty((await Stream(EventStreams.OfFolder("kerman")).PeekMessagesAsync(32)).Value);
-        var (_, again) = await TestCli.RunAsync("events", "--api", host.Url + "/api", "--province", "kerman", "--key", kerman);
-        Assert.DoesNotContain("survey.", again);
-    }
-
-    [Fact]
     public async Task An_event_no_stream_can_take_is_dead_lettered_and_counted_by_health()
     {
-        using var host = StartHost();
-        var writer = await TestCli.KeyAsync(_azurite, "office");
-        await SentAsync(host, "kerman/met.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("C-1")));
+        using var host = _stack.StartHost();
+        var writer = await TestCli.KeyAsync(_stack.Azurite, "office");
+        await _stack.SentAsync(host, "kerman/met.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("C-1")));
 
         // Four investors' names of 7,000 Persian letters: a valid meeting (56 KB), whose event is more than a queue message holds (64 KiB once in base64).
         var investors = Enumerable.Range(0, 4).Select(i => new string((char)('\u0628' + i), 7000)).ToArray();
@@ -264,84 +167,13 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
 
         var events = (await host.Http.GetFromJsonAsync<JsonElement>("/api/health")).GetProperty("backlog").GetProperty("events");
         Assert.Equal(1, events.GetProperty("deadLettered").GetInt32());
-        var dead = Assert.Single((await Stream(EventStreams.DeadLetter).PeekMessagesAsync(32)).Value);
+        var dead = Assert.Single((await _stack.Stream(EventStreams.DeadLetter).PeekMessagesAsync(32)).Value);
         var note = JsonDocument.Parse(dead.Body.ToString()).RootElement;
         Assert.Equal(EventStreams.Office, note.GetProperty("stream").GetString());
         Assert.StartsWith("committee/", note.GetProperty("id").GetString());
         // Not sent again: it left the meeting's outbox.
-        var meetings = new TableClient(_azurite.ConnectionString, PipelineOptions.CommitteesTable);
+        var meetings = new TableClient(_stack.Azurite.ConnectionString, PipelineOptions.CommitteesTable);
         await foreach (var meeting in meetings.QueryAsync<TableEntity>()) Assert.NotEqual(true, meeting.GetBoolean(EventOutbox.PendingProperty));
-    }
-
-    /// <summary>A province's file uploaded to storage, and its report once it has one (as a person waits for it).</summary>
-    private async Task<JsonElement> SentAsync(LocalHostProcess host, string blob, SurveyBuilder survey)
-    {
-        await Uploads.CreateIfNotExistsAsync();
-        await Uploads.GetBlobClient(blob).UploadAsync(BinaryData.FromBytes(survey.ToCsv()));
-        return await PipelineFixture.WaitForSurveyAsync(host.Http, blob);
-    }
-
-    private static async Task<HttpResponseMessage> AccessAsync(HttpClient http, string route, (string Header, string Key) key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/" + route);
-        request.Headers.Add(key.Header, key.Key);
-        return await http.SendAsync(request);
-    }
-
-    private static void AssertValid(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var result = Schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        Assert.True(result.IsValid, $"{json}\n" + string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))));
-    }
-
-    /// <summary>Takes every event off the stream (until it answers empty), each checked against the schema.</summary>
-    private async Task<List<CloudEvent>> ReadAllAsync(string stream)
-    {
-        var events = new List<CloudEvent>();
-        var queue = Stream(stream);
-        while (true)
-        {
-            QueueMessage[] batch;
-            try
-            {
-                batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                return events; // not made again yet by the host starting
-            }
-            if (batch.Length == 0) return events;
-            foreach (var message in batch)
-            {
-                AssertValid(message.Body.ToString());
-                events.Add(CloudEvent.Parse(message.Body)!);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
-        }
-    }
-
-    /// <summary>Reads the stream as its reader would, until it holds at least <paramref name="count"/> events (a stream is read by polling it).</summary>
-    private async Task<List<CloudEvent>> ReadUntilAsync(string stream, int count, TimeSpan timeout, bool peek = false)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var events = new List<CloudEvent>();
-        while (true)
-        {
-            if (peek)
-            {
-                var seen = (await Stream(stream).PeekMessagesAsync(32)).Value;
-                if (seen.Length >= count) return [.. seen.Select(m => CloudEvent.Parse(m.Body)!)];
-            }
-            else
-            {
-                events.AddRange(await ReadAllAsync(stream));
-                if (events.Count >= count) return events;
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{stream}: {events.Count} of {count} events after {timeout.TotalSeconds:0} s.");
-            await Task.Delay(250);
-        }
     }
 
     private static async Task<List<JsonElement>> WaitForReportsAsync(HttpClient http, int count, TimeSpan timeout)
@@ -372,20 +204,6 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        for (var i = 0; i < 120; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/api/health")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("The host did not answer.");
-    }
-
     private static async Task WaitForOutboxEmptyAsync(TableClient surveys, string id, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -396,5 +214,5 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    public void Dispose() => _azurite.Dispose();
+    public void Dispose() => _stack.Dispose();
 }

@@ -1,17 +1,11 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Azure;
-using Azure.Data.Tables;
 using Azure.Messaging;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Json.Schema;
-using MineIngest.Cli;
-using MineIngest.Pipeline.Events;
 using MineIngest.TestData;
-using Xunit.Abstractions;
 
 namespace MineIngest.Pipeline.Tests;
 

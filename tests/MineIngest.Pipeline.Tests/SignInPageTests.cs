@@ -65,7 +65,9 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         report.Console += (_, m) => { if (m.Type is "error" or "warning") reportConsole.Enqueue(m.Text); };
         await report.GetByTestId("lead").WaitForAsync();
         var firstLanguage = await report.Locator("html").GetAttributeAsync("lang");
-        // report.css (#eef2f7 headers) loaded: the written document resolves the report's links as the route would.
+        // report.css (#eef2f7 headers) loaded: the written document resolves the report's links as the route would. Once
+        // its stylesheets have loaded (a link's sheet is null until then; the lead can show before, as it does for a person).
+        await report.WaitForFunctionAsync("() => [...document.querySelectorAll('link[rel=stylesheet]')].every(l => l.sheet)");
         Assert.Equal("rgb(238, 242, 247)", await report.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('th')).backgroundColor"));
         await report.GetByTestId("language").ClickAsync();
         await report.WaitForFunctionAsync($"() => document.documentElement.lang && document.documentElement.lang !== '{firstLanguage}' && document.querySelector('[data-testid=lead]')");

@@ -142,6 +142,35 @@ public sealed class EventsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task The_offices_stream_tells_of_a_solution_changed_a_meeting_recorded_and_a_rescoring_completed()
+    {
+        using var host = _stack.StartHost();
+        var writer = await TestCli.KeyAsync(_stack.Azurite, "office");
+        await _stack.SentAsync(host, "kerman/office.csv", new SurveyBuilder().Add(RowBuilder.WorkedExample("O-1")).Add(RowBuilder.WorkedExample("O-2")));
+        async Task<HttpStatusCode> SendAsync(HttpMethod method, string route, object? body)
+        {
+            using var request = new HttpRequestMessage(method, route) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add(Api.OfficeApi.WriterKeyHeader, writer);
+            return (await host.Http.SendAsync(request)).StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Put, "/api/mines/kerman/O-1/solution", new { text = "Lease a crusher", state = "agreed" }));
+        Assert.Equal(HttpStatusCode.Created, await SendAsync(HttpMethod.Post, "/api/committees",
+            new { date = "2026-12-01", province = "kerman", investors = new[] { "Kavir Co." }, mines = new[] { new { mineId = "O-2", outcome = "interested" } } }));
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(HttpMethod.Post, "/api/rescore", null));
+
+        var office = await _stack.ReadUntilAsync(EventStreams.Office, 5, TimeSpan.FromSeconds(60));
+        var solution = Assert.Single(office, e => e.Type == EventTypes.SolutionChanged);
+        Assert.Equal("agreed", solution.Data!.ToObjectFromJson<JsonElement>().GetProperty("state").GetString());
+        var meeting = Assert.Single(office, e => e.Type == EventTypes.CommitteeRecorded).Data!.ToObjectFromJson<JsonElement>();
+        Assert.Equal("O-2", meeting.GetProperty("mines")[0].GetProperty("mineId").GetString());
+        var rescore = Assert.Single(office, e => e.Type == EventTypes.RescoreCompleted).Data!.ToObjectFromJson<JsonElement>();
+        Assert.Equal(2, rescore.GetProperty("mines").GetInt32());
+        Assert.All(office, e => Assert.True(e.Type.StartsWith("survey.", StringComparison.Ordinal) || e.Source == PipelineEvents.OfficeSource));
+        // None of them is a province's: Kerman's stream holds its survey's two events only.
+        Assert.Equal([EventTypes.SurveyReceived, EventTypes.SurveyCompleted], (await _stack.ReadAllAsync(EventStreams.OfFolder("kerman"))).Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task An_event_no_stream_can_take_is_dead_lettered_and_counted_by_health()
     {
         using var host = _stack.StartHost();

@@ -10,21 +10,15 @@ namespace MineIngest.Cli;
 /// <summary>An event read from a stream, with the message that carries it (needed to take it off).</summary>
 public sealed record StreamEvent(CloudEvent Event, QueueMessage Message, string Json)
 {
-    /// <summary>A string field of the event's data ("blob", "survey"), or null.</summary>
-    public string? Data(string name)
-    {
-        if (Event.Data is null) return null;
-        using var data = JsonDocument.Parse(Event.Data);
-        return data.RootElement.ValueKind == JsonValueKind.Object && data.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString() : null;
-    }
+    /// <summary>The event's data, parsed once (a line about an event reads several of its fields).</summary>
+    private JsonElement DataJson { get; } = Event.Data is { } data ? JsonDocument.Parse(data).RootElement.Clone() : default;
 
-    public int Count(string name)
-    {
-        if (Event.Data is null) return 0;
-        using var data = JsonDocument.Parse(Event.Data);
-        return data.RootElement.TryGetProperty(name, out var value) && value.TryGetInt32(out var n) ? n : 0;
-    }
+    /// <summary>A string field of the event's data ("blob", "survey"), or null.</summary>
+    public string? Data(string name) =>
+        DataJson.ValueKind == JsonValueKind.Object && DataJson.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    public int Count(string name) =>
+        DataJson.ValueKind == JsonValueKind.Object && DataJson.TryGetProperty(name, out var value) && value.TryGetInt32(out var n) ? n : 0;
 }
 
 /// <summary>

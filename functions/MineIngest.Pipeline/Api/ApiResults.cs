@@ -1,8 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using MineIngest.Domain;
 using MineIngest.Pipeline.Health;
+using MineIngest.Pipeline.Ingestion;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -14,13 +14,10 @@ namespace MineIngest.Pipeline.Api;
 /// </summary>
 public static class ApiResults
 {
-    /// <summary>
-    /// Persian goes out as UTF-8 text, not as \u escapes (readable in a terminal or a log, a sixth of the bytes); the
-    /// encoder still escapes what JSON and HTML need (quotes, &lt;, &gt;, &amp;, control characters).
-    /// </summary>
-    public static readonly JavaScriptEncoder TextEncoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+    /// <summary>Persian as UTF-8 text (<see cref="PipelineJson.TextEncoder"/>).</summary>
+    public static JavaScriptEncoder TextEncoder => PipelineJson.TextEncoder;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = TextEncoder };
+    public static JsonSerializerOptions Json => PipelineJson.Text;
 
     /// <summary>A request body as <typeparamref name="T"/>, or null when it is not such JSON.</summary>
     public static async Task<T?> ReadJsonAsync<T>(Stream body, CancellationToken ct) where T : class

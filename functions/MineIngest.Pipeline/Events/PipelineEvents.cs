@@ -1,6 +1,4 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using Azure.Messaging;
 using MineIngest.Pipeline.Records;
 
@@ -44,7 +42,8 @@ public static class PipelineEvents
 {
     public const string Sequence = "sequence";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+    /// <summary>Text kept as written, nulls included (the schema names every field).</summary>
+    public static JsonSerializerOptions Json => Ingestion.PipelineJson.Text;
 
     public static CloudEvent Received(SurveyEntity survey, long bytes, string? sentBy) =>
         OfSurvey(survey, EventTypes.SurveyReceived, 1, survey.ReceivedAt,

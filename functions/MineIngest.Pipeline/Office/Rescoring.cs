@@ -121,9 +121,9 @@ public sealed class Rescoring(
     /// </summary>
     private async Task RecordCompletedAsync(string run, CancellationToken ct)
     {
-        if (await StatusAsync(ct) is not { Pending: 0 } done || done.Run != run) return;
         var found = await storage.SurveyTable.GetEntityIfExistsAsync<TableEntity>(StatusPartition, StatusRow, cancellationToken: ct);
         if (!found.HasValue || found.Value is not { } status || status.GetString("Run") != run || status.ContainsKey("CompletedAt")) return;
+        if (await StatusOfAsync(status, ct) is not { Pending: 0 } done) return;
         var now = time.GetUtcNow();
         status["CompletedAt"] = now;
         var outbox = Events.EventOutbox.Of(status);
@@ -223,7 +223,12 @@ public sealed class Rescoring(
     public async Task<RescoreDto?> StatusAsync(CancellationToken ct)
     {
         var status = await storage.SurveyTable.GetEntityIfExistsAsync<TableEntity>(StatusPartition, StatusRow, cancellationToken: ct);
-        if (!status.HasValue || status.Value is not { } s) return null;
+        return status.HasValue && status.Value is { } s ? await StatusOfAsync(s, ct) : null;
+    }
+
+    /// <summary>A run's progress from its status as read: its pages counted once.</summary>
+    private async Task<RescoreDto> StatusOfAsync(TableEntity s, CancellationToken ct)
+    {
         var run = s.GetString("Run") ?? "";
         int done = 0, rescored = 0;
         await foreach (var page in storage.RescorePages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run}"), select: ["Mines", "Rescored"], cancellationToken: ct))

@@ -145,11 +145,13 @@ public sealed class StorageClients
         await Queues.GetQueueClient(PipelineOptions.RescorePoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await WithdrawQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.WithdrawPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
-        // The event streams: one per province, the office's, and the dead-letter queue (in Azure, the Bicep template's).
-        foreach (var stream in Events.EventStreams.All(ReferenceData.Default))
-            await Queues.GetQueueClient(stream).CreateIfNotExistsAsync(cancellationToken: ct);
-        foreach (var table in new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit, UploadLinks, Claims }
-                     .Concat(AllMines.Select(m => m.Table))) await table.CreateIfNotExistsAsync(ct);
+        // The event streams (one per upload folder, the office's, the dead-letter queue) and the tables, 76 in all: a
+        // few at a time, since a host answers no request before this ends.
+        var each = new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct };
+        await Parallel.ForEachAsync(Events.EventStreams.All(ReferenceData.Default), each,
+            async (stream, token) => await Queues.GetQueueClient(stream).CreateIfNotExistsAsync(cancellationToken: token));
+        await Parallel.ForEachAsync(new[] { MineChanges, Solutions, Committees, RescorePages, WithdrawPages, SurveyTable, ChunkResults, RowErrors, ProvinceKeys, Audit,
+            UploadLinks, Claims }.Concat(AllMines.Select(m => m.Table)), each, async (table, token) => await table.CreateIfNotExistsAsync(token));
         if (BrowserOrigins.Count > 0) await AllowBrowserUploadsAsync(ct);
         _created = true;
     }

@@ -14,7 +14,8 @@ const text = {
     tierC: 'Tier C', idle: 'Idle', reviving: 'Reviving', revived: 'Revived', active: 'Active', jobsPotential: 'Potential jobs',
     period: 'Period', year: 'Year', span: 'Span', revivedInPeriod: 'Mines revived', jobsInPeriod: 'Jobs created',
     byProvince: 'Mines by province', byMineral: 'Mines by mineral', byProblem: 'Mines by main problem', unspecified: 'Not given',
-    investmentNeeded: 'Investment needed (bn IRR)', history: 'Surveys of this mine', statusChanges: 'Status changes', solution: 'Solution',
+    investmentNeeded: 'Investment needed (bn IRR)', history: 'Surveys of this mine', photos: 'Photos from the field',
+    photoOf: (n, d) => `Photo ${n} of the survey of ${d}`, downloadPhoto: (n) => `Download photo ${n}`, statusChanges: 'Status changes', solution: 'Solution',
     noSolution: 'No solution recorded yet.', target: 'target', by: 'by', rescoring: (d, n) => `Re-scoring: ${d} of ${n} mines`,
     changeOn: (a, b, d) => `${a} → ${b} on ${d}`, map: 'Map', ranking: 'Ranking', province: 'Province',
     mineral: 'Mineral', tier: 'Tier', status: 'Status', downloadCsv: 'Download CSV', mine: 'Mine', name: 'Name', score: 'Score',
@@ -34,7 +35,8 @@ const text = {
     tierC: 'رده ج', idle: 'راکد', reviving: 'در حال احیا', revived: 'احیاشده', active: 'فعال', jobsPotential: 'اشتغال بالقوه',
     period: 'دوره', year: 'سال', span: 'بازه', revivedInPeriod: 'معادن احیاشده', jobsInPeriod: 'اشتغال ایجادشده',
     byProvince: 'معادن به تفکیک استان', byMineral: 'معادن به تفکیک ماده معدنی', byProblem: 'معادن به تفکیک مشکل اصلی', unspecified: 'نامشخص',
-    investmentNeeded: 'سرمایه مورد نیاز (میلیارد ریال)', history: 'بررسی‌های این معدن', statusChanges: 'تغییرهای وضعیت', solution: 'راه‌حل',
+    investmentNeeded: 'سرمایه مورد نیاز (میلیارد ریال)', history: 'بررسی‌های این معدن', photos: 'عکس‌های بازدید میدانی',
+    photoOf: (n, d) => `عکس ${n} از بررسی ${d}`, downloadPhoto: (n) => `دریافت عکس ${n}`, statusChanges: 'تغییرهای وضعیت', solution: 'راه‌حل',
     noSolution: 'هنوز راه‌حلی ثبت نشده است.', target: 'موعد', by: 'مسئول', rescoring: (d, n) => `امتیازدهی دوباره: ${d} از ${n} معدن`,
     changeOn: (a, b, d) => `${a} ← ${b} در ${d}`, map: 'نقشه', ranking: 'رتبه‌بندی', province: 'استان',
     mineral: 'ماده معدنی', tier: 'رده', status: 'وضعیت', downloadCsv: 'دریافت CSV', mine: 'معدن', name: 'نام', score: 'امتیاز',
@@ -283,7 +285,7 @@ async function showBreakdown(m) {
       el('span', { class: 'n' }, digits(m.components[k].toFixed(2))))));
   const path = `mines/${encodeURIComponent(m.province)}/${encodeURIComponent(m.mineId)}`;
   const [history, solution] = await Promise.all([api(`${path}/history`), api(`${path}/solution`)]);
-  box.append(el('h4', {}, t('history')), timeline(history.versions), el('h4', {}, t('statusChanges')),
+  box.append(el('h4', {}, t('history')), timeline(history.versions), ...photoGallery(history.versions), el('h4', {}, t('statusChanges')),
     el('ul', {}, ...history.statusChanges.map((c) => el('li', { 'data-testid': 'status-change' }, t('changeOn', named(STATUSES, c.from), named(STATUSES, c.to), bothDates(c.on))))),
     el('h4', {}, t('solution')),
     solution.current
@@ -291,6 +293,31 @@ async function showBreakdown(m) {
         solution.current.responsibleBody ? ` · ${t('by')} ${solution.current.responsibleBody}` : '',
         solution.current.targetDate ? ` · ${t('target')} ${bothDates(solution.current.targetDate)}` : '')
       : el('p', { class: 'muted' }, t('noSolution')));
+}
+
+/**
+ * The photos surveyors sent with the mine's surveys, by survey: each fetched with the reader's token (an image tag
+ * cannot send one) and shown from memory, with a button that saves the stored JPEG.
+ */
+function photoGallery(versions) {
+  const photos = versions.flatMap((v) => (v.photos ?? []).map((p) => ({ ...p, date: bothDates(v.surveyDate) })));
+  if (!photos.length) return [];
+  const figures = photos.map((p) => {
+    const img = el('img', { alt: t('photoOf', digits(p.number), p.date), 'data-testid': 'mine-photo', width: '160', height: '120' });
+    const save = el('button', { type: 'button', 'data-testid': 'download-photo' }, t('downloadPhoto', digits(p.number)));
+    const load = (async () => {
+      const response = await fetch(new URL(apiBase + p.href, location.origin), { headers: await session.headers() });
+      if (!response.ok) throw new Error(`${response.status} ${p.href}`);
+      return response.blob();
+    })();
+    load.then((b) => { img.src = URL.createObjectURL(b); img.dataset.loaded = 'true'; }).catch((error) => console.error(error));
+    save.onclick = () => load.then((b) => {
+      const a = el('a', { href: URL.createObjectURL(b), download: p.href.split('/').slice(-3).map(decodeURIComponent).join('-') });
+      document.body.append(a); a.click(); a.remove();
+    });
+    return el('figure', { class: 'photo' }, img, el('figcaption', {}, save));
+  });
+  return [el('h4', {}, t('photos')), el('div', { class: 'photos' }, ...figures)];
 }
 
 /** Score over the mine's surveys, a point per version coloured by its status. */

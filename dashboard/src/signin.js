@@ -20,9 +20,12 @@ const text = {
 /**
  * Starts sign-in for a page: reads /api/signin, completes a redirect back from the authority, and draws who is signed in
  * (with their role, from the app's own /api/me) or a sign-in button into `container`.
- * Returns { enabled, signedIn, me, headers(), draw(lang) }: headers() gives the Authorization header for a call.
+ * Returns { enabled, signedIn, me, headers(), draw(lang), signIn() }: headers() gives the Authorization header for a call.
+ * The field form keeps its sign-in in localStorage (a phone restarted in the mountains still knows who it is) and is not
+ * `interactive`: a token that can no longer be renewed makes headers() throw (`signInNeeded`) instead of leaving the page,
+ * and the form asks the surveyor to sign in when they send.
  */
-async function start({ apiBase, container, lang, provinceName = (p) => p }) {
+async function start({ apiBase, container, lang, provinceName = (p) => p, cacheLocation = 'sessionStorage', interactive = true }) {
   // Inside MSAL's own hidden frame (a silent renewal loads this page there) the page does nothing: MSAL reads the answer.
   if (window !== window.parent) return { enabled: true, signedIn: false, me: null, headers: async () => ({}), draw: () => {} };
   const settings = await (await fetch(new URL(apiBase + 'signin', location.origin))).json();
@@ -35,7 +38,7 @@ async function start({ apiBase, container, lang, provinceName = (p) => p }) {
       clientId: settings.clientId, authority: settings.authority, knownAuthorities: settings.knownAuthorities,
       protocolMode: settings.protocol, redirectUri: here, postLogoutRedirectUri: here,
     },
-    cache: { cacheLocation: 'sessionStorage' },
+    cache: { cacheLocation },
   });
   const result = await msal.handleRedirectPromise();
   const account = result?.account ?? msal.getActiveAccount() ?? msal.getAllAccounts()[0] ?? null;
@@ -52,13 +55,21 @@ async function start({ apiBase, container, lang, provinceName = (p) => p }) {
       current = { token: token.accessToken, until: token.expiresOn?.getTime() ?? 0 };
       return { Authorization: `Bearer ${token.accessToken}` };
     } catch (error) {
-      if (error instanceof InteractionRequiredAuthError || error?.errorCode === 'timed_out') await msal.acquireTokenRedirect({ scopes, account });
+      const expired = error instanceof InteractionRequiredAuthError || error?.errorCode === 'timed_out';
+      if (expired && !interactive) throw Object.assign(new Error('sign-in needed'), { signInNeeded: true });
+      if (expired) await msal.acquireTokenRedirect({ scopes, account });
       throw error;
     }
   };
+  session.signIn = () => msal.loginRedirect({ scopes });
   if (account) {
-    const response = await fetch(new URL(apiBase + 'me', location.origin), { headers: await session.headers() });
-    if (response.ok) { session.me = await response.json(); session.signedIn = true; }
+    try {
+      const response = await fetch(new URL(apiBase + 'me', location.origin), { headers: await session.headers() });
+      if (response.ok) { session.me = await response.json(); session.signedIn = true; }
+    } catch (error) {
+      // No signal (the field form offline) or a sign-in to renew: the page goes on; who they are is asked again when it sends.
+      if (interactive) throw error;
+    }
   }
 
   session.draw = (language) => {

@@ -279,4 +279,27 @@ public static class ClerkMessages
     public static ClerkText UnknownColumns(string keys) => new(
         $"These are not survey columns: {keys}. Use the column keys of the survey template (mine_id, mine_name, province, ...).",
         $"این‌ها ستون بررسی نیستند: {keys}. کلیدهای ستون‌های الگوی بررسی را به کار ببرید (mine_id، mine_name، province، ...).");
+    // Photos a surveyor took at a mine.
+
+    public static ClerkText PhotoNotAPicture() => new(
+        "This file is not a photo: send a JPEG or PNG picture from the camera or the phone's gallery.",
+        "این فایل عکس نیست: یک تصویر JPEG یا PNG از دوربین یا گالری گوشی بفرستید.");
+
+    public static ClerkText PhotoTooManyPixels(int megapixels) => new(
+        $"The photo has more than {megapixels} million pixels. Send it from the field form, which makes it smaller, or make it smaller first.",
+        $"عکس بیش از {megapixels} میلیون پیکسل دارد. آن را با فرم میدانی بفرستید که کوچکش می‌کند، یا نخست کوچکش کنید.");
+
+    public static ClerkText PhotoEmpty() => new("The photo is empty: take it again.", "عکس خالی است: دوباره عکس بگیرید.");
+
+    public static ClerkText PhotoNumber(int max) => new(
+        $"A mine can have at most {max} photos from one survey; the photo's number must be 1 to {max}.",
+        $"هر معدن در هر بررسی حداکثر {max} عکس دارد؛ شماره عکس باید از ۱ تا {max} باشد.");
+
+    public static ClerkText PhotoSurveyNotFound() => new(
+        "The photo's survey is not one of this province's surveys. Send the survey first; its photos go after its report.",
+        "بررسیِ این عکس از بررسی‌های این استان نیست. نخست بررسی را بفرستید؛ عکس‌ها پس از گزارش آن فرستاده می‌شوند.");
+
+    public static ClerkText PhotoMineNotAccepted(string mineId) => new(
+        $"Mine \"{mineId}\" was not accepted in this survey, so its photos cannot be kept with it. Correct the mine's entry and send it again.",
+        $"معدن «{mineId}» در این بررسی پذیرفته نشد، پس عکس‌هایش با آن نگه داشته نمی‌شود. ردیف معدن را اصلاح کنید و دوباره بفرستید.");
 }

@@ -17,7 +17,7 @@ namespace MineIngest.Functions;
 /// </summary>
 public sealed class ApiFunctions(
     AuditApi audit, KeysApi keys, BackupsApi backups, CspReportsApi cspReports, SummaryApi summary, MinesApi mines, SurveysApi surveys, InvestorListApi investorList, FilesApi files, HealthApi health,
-    ProvinceApi provinces, OfficeApi office, ReportApi report, EventsApi events, IOptions<SignInOptions> signIn, RouteAccess access)
+    ProvinceApi provinces, OfficeApi office, ReportApi report, EventsApi events, PhotosApi photos, IOptions<SignInOptions> signIn, RouteAccess access)
 {
     [Function("Summary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "summary")] HttpRequest req, CancellationToken ct) =>
@@ -145,6 +145,45 @@ public sealed class ApiFunctions(
     [Function("UploadLimits")]
     public IActionResult UploadLimits([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "upload/limits")] HttpRequest req) =>
         new ResultAction(files.UploadLimits());
+
+    /// <summary>The surveyors' field form: static, no data; it works offline once opened and signs the surveyor in itself.</summary>
+    [Function("FieldPage")]
+    public IActionResult FieldPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "field")] HttpRequest req) =>
+        new ResultAction(DashboardFiles.FieldPage());
+
+    /// <summary>The field form's service worker: what keeps the form working with no signal.</summary>
+    [Function("FieldWorker")]
+    public IActionResult FieldWorker([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "field-worker.js")] HttpRequest req) =>
+        new ResultAction(DashboardFiles.FieldWorker());
+
+    /// <summary>The field form's web app manifest: installable on a phone's home screen.</summary>
+    [Function("FieldManifest")]
+    public IActionResult FieldManifest([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "field.webmanifest")] HttpRequest req) =>
+        new ResultAction(DashboardFiles.FieldManifest());
+
+    /// <summary>A surveyor's photo of a mine, with the survey that describes it: decoded, made smaller if needed and stored without camera metadata.</summary>
+    [Function("PutPhoto")]
+    public async Task<IActionResult> PutPhoto(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = RouteTable.PhotoRoute)] HttpRequest req, string province, string id, string mineId, string number,
+        CancellationToken ct) =>
+        new ResultAction(await photos.PutAsync(req, province, id, mineId, number, ct));
+
+    [Function("MinePhotos")]
+    public async Task<IActionResult> MinePhotos(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}/photos")] HttpRequest req, string province, string mineId, CancellationToken ct) =>
+        new ResultAction(await photos.ListAsync(req, province, mineId, ct));
+
+    [Function("MinePhoto")]
+    public async Task<IActionResult> MinePhoto(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mines/{province}/{mineId}/photos/{photo}")] HttpRequest req, string province, string mineId, string photo,
+        CancellationToken ct) =>
+        new ResultAction(await photos.OfficeReadAsync(req, province, mineId, photo, ct));
+
+    [Function("ProvincePhoto")]
+    public async Task<IActionResult> ProvincePhoto(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provinces/{province}/mines/{mineId}/photos/{photo}")] HttpRequest req, string province, string mineId,
+        string photo, CancellationToken ct) =>
+        new ResultAction(await photos.ProvinceReadAsync(req, province, mineId, photo, ct));
 
     /// <summary>The dashboard page: static, no data; it signs the reader in and sends the token with every call.</summary>
     [Function("Dashboard")]

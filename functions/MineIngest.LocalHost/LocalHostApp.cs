@@ -110,6 +110,16 @@ public static class LocalHostApp
         api.MapPost("/provinces/{province}/validate", (string province, HttpRequest r, ProvinceApi p, CancellationToken ct) => p.ValidateAsync(r, province, ct));
         api.MapGet("/upload", () => DashboardFiles.UploadPage());
         api.MapGet("/upload/limits", (FilesApi a) => a.UploadLimits());
+        api.MapGet("/field", () => DashboardFiles.FieldPage());
+        api.MapGet("/field-worker.js", () => DashboardFiles.FieldWorker());
+        api.MapGet("/field.webmanifest", () => DashboardFiles.FieldManifest());
+        api.MapPut("/" + RouteTable.PhotoRoute, (string province, string id, string mineId, string number, HttpRequest r, PhotosApi p, CancellationToken ct) =>
+            p.PutAsync(r, province, id, mineId, number, ct));
+        api.MapGet("/mines/{province}/{mineId}/photos", (string province, string mineId, HttpRequest r, PhotosApi p, CancellationToken ct) => p.ListAsync(r, province, mineId, ct));
+        api.MapGet("/mines/{province}/{mineId}/photos/{photo}", (string province, string mineId, string photo, HttpRequest r, PhotosApi p, CancellationToken ct) =>
+            p.OfficeReadAsync(r, province, mineId, photo, ct));
+        api.MapGet("/provinces/{province}/mines/{mineId}/photos/{photo}", (string province, string mineId, string photo, HttpRequest r, PhotosApi p, CancellationToken ct) =>
+            p.ProvinceReadAsync(r, province, mineId, photo, ct));
         api.MapGet("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) => o.GetSolutionAsync(r, province, mineId, ct));
         api.MapPut("/mines/{province}/{mineId}/solution", (string province, string mineId, HttpRequest r, OfficeApi o, CancellationToken ct) =>
             o.PutSolutionAsync(r, province, mineId, ct));

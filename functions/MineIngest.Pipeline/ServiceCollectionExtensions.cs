@@ -30,6 +30,7 @@ public static class ServiceCollectionExtensions
         (Backup.BackupOptions.Section, typeof(Backup.BackupOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
         (Events.EventOptions.Section, typeof(Events.EventOptions)),
+        (Field.FieldOptions.Section, typeof(Field.FieldOptions)),
     ];
 
     /// <summary>Everything the pipeline needs, for the Functions app and the local host alike.</summary>
@@ -46,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<Backup.BackupOptions>().Bind(configuration.GetSection(Backup.BackupOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Container), "Backup:Container must name a container.").ValidateOnStart();
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Field.FieldOptions>().Bind(configuration.GetSection(Field.FieldOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSignIn(configuration);
 
         services.TryAddSingleton(TimeProvider.System);
@@ -88,6 +90,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<WithdrawalPages>();
         services.AddSingleton<CommitteeStore>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<Field.PhotoStore>();
         services.AddSingleton(sp => Backup.BackupStore.From(sp.GetRequiredService<IOptions<Backup.BackupOptions>>(), sp.GetRequiredService<StorageClients>(), configuration));
         services.AddSingleton<Backup.BackupWriter>();
         services.AddSingleton<PipelineHealth>();
@@ -116,6 +119,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<KeysApi>();
         services.AddSingleton<BackupsApi>();
         services.AddSingleton<EventsApi>();
+        services.AddSingleton<PhotosApi>();
         services.AddSingleton<CspReportsApi>();
         services.AddSingleton<HealthApi>();
     }

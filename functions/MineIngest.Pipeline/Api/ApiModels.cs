@@ -91,7 +91,18 @@ public sealed record SurveyList(IReadOnlyList<SurveyDto> Items);
 
 /// <param name="MaxFileBytes">The largest survey file (<c>Survey:Limits:MaxFileBytes</c>).</param>
 /// <param name="Types">The file name endings a survey may have.</param>
-public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Types);
+public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Types, FieldLimitsDto Field);
+
+/// <summary>What the field form checks on the phone beside the contract's rules: the position's accuracy, photos per mine and their size.</summary>
+public sealed record FieldLimitsDto(int AccuracyWarningMeters, int PhotosPerMine, int PhotoLongestSide);
+
+/// <summary>A mine's photo: its survey and number there, its size, and where the office downloads it.</summary>
+public sealed record PhotoDto(string Name, string Survey, int Number, int Width, int Height, long Bytes, DateTimeOffset StoredAt, string Href)
+{
+    public PhotoDto(Field.StoredPhoto p, string href) : this(p.Name, p.Survey, p.Number, p.Width, p.Height, p.Bytes, p.StoredAt, href) { }
+}
+
+public sealed record PhotoListDto(IReadOnlyList<PhotoDto> Photos);
 
 /// <param name="Reason">Why the survey is withdrawn: kept with it and with every mine it wrote.</param>
 public sealed record WithdrawRequest(string? Reason);

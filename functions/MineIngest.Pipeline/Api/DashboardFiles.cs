@@ -17,14 +17,36 @@ public static class DashboardFiles
     /// <summary>The clerks' upload page; its script and style are assets beside the dashboard's.</summary>
     public static IResult UploadPage() => Serve("upload.html");
 
+    /// <summary>The surveyors' field form, which works offline once opened (its service worker and manifest below).</summary>
+    public static IResult FieldPage() => Serve("field.html");
+
+    /// <summary>
+    /// The field form's service worker, served beside the page (/api/field-worker.js) so that its scope may hold /api/field;
+    /// never cached by the browser's HTTP cache, so a new version is found at the next visit with a signal.
+    /// </summary>
+    public static IResult FieldWorker() => new NoCache(Serve("field-worker.js"));
+
+    public static IResult FieldManifest() => Serve("field.webmanifest");
+
+    private static readonly HashSet<string> Pages = ["index.html", "upload.html", "field.html", "field-worker.js", "field.webmanifest"];
+
     public static IResult Asset(string file) =>
-        file is not ("index.html" or "upload.html") && Files.ContainsKey(file) ? Serve(file)
+        !Pages.Contains(file) && Files.ContainsKey(file) ? Serve(file)
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"The dashboard has no file \"{file}\".");
 
     private static IResult Serve(string file)
     {
         var (content, type) = Files[file];
         return Results.Bytes(content, type);
+    }
+
+    private sealed class NoCache(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.CacheControl = "no-cache";
+            return inner.ExecuteAsync(httpContext);
+        }
     }
 
     private static FrozenDictionary<string, (byte[], string)> Load()
@@ -39,6 +61,9 @@ public static class DashboardFiles
                 ".js" => "text/javascript; charset=utf-8",
                 ".css" => "text/css; charset=utf-8",
                 ".woff2" => "font/woff2",
+                ".webmanifest" => "application/manifest+json",
+                ".svg" => "image/svg+xml",
+                ".png" => "image/png",
                 ".txt" => "text/plain; charset=utf-8",
                 _ => "application/octet-stream",
             }),

@@ -13,6 +13,10 @@ public sealed record MineVersionDto(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? UploadedBy { get; init; }
 
+    /// <summary>The photos the surveyor sent with the version's survey (the field form), oldest first.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PhotoDto>? Photos { get; init; }
+
     /// <summary>Who withdrew the version's survey.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? WithdrawnBy { get; init; }

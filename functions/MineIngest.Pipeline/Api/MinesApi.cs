@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace MineIngest.Pipeline.Api;
 
 /// <summary>GET /api/mines (the ranking, from the view), one mine and its history (read from storage at every request).</summary>
-public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, StorageClients storage, ViewReader views, ReferenceData reference, ILogger<MinesApi> logger)
+public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, StorageClients storage, Field.PhotoStore photos, ViewReader views, ReferenceData reference, ILogger<MinesApi> logger)
 {
     private readonly SnapshotAnswers _minePages = new();
 
@@ -82,7 +82,12 @@ public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, Storag
         var stored = await storage.MinesOf(slug).GetEntityIfExistsAsync<TableEntity>(slug, MineEntity.KeyFor(mineId), cancellationToken: ct);
         if (!stored.HasValue) return ApiResults.NotFound($"There is no mine \"{mineId}\" in {slug}.");
         var history = MineHistoryAnswer.From(MineEntity.From(stored.Value!), stored.Value!);
-        return Results.Json(history with { Versions = await WithWhoAsync(history.Versions, ct) }, ApiResults.Json);
+        var versions = await WithWhoAsync(history.Versions, ct);
+        // One listing of the mine's photo folder: each version shows the photos sent with its survey.
+        var bySurvey = (await photos.ListAsync(slug, mineId, ct)).ToLookup(p => p.Survey, StringComparer.Ordinal);
+        versions = versions.Select(v => bySurvey.Contains(v.SurveyId)
+            ? v with { Photos = bySurvey[v.SurveyId].Select(p => new PhotoDto(p, PhotosApi.Href(slug, mineId, p.Name))).ToList() } : v).ToList();
+        return Results.Json(history with { Versions = versions }, ApiResults.Json);
     });
 
     /// <summary>Each version with who sent its survey and who withdrew it: two point reads per survey, and a mine has few.</summary>

@@ -13,6 +13,8 @@ public static class RequestBounds
 {
     /// <summary>The validate route: 1,000 rows of the survey's 20 columns, with room for long notes.</summary>
     public const long ValidateBodyBytes = 4 * 1024 * 1024;
+    /// <summary>A photo as a camera may save it (the field form sends it at most 1600 px, a few hundred KB).</summary>
+    public const long PhotoBodyBytes = 16 * 1024 * 1024;
     /// <summary>Every other route that takes a body (a solution, a meeting, a reason, a file name).</summary>
     public const long BodyBytes = 64 * 1024;
     /// <summary>A browser's report of what the pages' policy blocked.</summary>
@@ -25,6 +27,7 @@ public static class RequestBounds
     {
         "provinces/{province}/validate" => ValidateBodyBytes,
         SecurityHeaders.ReportRoute => ViolationReportBytes,
+        RouteTable.PhotoRoute => PhotoBodyBytes,
         _ => BodyBytes,
     };
 

@@ -31,14 +31,19 @@ public sealed record RouteEntry(string Method, string Template, RouteRule Rule);
 /// </summary>
 public sealed class RouteTable
 {
+    /// <summary>A surveyor's photo of a mine, sent with the survey that describes it.</summary>
+    public const string PhotoRoute = "provinces/{province}/surveys/{id}/mines/{mineId}/photos/{number}";
+
     public static readonly IReadOnlyList<RouteEntry> Entries =
     [
         new("GET", "health", RouteRule.Public), new("GET", "signin", RouteRule.Public), new("GET", "me", RouteRule.Self),
         new("GET", "dashboard", RouteRule.Public), new("GET", "dashboard/{file}", RouteRule.Public), new("GET", "upload", RouteRule.Public),
+        new("GET", "field", RouteRule.Public), new("GET", "field-worker.js", RouteRule.Public), new("GET", "field.webmanifest", RouteRule.Public),
         new("GET", "upload/limits", RouteRule.Public), new("GET", "template.xlsx", RouteRule.Public), new("POST", SecurityHeaders.ReportRoute, RouteRule.Public),
         new("GET", "summary", RouteRule.Reader), new("GET", "mines", RouteRule.Reader), new("GET", "mines.csv", RouteRule.Reader),
         new("GET", "mines/{province}/{mineId}", RouteRule.Reader), new("GET", "mines/{province}/{mineId}/history", RouteRule.Reader),
-        new("GET", "mines/{province}/{mineId}/solution", RouteRule.Reader), new("GET", "surveys", RouteRule.Reader),
+        new("GET", "mines/{province}/{mineId}/solution", RouteRule.Reader), new("GET", "mines/{province}/{mineId}/photos", RouteRule.Reader),
+        new("GET", "mines/{province}/{mineId}/photos/{photo}", RouteRule.Reader), new("GET", "surveys", RouteRule.Reader),
         new("GET", "surveys/{id}", RouteRule.Reader), new("GET", "surveys/{id}/errors.{format}", RouteRule.Reader),
         new("GET", "committees", RouteRule.Reader), new("GET", "investor-list.{format}", RouteRule.Reader), new("GET", "report", RouteRule.Reader),
         new("GET", "report.xlsx", RouteRule.Reader), new("GET", "audit", RouteRule.Reader), new("GET", "audit.csv", RouteRule.Reader),
@@ -49,6 +54,7 @@ public sealed class RouteTable
         new("POST", "provinces/{province}/uploads", RouteRule.Province), new("GET", "provinces/{province}/surveys", RouteRule.Province),
         new("GET", "provinces/{province}/surveys/{id}/errors.{format}", RouteRule.Province), new("POST", "provinces/{province}/validate", RouteRule.Province),
         new("POST", "provinces/{province}/events/access", RouteRule.Province),
+        new("PUT", PhotoRoute, RouteRule.Province), new("GET", "provinces/{province}/mines/{mineId}/photos/{photo}", RouteRule.Province),
     ];
 
     private const string Prefix = "/api/";

@@ -32,8 +32,12 @@ public sealed class SecurityHeaders
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            // blob: the field form shows the photos it keeps on the phone, the dashboard the photos it fetched with the reader's token.
+            "img-src 'self' data: blob:",
             "font-src 'self'",
+            // The field form: its service worker and its manifest, from the app itself.
+            "worker-src 'self'",
+            "manifest-src 'self'",
             $"connect-src {connect}",
             // MSAL renews tokens in a hidden frame of the authority's.
             authority is null ? "frame-src 'none'" : $"frame-src {authority}",
@@ -54,7 +58,10 @@ public sealed class SecurityHeaders
             headers["Referrer-Policy"] = "no-referrer";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
-            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+            // The field form alone may ask for the phone's position and camera.
+            headers["Permissions-Policy"] = context.Request.Path.StartsWithSegments("/api/field")
+                ? "camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), interest-cohort=()"
+                : "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
             // Pages and JSON alike: whatever answers, nobody may frame it or run what it holds.
             if (!_withoutPolicy) headers.ContentSecurityPolicy = Policy;
             headers.XFrameOptions = "DENY";

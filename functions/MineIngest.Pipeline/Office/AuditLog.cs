@@ -11,9 +11,10 @@ namespace MineIngest.Pipeline.Office;
 public static class AuditActions
 {
     public const string UploadLink = "upload-link", Solution = "solution", Committee = "committee", Withdrawal = "withdrawal",
-        Rescore = "rescore", KeyCreated = "key-created", KeyRevoked = "key-revoked", Backup = "backup", EventStreamLink = "event-stream-link";
+        Rescore = "rescore", KeyCreated = "key-created", KeyRevoked = "key-revoked", Backup = "backup", EventStreamLink = "event-stream-link",
+        Photo = "photo";
 
-    public static readonly IReadOnlyList<string> All = [UploadLink, Solution, Committee, Withdrawal, Rescore, KeyCreated, KeyRevoked, Backup, EventStreamLink];
+    public static readonly IReadOnlyList<string> All = [UploadLink, Solution, Committee, Withdrawal, Rescore, KeyCreated, KeyRevoked, Backup, EventStreamLink, Photo];
 }
 
 /// <summary>One change to the record: partition the UTC month (yyyy-MM), row the time and a random suffix (oldest first).</summary>

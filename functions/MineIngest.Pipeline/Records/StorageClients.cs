@@ -139,6 +139,7 @@ public sealed class StorageClients
         await Surveys.CreateIfNotExistsAsync(cancellationToken: ct);
         await Chunks.CreateIfNotExistsAsync(cancellationToken: ct);
         await Views.CreateIfNotExistsAsync(cancellationToken: ct);
+        await Blobs.GetBlobContainerClient(Field.FieldOptions.PhotosContainer).CreateIfNotExistsAsync(cancellationToken: ct);
         await ChunkQueue.CreateIfNotExistsAsync(cancellationToken: ct);
         await Queues.GetQueueClient(PipelineOptions.ChunkPoisonQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         await RescoreQueue.CreateIfNotExistsAsync(cancellationToken: ct);

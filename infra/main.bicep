@@ -56,7 +56,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 
 // Names the code fixes (functions/MineIngest.Pipeline/PipelineOptions.cs); a test checks they agree.
-var containers = ['surveys', 'survey-chunks', 'views']
+// The uploads, the staged rows, the view's snapshot, the surveyors' field photos.
+var containers = ['surveys', 'survey-chunks', 'views', 'field-photos']
 var queues = ['survey-chunks', 'survey-chunks-poison', 'rescore', 'rescore-poison', 'withdrawals', 'withdrawals-poison']
 // Mines: one table per province, 'mines' + the province slug without hyphens (PipelineOptions.MinesTableOf).
 var provinceSlugs = ['alborz', 'ardabil', 'bushehr', 'chaharmahal-and-bakhtiari', 'east-azerbaijan', 'fars', 'gilan', 'golestan', 'hamadan', 'hormozgan', 'ilam', 'isfahan', 'kerman', 'kermanshah', 'khuzestan', 'kohgiluyeh-and-boyer-ahmad', 'kurdistan', 'lorestan', 'markazi', 'mazandaran', 'north-khorasan', 'qazvin', 'qom', 'razavi-khorasan', 'semnan', 'sistan-and-baluchestan', 'south-khorasan', 'tehran', 'west-azerbaijan', 'yazd', 'zanjan']

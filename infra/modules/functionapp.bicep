@@ -114,6 +114,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Events__KeepDays: string(eventKeepDays)
       Events__SendLeftAfterSeconds: '10'
       Events__AccessMinutes: '60'
+      Field__AccuracyWarningMeters: '50'
+      Field__PhotosPerMine: '5'
+      Field__PhotoLongestSide: '1600'
+      Field__PhotoMaxMegapixels: '25'
       Survey__Limits__MaxFileBytes: string(maxSurveyFileBytes)
       Survey__Limits__MaxUncompressedBytes: '524288000'
       Survey__Limits__MaxRows: '100000'

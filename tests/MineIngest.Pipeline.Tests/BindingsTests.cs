@@ -70,7 +70,7 @@ public class BindingsTests
         var served = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).Where(r => r != "/").Order().ToList(); // "/" redirects to the dashboard, locally only
 
-        Assert.Equal(39, declared.Count);
+        Assert.Equal(46, declared.Count);
         Assert.Equal(declared, served);
     }
 

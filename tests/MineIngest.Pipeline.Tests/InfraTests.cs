@@ -137,7 +137,7 @@ public sealed class InfraTests
     public void Storage_names_agree_with_the_code()
     {
         var variables = Compiled.Value["variables"]!;
-        Assert.Equal([PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer, PipelineOptions.ViewsContainer], Strings(variables["containers"]));
+        Assert.Equal([PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer, PipelineOptions.ViewsContainer, Pipeline.Field.FieldOptions.PhotosContainer], Strings(variables["containers"]));
         Assert.Equal([PipelineOptions.ChunkQueue, PipelineOptions.ChunkPoisonQueue, PipelineOptions.RescoreQueue, PipelineOptions.RescorePoisonQueue,
             PipelineOptions.WithdrawQueue, PipelineOptions.WithdrawPoisonQueue], Strings(variables["queues"]));
         var codeTables = typeof(PipelineOptions).GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -29,6 +29,7 @@ public sealed class SignInFixture : IAsyncLifetime
     public string KermanBlob { get; private set; } = "";
     public string YazdSurvey { get; private set; } = "";
     public string YazdBlob { get; private set; } = "";
+    public string KermanPhoto { get; private set; } = "";
     public const string KermanMine = "SIG-K1";
 
     public async Task InitializeAsync()
@@ -40,6 +41,15 @@ public sealed class SignInFixture : IAsyncLifetime
         Writer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SignIn.TokenAsync("office-writer-app"));
         (KermanBlob, KermanSurvey) = await SeedAsync("kerman/sign-in-kerman.csv", "kerman", KermanMine);
         (YazdBlob, YazdSurvey) = await SeedAsync("yazd/sign-in-yazd.csv", "yazd", "SIG-Y1");
+        // A photo of the Kerman mine, sent by Kerman's uploader with its survey.
+        using var photo = new HttpRequestMessage(HttpMethod.Put, $"/api/provinces/kerman/surveys/{KermanSurvey}/mines/{KermanMine}/photos/1")
+        {
+            Content = new ByteArrayContent(PhotoBuilder.CameraJpeg(640, 480)),
+        };
+        photo.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await SignIn.TokenAsync("kerman-ingest"));
+        using var stored = await Writer.SendAsync(photo);
+        Assert.Equal(System.Net.HttpStatusCode.Created, stored.StatusCode);
+        KermanPhoto = $"{KermanSurvey}-1.jpg";
     }
 
     private async Task<(string, string)> SeedAsync(string blob, string province, string mineId)
@@ -70,7 +80,7 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
 
     private enum Kind { Public, Read, Write, Kerman, Yazd, KermanOrWriter }
 
-    private sealed record Call(HttpMethod Method, string Path, Kind Kind, object? Body = null, int Success = 200);
+    private sealed record Call(HttpMethod Method, string Path, Kind Kind, object? Body = null, int Success = 200, byte[]? Bytes = null);
 
     private async Task<List<Caller>> CallersAsync()
     {
@@ -115,6 +125,9 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new(HttpMethod.Get, "/api/dashboard/dashboard.js", Kind.Public),
             new(HttpMethod.Get, "/api/upload", Kind.Public),
             new(HttpMethod.Get, "/api/upload/limits", Kind.Public),
+            new(HttpMethod.Get, "/api/field", Kind.Public),
+            new(HttpMethod.Get, "/api/field-worker.js", Kind.Public),
+            new(HttpMethod.Get, "/api/field.webmanifest", Kind.Public),
             new(HttpMethod.Get, "/api/template.xlsx", Kind.Public),
             new(HttpMethod.Post, "/api/csp-reports", Kind.Public, new Dictionary<string, object> { ["csp-report"] = new { blockedUri = "inline" } }, 204),
             new(HttpMethod.Get, "/api/summary", Kind.Read),
@@ -123,6 +136,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new(HttpMethod.Get, mine, Kind.Read),
             new(HttpMethod.Get, mine + "/history", Kind.Read),
             new(HttpMethod.Get, mine + "/solution", Kind.Read),
+            new(HttpMethod.Get, mine + "/photos", Kind.Read),
+            new(HttpMethod.Get, $"{mine}/photos/{f.KermanPhoto}", Kind.Read),
             new(HttpMethod.Get, "/api/surveys", Kind.Read),
             new(HttpMethod.Get, $"/api/surveys/{f.KermanSurvey}", Kind.Read),
             new(HttpMethod.Get, $"/api/surveys/{f.KermanSurvey}/errors.csv", Kind.Read),
@@ -145,6 +160,11 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys?blob={kermanBlob}", Kind.Kerman),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.csv", Kind.Kerman),
             new(HttpMethod.Get, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/errors.json", Kind.Kerman),
+            new(HttpMethod.Put, $"/api/provinces/kerman/surveys/{f.KermanSurvey}/mines/{SignInFixture.KermanMine}/photos/2", Kind.Kerman, Success: 201,
+                Bytes: PhotoBuilder.CameraJpeg(320, 240)),
+            new(HttpMethod.Get, $"/api/provinces/kerman/mines/{SignInFixture.KermanMine}/photos/{f.KermanPhoto}", Kind.Kerman),
+            // Yazd's own route finds no such photo of Yazd's; a Kerman clerk is refused it before that.
+            new(HttpMethod.Get, $"/api/provinces/yazd/mines/{SignInFixture.KermanMine}/photos/{f.KermanPhoto}", Kind.Yazd, Success: 404),
             new(HttpMethod.Post, "/api/provinces/kerman/validate", Kind.Kerman, new { rows = new[] { new { row = 2, values = new Dictionary<string, string> { ["mine_id"] = "V-1" } } } }),
             // Yazd's resources: a Kerman clerk gets nothing of them, by route, by encoded traversal, or by Yazd's survey id.
             new(HttpMethod.Post, "/api/provinces/yazd/uploads", Kind.Yazd, new { fileName = "yazd-1403.csv" }, 201),
@@ -178,6 +198,7 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         using var request = new HttpRequestMessage(call.Method, call.Path);
         foreach (var (name, value) in caller.Headers) request.Headers.TryAddWithoutValidation(name, value);
         if (call.Body is not null) request.Content = JsonContent.Create(call.Body);
+        if (call.Bytes is not null) request.Content = new ByteArrayContent(call.Bytes);
         using var response = await f.Host.Http.SendAsync(request);
         // Every answer, allowed or refused, carries the security headers.
         Assert.True(response.Headers.TryGetValues("X-Content-Type-Options", out var nosniff) && nosniff.Single() == "nosniff", $"{call.Method} {call.Path}: no nosniff");
@@ -203,6 +224,8 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         var blobs = new List<string>();
         await foreach (var b in new BlobContainerClient(f.Azurite.ConnectionString, PipelineOptions.SurveysContainer).GetBlobsAsync(BlobTraits.None, BlobStates.None, null, default))
             blobs.Add(b.Name);
+        await foreach (var b in new BlobContainerClient(f.Azurite.ConnectionString, Field.FieldOptions.PhotosContainer).GetBlobsAsync(BlobTraits.None, BlobStates.None, null, default))
+            blobs.Add($"{b.Name}@{b.Properties.ETag}");
         counts.Add("blobs: " + string.Join(",", blobs.Order()));
         return string.Join("\n", counts);
     }
@@ -248,7 +271,9 @@ public class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.Contains((AuditActions.Withdrawal, writer.Name, writer.Oid), audit);
         Assert.Contains((AuditActions.Withdrawal, yazd.Name, yazd.Oid), audit);
         Assert.Contains((AuditActions.Backup, writer.Name, writer.Oid), audit);
-        Assert.Equal(10, audit.Count);
+        // The seeded photo and the one the matrix sent, both by Kerman's uploader.
+        Assert.Equal(2, audit.Count(a => a == (AuditActions.Photo, kerman.Name, kerman.Oid)));
+        Assert.Equal(12, audit.Count);
     }
 
     [Fact]

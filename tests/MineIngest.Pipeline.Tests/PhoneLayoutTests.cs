@@ -15,7 +15,7 @@ public sealed class PhoneLayoutTests(UploadPageFixture fixture, ITestOutputHelpe
     private const int Width = 390, Height = 844;
 
     /// <summary>Where the page breaks a phone's rules, as the browser lays it out: one line a fault, none when it fits.</summary>
-    private const string FaultsScript = """
+    internal const string FaultsScript = """
         () => {
           const vw = document.documentElement.clientWidth;
           const faults = [];

@@ -21,7 +21,8 @@ let problems = {};
 let notice = null;
 const position = { text: '', warnings: [] };
 
-const digits = (v) => (lang === 'fa' ? String(v).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : String(v));
+/** Persian digits and decimal mark (۳۹٫۸) in Persian, Latin in English. */
+const digits = (v) => (lang === 'fa' ? String(v).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]).replace(/\./g, '٫') : String(v));
 const t = (key, ...args) => { const v = TEXT[lang][key]; return typeof v === 'function' ? v(...args) : v ?? key; };
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -193,7 +194,7 @@ async function drawEntries() {
   for (const e of all) {
     const photos = await store.photosOf(e.id);
     const sent = photos.filter((p) => p.state === 'sent').length;
-    const li = el('li', { 'data-testid': 'entry', 'data-state': e.state, 'data-mine': e.values.mine_id },
+    const li = el('li', { 'data-testid': 'entry', 'data-state': e.state, 'data-mine': e.values.mine_id, 'data-photos-sent': sent },
       el('p', {}, el('b', {}, `${e.values.mine_id} · ${e.values.mine_name ?? ''}`), ' ', el('span', { class: 'state', 'data-testid': 'entry-state' }, t(e.state))),
       photos.length ? el('p', { class: 'muted', 'data-testid': 'entry-photos' }, t('photoCount', digits(photos.length), sent ? digits(sent) : 0)) : null,
       ...outcomeList(t('reasons'), e.problems), ...outcomeList(t('warnings'), e.warnings),
@@ -213,6 +214,12 @@ async function drawEntries() {
   }
   $('#entries').replaceChildren(...items);
   $('#send').disabled = context.busy;
+}
+
+/** A form with no province yet takes the surveyor's own, once it is known (the key kept, the sign-in read). */
+function ownProvinceInForm() {
+  const own = myProvince();
+  if (own && !draft.values.province) { draft.values = { ...readForm(), province: own }; store.setMeta('draft', draft); }
 }
 
 function applyLanguage() {
@@ -236,13 +243,21 @@ async function start() {
   $('#photos').addEventListener('change', (e) => { addPhotos([...e.target.files]); e.target.value = ''; });
   $('#send').addEventListener('click', () => sendAll(context));
   $('#key').value = localStorage.getItem(KEY_STORE) || '';
-  $('#save-key').addEventListener('click', () => { localStorage.setItem(KEY_STORE, $('#key').value.trim()); applyLanguage(); });
+  $('#save-key').addEventListener('click', () => { localStorage.setItem(KEY_STORE, $('#key').value.trim()); ownProvinceInForm(); applyLanguage(); });
   for (const kind of ['online', 'offline']) window.addEventListener(kind, () => { drawEntries(); if (navigator.onLine) sendAll(context); });
   applyLanguage();
   navigator.storage?.persist?.();
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register(`${apiBase}field-worker.js`, { scope: `${apiBase}field` }).catch((error) => console.warn('field form: no offline use', error));
-    navigator.serviceWorker.ready.then(() => { document.body.dataset.offlineReady = 'true'; drawEntries(); });
+    // Once the worker controls the page, the settings it keeps for offline use are asked for through it once, so that a
+    // first visit leaves them in its cache too; then the page says it opens with no signal.
+    const warm = async () => {
+      await Promise.all(['signin', 'upload/limits'].map((path) => fetch(apiBase + path).catch(() => null)));
+      document.body.dataset.offlineReady = 'true';
+      drawEntries();
+    };
+    if (navigator.serviceWorker.controller) navigator.serviceWorker.ready.then(warm);
+    else navigator.serviceWorker.addEventListener('controllerchange', warm, { once: true });
   }
   fetch(`${apiBase}upload/limits`).then((r) => (r.ok ? r.json() : null)).then((l) => { if (l?.field) { limits = l.field; drawForm(); } }).catch(() => {});
   try {
@@ -252,6 +267,7 @@ async function start() {
   }
   if (session.me?.provinces?.[0]) localStorage.setItem(PROVINCE_STORE, session.me.provinces[0]);
   $('#key-panel').hidden = session.enabled;
+  ownProvinceInForm();
   applyLanguage();
   document.body.dataset.ready = 'true';
   if (navigator.onLine) sendAll(context);

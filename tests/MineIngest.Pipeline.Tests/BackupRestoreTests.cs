@@ -32,6 +32,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
             "/api/mines/kerman/K-1/history", "/api/mines/kerman/K-2/history", "/api/mines/yazd/Y-2/history",
             "/api/mines/kerman/K-1/solution", "/api/committees", "/api/report?period=1399", "/api/report?period=1400&lang=en", "/api/investor-list.csv",
             "/api/surveys", "/api/audit?from=2000-01-01&to=2100-01-01", "/api/audit.csv?from=2000-01-01&to=2100-01-01", "/api/mines.csv",
+            "/api/mines/kerman/K-1/photos", $"/api/mines/kerman/K-1/photos/{surveyIds.First()}-1.jpg",
         };
         foreach (var id in surveyIds) routes.AddRange([$"/api/surveys/{id}", $"/api/surveys/{id}/errors.csv", $"/api/surveys/{id}/errors.json"]);
         var answers = new Dictionary<string, string>();
@@ -41,7 +42,12 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
             request.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
             using var response = await http.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
-            answers[route] = $"{(int)response.StatusCode} " + (response.Content.Headers.ContentType?.MediaType == "application/json" ? WithoutFreshness(body) : body);
+            answers[route] = $"{(int)response.StatusCode} " + (response.Content.Headers.ContentType?.MediaType switch
+            {
+                "application/json" => WithoutFreshness(body),
+                "image/jpeg" => "jpeg sha256 " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await response.Content.ReadAsByteArrayAsync())),
+                _ => body,
+            });
         }
         using var keys = new HttpRequestMessage(HttpMethod.Get, "/api/keys");
         keys.Headers.Add(OfficeApi.WriterKeyHeader, writerKey);
@@ -77,13 +83,19 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
     private static async Task<(string WriterKey, List<string> SurveyIds)> FillAsync(Azurite azurite, HttpClient http)
     {
         var writer = await TestCli.KeyAsync(azurite, "office");
-        await TestCli.KeyAsync(azurite, "kerman");
+        var kerman = await TestCli.KeyAsync(azurite, "kerman");
         var ids = new List<string>();
         async Task Survey(string blob, SurveyBuilder survey) => ids.Add((await UploadAndWaitAsync(azurite, http, blob, survey)).GetProperty("id").GetString()!);
 
         await Survey("kerman/k-2020.csv", new SurveyBuilder().AddMany(5, i => RowBuilder.WorkedExample($"K-{i + 1}"))
             .Add(RowBuilder.WorkedExample("K-6").Set("latitude", 41.2))      // rejected: outside Iran
             .Add(RowBuilder.WorkedExample("K-7").Set("grade_pct", 10)));     // accepted with a warning
+        // A surveyor's photo of K-1, sent with the first survey.
+        using (var photo = new HttpRequestMessage(HttpMethod.Put, $"/api/provinces/kerman/surveys/{ids[0]}/mines/K-1/photos/1") { Content = new ByteArrayContent(PhotoBuilder.CameraJpeg(2000, 1500)) })
+        {
+            photo.Headers.Add(ProvinceApi.ProvinceKeyHeader, kerman);
+            Assert.Equal(HttpStatusCode.Created, (await http.SendAsync(photo)).StatusCode);
+        }
         await Survey("yazd/y-2021.csv", new SurveyBuilder().AddMany(3, i => Yazd($"Y-{i + 1}").Set("survey_date", new DateOnly(2021, 2, 1))));
         await Survey("kerman/k-2021.csv", new SurveyBuilder()
             .Add(RowBuilder.WorkedExample("K-1").Set("survey_date", new DateOnly(2021, 6, 1)).Set("status", "revived").Set("revived_on", new DateOnly(2021, 5, 20)).Set("jobs_created", 12))

@@ -20,7 +20,7 @@ namespace MineIngest.Pipeline.Api;
 /// camera metadata, whoever sent it.
 /// </summary>
 public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys, StorageClients storage, PhotoStore photos, ReferenceData reference, AuditLog audit,
-    IOptions<FieldOptions> options, ILogger<PhotosApi> logger)
+    IOptions<FieldOptions> options, TimeProvider time, ILogger<PhotosApi> logger)
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
@@ -53,7 +53,7 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
             logger.LogInformation("Photo {Number} of mine {MineId} in survey {SurveyId} refused: {Reason}", n, mineId, surveyId, notAPhoto.English);
             return Problem(StatusCodes.Status415UnsupportedMediaType, notAPhoto);
         }
-        var stored = await photos.PutAsync(folder!, mineId, surveyId, n, cleaned.Photo!, ct);
+        var stored = await photos.PutAsync(folder!, mineId, surveyId, n, cleaned.Photo!, time.GetUtcNow(), ct);
         await audit.RecordAsync(actor!, AuditActions.Photo, folder!, mineId, stored.Name, ct);
         logger.LogInformation("Photo {Name} of mine {MineId} stored for {Folder}: {Width} x {Height}, {Bytes} bytes, made smaller {MadeSmaller}",
             stored.Name, mineId, folder, stored.Width, stored.Height, stored.Bytes, cleaned.Photo!.MadeSmaller);

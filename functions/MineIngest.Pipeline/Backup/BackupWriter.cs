@@ -32,8 +32,8 @@ public sealed class BackupWriter(StorageClients storage, BackupStore store, Scor
         PipelineOptions.RescorePagesTable, PipelineOptions.WithdrawPagesTable, .. storage.AllMines.Select(m => m.Table.Name),
     ];
 
-    /// <summary>The blob containers a backup holds: the uploads, and the staged rows that the rows-to-fix files are made from.</summary>
-    public static readonly IReadOnlyList<string> Containers = [PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer];
+    /// <summary>The blob containers a backup holds: the uploads, the staged rows that the rows-to-fix files are made from, the surveyors' photos.</summary>
+    public static readonly IReadOnlyList<string> Containers = [PipelineOptions.SurveysContainer, PipelineOptions.ChunksContainer, Field.FieldOptions.PhotosContainer];
 
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
     private const int LineBufferBytes = 64 * 1024;

@@ -26,7 +26,7 @@ public sealed class PhotoStore(StorageClients storage)
     public static string NameOf(string surveyId, int number) => $"{surveyId}-{number}.jpg";
 
     /// <summary>Stores the photo, replacing one sent before with the same survey and number (a phone that sends again after losing the answer).</summary>
-    public async Task<StoredPhoto> PutAsync(string province, string mineId, string surveyId, int number, CleanPhoto photo, CancellationToken ct)
+    public async Task<StoredPhoto> PutAsync(string province, string mineId, string surveyId, int number, CleanPhoto photo, DateTimeOffset now, CancellationToken ct)
     {
         var name = NameOf(surveyId, number);
         var blob = Container.GetBlobClient(MineFolder(province, mineId) + name);
@@ -35,12 +35,14 @@ public sealed class PhotoStore(StorageClients storage)
             ["survey"] = surveyId, ["number"] = number.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["width"] = photo.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["height"] = photo.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // When it was stored, kept with it: a restored blob is written anew, and its own time would say the restore's.
+            ["storedat"] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         };
-        var stored = await blob.UploadAsync(new BinaryData(photo.Jpeg), new BlobUploadOptions
+        await blob.UploadAsync(new BinaryData(photo.Jpeg), new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" }, Metadata = metadata,
         }, ct);
-        return new StoredPhoto(name, surveyId, number, photo.Width, photo.Height, photo.Jpeg.Length, stored.Value.LastModified);
+        return new StoredPhoto(name, surveyId, number, photo.Width, photo.Height, photo.Jpeg.Length, now);
     }
 
     /// <summary>The mine's photos, oldest first: one listing of the mine's prefix.</summary>
@@ -54,7 +56,9 @@ public sealed class PhotoStore(StorageClients storage)
             {
                 var m = item.Metadata;
                 photos.Add(new StoredPhoto(item.Name[folder.Length..], (m.TryGetValue("survey", out var survey) ? survey : ""), Number(m, "number"), Number(m, "width"), Number(m, "height"),
-                    item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MinValue));
+                    item.Properties.ContentLength ?? 0,
+                    m.TryGetValue("storedat", out var at) && DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var storedAt)
+                        ? storedAt : item.Properties.LastModified ?? DateTimeOffset.MinValue));
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)

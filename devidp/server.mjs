@@ -91,8 +91,8 @@ const configuration = {
     {
       client_id: PAGES_CLIENT, client_name: 'MineIngest pages', application_type: 'web', token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-      redirect_uris: pageOrigins.flatMap((o) => [`${o}/api/dashboard`, `${o}/api/upload`]),
-      post_logout_redirect_uris: pageOrigins.flatMap((o) => [`${o}/api/dashboard`, `${o}/api/upload`]),
+      redirect_uris: pageOrigins.flatMap((o) => [`${o}/api/dashboard`, `${o}/api/upload`, `${o}/api/field`]),
+      post_logout_redirect_uris: pageOrigins.flatMap((o) => [`${o}/api/dashboard`, `${o}/api/upload`, `${o}/api/field`]),
       scope: `openid profile offline_access ${ACCESS_SCOPE}`,
     },
     {

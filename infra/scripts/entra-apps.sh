@@ -61,5 +61,5 @@ if [ "${1:-}" = "--redirects" ]; then
   api=$(azd env get-value MINEINGEST_API)
   pages_object=$(az ad app show --id "$pages_id" --query id -o tsv)
   az rest --method PATCH --uri "https://graph.microsoft.com/v1.0/applications/$pages_object" --headers 'Content-Type=application/json' \
-    --body "{\"spa\": {\"redirectUris\": [\"$api/dashboard\", \"$api/upload\"]}}"
+    --body "{\"spa\": {\"redirectUris\": [\"$api/dashboard\", \"$api/upload\", \"$api/field\"]}}"
 fi

@@ -36,8 +36,20 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         var form = await page.Context.APIRequest.GetAsync(page.Url);
         Assert.Contains("default-src 'none'", form.Headers["content-security-policy"]);
         Assert.EndsWith("/style.css", await page.EvaluateAsync<string>("() => document.styleSheets[0].href"));
+        await SubmitLoginAsync(page, f.SignIn, username, () => string.Join("\n", console));
+        Assert.StartsWith(f.Host.Url + path, page.Url);
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        var faults = console.Where(m => m.Contains("404") || m.Contains("Content Security Policy")).ToList();
+        Assert.True(faults.Count == 0, string.Join("\n", faults));
+        _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"{path} signed in: {v}"));
+        return page;
+    }
+
+    /// <summary>The provider's form filled as the person would, and the page back and signed in.</summary>
+    internal static async Task SubmitLoginAsync(IPage page, LocalSignIn signIn, string username, Func<string> console)
+    {
         await page.GetByLabel("User name").FillAsync(username);
-        await page.GetByLabel("Password").FillAsync(f.SignIn.User(username).Password);
+        await page.GetByLabel("Password").FillAsync(signIn.User(username).Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // Back and signed in is a state of the page, not a navigation event: waiting for the URL's load raced the page's own
         // history change after the redirect (the page was back and signed in, the wait still timed out).
@@ -47,14 +59,8 @@ public sealed class SignInPageTests(SignInFixture f) : IClassFixture<SignInFixtu
         }
         catch (TimeoutException)
         {
-            throw new InvalidOperationException($"Sign-in did not come back: at {page.Url}: {await page.Locator("body").InnerTextAsync()}\n{string.Join("\n", console)}\n{f.SignIn.LogTail}");
+            throw new InvalidOperationException($"Sign-in did not come back: at {page.Url}: {await page.Locator("body").InnerTextAsync()}\n{console()}\n{signIn.LogTail}");
         }
-        Assert.StartsWith(f.Host.Url + path, page.Url);
-        await page.WaitForSelectorAsync("body[data-ready=true]");
-        var faults = console.Where(m => m.Contains("404") || m.Contains("Content Security Policy")).ToList();
-        Assert.True(faults.Count == 0, string.Join("\n", faults));
-        _axe.AddRange((await Axe.ViolationsAsync(page)).Select(v => $"{path} signed in: {v}"));
-        return page;
     }
 
     /// <summary>The printable report opened from the dashboard (fetched with the token): styled, its language link works, nothing refused.</summary>

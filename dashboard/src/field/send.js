@@ -132,6 +132,8 @@ export async function sendAll(ctx) {
   try {
     const province = ctx.province();
     if (!province) { ctx.say('noProvince'); return; }
+    // A sign-in to renew is asked for before anything is put in a file: the mines stay as they were, kept.
+    await ctx.credentials();
     await makeBatches(province);
     ctx.refresh();
     for (const batch of (await store.batches()).filter((b) => b.state !== 'reported')) {

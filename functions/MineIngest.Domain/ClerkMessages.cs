@@ -295,6 +295,10 @@ public static class ClerkMessages
         $"A mine can have at most {max} photos from one survey; the photo's number must be 1 to {max}.",
         $"هر معدن در هر بررسی حداکثر {max} عکس دارد؛ شماره عکس باید از ۱ تا {max} باشد.");
 
+    public static ClerkText PhotoNotForNational() => new(
+        "Photos are kept with a province's surveys: send the mine and its photos from the field form signed in for its province.",
+        "عکس‌ها با بررسی‌های استان نگه داشته می‌شوند: معدن و عکس‌هایش را با فرم میدانیِ استانِ آن بفرستید.");
+
     public static ClerkText PhotoSurveyNotFound() => new(
         "The photo's survey is not one of this province's surveys. Send the survey first; its photos go after its report.",
         "بررسیِ این عکس از بررسی‌های این استان نیست. نخست بررسی را بفرستید؛ عکس‌ها پس از گزارش آن فرستاده می‌شوند.");

@@ -156,6 +156,9 @@ public sealed class FieldFormTests(FieldFormFixture fixture, ITestOutputHelper o
                 null, new() { Timeout = 90_000 });
             await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=entry]').dataset.photosSent === '2'", null, new() { Timeout = 30_000 });
             await AssertFitsAndAccessibleAsync(page, $"{device.Lang} {device.Width} px, the report per mine");
+            Directory.CreateDirectory(DashboardTests.ArtefactFolder);
+            await page.EvaluateAsync("() => document.querySelector('#entries-title').scrollIntoView()");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(DashboardTests.ArtefactFolder, $"field-{device.Lang}-{device.Width}.png") });
             var warned = page.Locator($"[data-testid=entry][data-mine={prefix}-002] [data-testid=reason]");
             Assert.Contains(device.Lang == "fa" ? "عیار" : "cut-off", await warned.First.InnerTextAsync());
 
@@ -216,6 +219,10 @@ public sealed class FieldFormTests(FieldFormFixture fixture, ITestOutputHelper o
         Assert.Equal(device.Latitude.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), await page.InputValueAsync("#f-latitude"));
         Assert.Contains(device.Lang == "fa" ? "۱۲ متر" : "12 m", await page.GetByTestId("accuracy").InnerTextAsync());
         Assert.Equal(0, await page.GetByTestId("location-warning").CountAsync());
+        // A file that is not a picture is refused on the phone, with its name and the reason; the two photos are taken.
+        await page.GetByTestId("photos").SetInputFilesAsync(fixture.Write($"{prefix}-notes.jpg", "not a picture, a note typed in the car"u8.ToArray()));
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=photos-error]').textContent.includes('notes.jpg')");
+        Assert.Equal(0, await page.GetByTestId("thumb").CountAsync());
         await page.GetByTestId("photos").SetInputFilesAsync(photos);
         await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=thumb]').length === 2");
         Assert.Equal(["1600", "1200"], await page.GetByTestId("thumb").EvaluateAllAsync<string[]>("(n) => n.map((i) => i.dataset.width)"));

@@ -96,7 +96,8 @@ export function check(values, { province, otherMineIds }) {
     if (p) problems[column.key] = p;
   }
   const named = choiceOf(COLUMNS.find((c) => c.key === 'province'), values.province ?? '');
-  if (!problems.province && province && named && named.slug !== province) problems.province = ['ownProvince', province];
+  // A province's file names only that province; the national office's may name any.
+  if (!problems.province && province && province !== 'national' && named && named.slug !== province) problems.province = ['ownProvince', province];
   const id = fold2(values.mine_id ?? '');
   if (!problems.mine_id && id && otherMineIds.some((other) => fold2(other) === id)) problems.mine_id = ['duplicate'];
   return problems;

@@ -36,7 +36,9 @@ const keyProvince = () => { const k = localStorage.getItem(KEY_STORE) || ''; ret
 /** The province the surveyor sends for: their sign-in's role (kept for days with no signal), or their key's. */
 const myProvince = () => (session.enabled ? session.me?.provinces?.[0] ?? localStorage.getItem(PROVINCE_STORE) : keyProvince());
 const provinceName = (slug) => { const c = COLUMNS.find((x) => x.key === 'province').choices.find((p) => p.slug === slug); return c ? choiceName(c) : slug; };
-const message = (p) => (Array.isArray(p) ? t(...p.map((a, i) => (i > 0 && typeof a === 'number' ? digits(a) : a))) : '');
+const message = (p) => (!Array.isArray(p) ? ''
+  : p[0] === 'ownProvince' ? t('ownProvince', provinceName(p[1]))
+    : t(...p.map((a, i) => (i > 0 && typeof a === 'number' ? digits(a) : a))));
 
 const context = {
   apiBase, busy: false, province: myProvince, refresh: () => drawEntries(),
@@ -147,7 +149,7 @@ async function serverCheck(entry) {
 }
 
 async function newDraft() {
-  draft = { id: store.newId(), values: { province: myProvince() ?? '', survey_date: today(lang === 'fa' ? 'jalali' : 'gregorian') }, editing: false };
+  draft = { id: store.newId(), values: { province: myProvince() === 'national' ? '' : myProvince() ?? '', survey_date: today(lang === 'fa' ? 'jalali' : 'gregorian') }, editing: false };
   problems = {}; position.text = ''; position.warnings = [];
   await store.setMeta('draft', draft);
   drawForm(); drawThumbs();
@@ -219,7 +221,7 @@ async function drawEntries() {
 /** A form with no province yet takes the surveyor's own, once it is known (the key kept, the sign-in read). */
 function ownProvinceInForm() {
   const own = myProvince();
-  if (own && !draft.values.province) { draft.values = { ...readForm(), province: own }; store.setMeta('draft', draft); }
+  if (own && own !== 'national' && !draft.values.province) { draft.values = { ...readForm(), province: own }; store.setMeta('draft', draft); }
 }
 
 function applyLanguage() {

@@ -33,6 +33,7 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
         var max = options.Value.PhotosPerMine;
         if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > max)
             return Problem(StatusCodes.Status400BadRequest, ClerkMessages.PhotoNumber(max));
+        if (reference.FindProvince(folder!) is null) return Problem(StatusCodes.Status400BadRequest, ClerkMessages.PhotoNotForNational());
         var mineId = MineAddress.FromRoute(routeMineId);
         if (await ProblemWithSurveyAsync(folder!, surveyId, mineId, ct) is { } problem) return problem;
 
@@ -97,9 +98,8 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
     /// <summary>Why a photo cannot go with this survey and mine: the survey must be one of the folder's, settled and not withdrawn, and the mine accepted in it.</summary>
     private async Task<IResult?> ProblemWithSurveyAsync(string folder, string surveyId, string mineId, CancellationToken ct)
     {
-        var survey = reference.FindProvince(folder) is null ? null
-            : await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
-        if (survey is null || !survey.HasValue || survey.Value!.Folder != folder || survey.Value.WithdrawRequestedAt is not null || survey.Value.Stage == SurveyStage.Rejected)
+        var survey = await storage.SurveyTable.GetEntityIfExistsAsync<SurveyEntity>(SurveyEntity.Partition, surveyId, cancellationToken: ct);
+        if (!survey.HasValue || survey.Value!.Folder != folder || survey.Value.WithdrawRequestedAt is not null || survey.Value.Stage == SurveyStage.Rejected)
             return Problem(StatusCodes.Status404NotFound, ClerkMessages.PhotoSurveyNotFound());
         var mine = await storage.MinesOf(folder).GetEntityIfExistsAsync<TableEntity>(folder, MineEntity.KeyFor(mineId), [nameof(ITableEntity.RowKey)], ct);
         var rejectedHere = false;

@@ -23,6 +23,7 @@ public sealed class FieldFormFixture : IAsyncLifetime
     public string Url { get; private set; } = "";
     public string KermanKey { get; private set; } = "";
     public string YazdKey { get; private set; } = "";
+    public string FarsKey { get; private set; } = "";
     public DirectoryInfo Files { get; } = Directory.CreateTempSubdirectory("field-form-");
 
     public async Task InitializeAsync()
@@ -32,6 +33,7 @@ public sealed class FieldFormFixture : IAsyncLifetime
         var keys = _app!.Services.GetRequiredService<ProvinceKeyStore>();
         KermanKey = (await keys.CreateAsync("kerman", CancellationToken.None)).Key;
         YazdKey = (await keys.CreateAsync("yazd", CancellationToken.None)).Key;
+        FarsKey = (await keys.CreateAsync("fars", CancellationToken.None)).Key;
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
     }
 
@@ -110,6 +112,48 @@ public sealed class FieldFormTests(FieldFormFixture fixture, ITestOutputHelper o
     [Fact]
     public Task On_a_desktop_in_English_mines_entered_with_no_signal_are_sent_once_when_it_returns() =>
         RunAsync(new Device("en", 1280, 900, false, "yazd", 31.8974f, 54.3569f), fixture.YazdKey, "FY");
+
+    /// <summary>
+    /// With a signal all along: each mine kept is checked by the service at once (its warning shown with it) and waits,
+    /// so that the day's mines go as one file when the surveyor presses Send now.
+    /// </summary>
+    [Fact]
+    public async Task With_a_signal_each_mine_is_checked_by_the_service_and_the_days_mines_go_together_on_send_now()
+    {
+        var profile = Directory.CreateTempSubdirectory("field-profile-").FullName;
+        var device = new Device("en", 390, 844, true, "fars", 29.61f, 52.53f);
+        var browser = await fixture.OpenBrowserAsync(profile, device);
+        try
+        {
+            var page = await FirstPageAsync(browser);
+            await page.GotoAsync($"{fixture.Url}/api/field");
+            await page.WaitForSelectorAsync("body[data-ready=true]");
+            await page.SelectOptionAsync("#lang", "en");
+            await page.GetByTestId("key").FillAsync(fixture.FarsKey);
+            await page.GetByTestId("save-key").ClickAsync();
+            for (var i = 1; i <= 2; i++)
+            {
+                await Fill(page, new() { ["mine_id"] = $"FS-00{i}", ["mine_name"] = $"Fars chromite {i}", ["latitude"] = "29.6", ["longitude"] = "52.5",
+                    ["reserve_tonnes"] = "60000", ["grade_pct"] = i == 1 ? "12" : "30", ["jobs_potential"] = "5" }, new() { ["mineral"] = "chromite", ["status"] = "idle" });
+                await KeepAsync(page, i);
+            }
+            // The service's check of the first: accepted with a warning (grade below the cut-off), shown with it.
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=server-check]').length === 2");
+            Assert.Contains("cut-off", await page.Locator("[data-testid=entry][data-mine=FS-001]").InnerTextAsync());
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Empty(await SurveyFilesAsync("fars"));
+            Assert.Equal(["kept", "kept"], await States(page));
+
+            await page.GetByTestId("send").ClickAsync();
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=entry]')].every((e) => e.dataset.state === 'accepted')", null, new() { Timeout = 90_000 });
+            Assert.Single(await SurveyFilesAsync("fars"));
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            Directory.Delete(profile, recursive: true);
+        }
+    }
 
     private async Task RunAsync(Device device, string key, string prefix)
     {

@@ -128,11 +128,14 @@ async function keep(event) {
     id: draft.id, createdAt: previous?.createdAt ?? Date.now(), values, position: draft.position ?? null, state: 'kept', problems: [], warnings: [],
     day: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`,
     province: choiceOf(COLUMNS.find((c) => c.key === 'province'), values.province).slug,
+    // Kept with no signal: it goes by itself as soon as there is one; one kept with a signal waits for "Send now", so
+    // that the day's mines go as one file.
+    waitsForSignal: !navigator.onLine || (previous?.waitsForSignal ?? false),
   };
   await store.putEntry(entry);
   await newDraft();
   drawEntries();
-  if (navigator.onLine) serverCheck(entry).then(() => sendAll(context));
+  if (navigator.onLine) serverCheck(entry);
 }
 
 /** With a signal, the entry is also checked by the validate route and the service's answer shown with it. */
@@ -243,10 +246,13 @@ async function start() {
   $('#entry').addEventListener('input', () => saveDraft());
   $('#clear').addEventListener('click', () => newDraft());
   $('#photos').addEventListener('change', (e) => { addPhotos([...e.target.files]); e.target.value = ''; });
-  $('#send').addEventListener('click', () => sendAll(context));
+  $('#send').addEventListener('click', () => sendAll(context, { all: true }));
   $('#key').value = localStorage.getItem(KEY_STORE) || '';
   $('#save-key').addEventListener('click', () => { localStorage.setItem(KEY_STORE, $('#key').value.trim()); ownProvinceInForm(); applyLanguage(); });
-  for (const kind of ['online', 'offline']) window.addEventListener(kind, () => { drawEntries(); if (navigator.onLine) sendAll(context); });
+  // The signal returns: every mine kept goes. At start, and every half minute with a signal, what was waiting for one
+  // goes and any file under way is taken up again (a report that took long, photos not yet stored).
+  for (const kind of ['online', 'offline']) window.addEventListener(kind, () => { drawEntries(); if (navigator.onLine) sendAll(context, { all: true }); });
+  setInterval(() => { if (navigator.onLine) sendAll(context, { all: false }); }, 30_000);
   applyLanguage();
   navigator.storage?.persist?.();
   if ('serviceWorker' in navigator) {
@@ -272,7 +278,7 @@ async function start() {
   ownProvinceInForm();
   applyLanguage();
   document.body.dataset.ready = 'true';
-  if (navigator.onLine) sendAll(context);
+  if (navigator.onLine) sendAll(context, { all: false });
 }
 
 start();

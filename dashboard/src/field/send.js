@@ -21,9 +21,9 @@ async function device() {
   return id;
 }
 
-/** Each day's kept mines into a file of their own (rows from 2, under the header). */
-async function makeBatches(province) {
-  const kept = (await store.entries()).filter((e) => e.state === 'kept' && e.province === province);
+/** Each day's kept mines (or only those kept with no signal) into a file of their own (rows from 2, under the header). */
+async function makeBatches(province, all) {
+  const kept = (await store.entries()).filter((e) => e.state === 'kept' && e.province === province && (all || e.waitsForSignal));
   const byDay = Map.groupBy ? Map.groupBy(kept, (e) => e.day) : kept.reduce((m, e) => m.set(e.day, [...(m.get(e.day) ?? []), e]), new Map());
   const me = await device();
   const made = (await store.batches()).length;
@@ -122,19 +122,28 @@ async function sendPhotos(ctx) {
   }
 }
 
+/** Whether anything would be sent: mines kept (all of them, or those kept with no signal), files under way, photos of accepted mines. */
+async function waiting(all) {
+  const entries = await store.entries();
+  if (entries.some((e) => e.state === 'kept' && (all || e.waitsForSignal))) return true;
+  if ((await store.batches()).some((b) => b.state !== 'reported')) return true;
+  for (const e of entries.filter((x) => x.state === 'accepted')) if ((await store.photosOf(e.id)).some((p) => p.state === 'kept')) return true;
+  return false;
+}
+
 /**
- * Sends what is waiting: new files for the mines kept, files not yet stored, reports not yet read, photos not yet
- * stored. Any failure leaves everything as it was, to be taken up again at the next try.
+ * Sends what is waiting: new files for the mines kept (`all`, or only those kept with no signal), files not yet
+ * stored, reports not yet read, photos not yet stored. Any failure leaves everything as it was, for the next try.
  */
-export async function sendAll(ctx) {
-  if (ctx.busy) return;
+export async function sendAll(ctx, { all }) {
+  if (ctx.busy || !(await waiting(all))) return;
   ctx.busy = true;
   try {
     const province = ctx.province();
     if (!province) { ctx.say('noProvince'); return; }
     // A sign-in to renew is asked for before anything is put in a file: the mines stay as they were, kept.
     await ctx.credentials();
-    await makeBatches(province);
+    await makeBatches(province, all);
     ctx.refresh();
     for (const batch of (await store.batches()).filter((b) => b.state !== 'reported')) {
       if (batch.state === 'new') await upload(ctx, batch);

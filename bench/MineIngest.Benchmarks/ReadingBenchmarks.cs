@@ -44,7 +44,8 @@ public sealed class RowsPerSecondColumn : IColumn
     public bool IsAvailable(Summary summary) => true;
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
-        summary[benchmarkCase]?.ResultStatistics is { } stats ? (SurveyFiles.RowsOf(benchmarkCase.Descriptor.Type) / (stats.Median / 1e9)).ToString("N0") : "?";
+        benchmarkCase.Descriptor.Type == typeof(PhotoBenchmarks) ? "-"
+            : summary[benchmarkCase]?.ResultStatistics is { } stats ? (SurveyFiles.RowsOf(benchmarkCase.Descriptor.Type) / (stats.Median / 1e9)).ToString("N0") : "?";
 }
 
 /// <summary>The generated files (100,000 rows; 60,000 for xls), written once to the temp folder.</summary>

@@ -244,7 +244,11 @@ async function start() {
   $('#lang').addEventListener('change', async () => { await saveDraft(); lang = $('#lang').value; localStorage.setItem(LANG_STORE, lang); applyLanguage(); });
   $('#entry').addEventListener('submit', keep);
   $('#entry').addEventListener('input', () => saveDraft());
-  $('#clear').addEventListener('click', () => newDraft());
+  $('#clear').addEventListener('click', async () => {
+    // A form emptied before it was ever kept takes its photos with it; a kept mine being corrected keeps its own.
+    if (!(await store.entries()).some((e) => e.id === draft.id)) for (const p of await store.photosOf(draft.id)) await store.removePhoto(p.id);
+    await newDraft();
+  });
   $('#photos').addEventListener('change', (e) => { addPhotos([...e.target.files]); e.target.value = ''; });
   $('#send').addEventListener('click', () => sendAll(context, { all: true }));
   $('#key').value = localStorage.getItem(KEY_STORE) || '';

@@ -42,7 +42,7 @@ public static class PhotoCleaner
         {
             info = Image.Identify(Decoders, new MemoryStream(sent, writable: false));
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch (Exception e) when (NotAPicture(e))
         {
             return (null, ClerkMessages.PhotoNotAPicture());
         }
@@ -64,9 +64,15 @@ public static class PhotoCleaner
             image.SaveAsJpeg(output, Encoder);
             return (new CleanPhoto(output.ToArray(), image.Width, image.Height, madeSmaller), null);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException)
+        catch (Exception e) when (NotAPicture(e))
         {
             return (null, ClerkMessages.PhotoNotAPicture());
         }
     }
+
+    /// <summary>
+    /// A decoder's failure on what it was sent: whatever a damaged or hostile picture makes it throw (its own format
+    /// errors, and an index or a cast its checks missed) is "not a picture" for the sender, never a failed request.
+    /// </summary>
+    private static bool NotAPicture(Exception e) => e is not (OperationCanceledException or OutOfMemoryException);
 }

@@ -33,17 +33,32 @@ public sealed class EventStream(ApiClient api, CliSettings settings, string? pro
 
     public string Name { get; private set; } = province is null ? EventStreams.Office : EventStreams.OfFolder(province);
 
+    /// <summary>How long a receive under way may finish after the reader is stopped (a stream that does not answer still lets it stop).</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
     public async Task<IReadOnlyList<StreamEvent>> ReceiveAsync(TimeSpan hideFor, CancellationToken ct)
     {
         var queue = await QueueAsync(ct);
         QueueMessage[] messages;
-        try
+        // A receive is not cut off when the reader stops (Ctrl-C, a watch ended): cut off after the stream had taken
+        // the messages, they would stay hidden from every reader for hideFor. It finishes, and what it took is shown again.
+        using var grace = new CancellationTokenSource();
+        using (ct.Register(() => grace.CancelAfter(StopGrace)))
         {
-            messages = (await queue.ReceiveMessagesAsync(32, hideFor, ct)).Value;
+            try
+            {
+                messages = (await queue.ReceiveMessagesAsync(32, hideFor, grace.Token)).Value;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is 0 or >= 500 or 408)
+            {
+                throw new CliException($"The event stream {Name} did not answer ({ex.Message.Split('\n')[0]}).", CliFailure.Transient);
+            }
         }
-        catch (Azure.RequestFailedException ex) when (ex.Status is 0 or >= 500 or 408)
+        if (ct.IsCancellationRequested)
         {
-            throw new CliException($"The event stream {Name} did not answer ({ex.Message.Split('\n')[0]}).", CliFailure.Transient);
+            foreach (var message in messages)
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None);
+            ct.ThrowIfCancellationRequested();
         }
         var events = new List<StreamEvent>(messages.Length);
         foreach (var message in messages)
@@ -64,7 +79,8 @@ public sealed class EventStream(ApiClient api, CliSettings settings, string? pro
     {
         try
         {
-            await (await QueueAsync(ct)).DeleteMessageAsync(e.Message.MessageId, e.Message.PopReceipt, ct);
+            // Shown, so taken off even if the reader is being stopped: left, it would be shown twice, 10 s late.
+            await (await QueueAsync(ct)).DeleteMessageAsync(e.Message.MessageId, e.Message.PopReceipt, CancellationToken.None);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
         {

@@ -9,12 +9,11 @@ import { feature } from 'topojson-client';
 import { fieldRules } from './field-rules.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
-// --out FILE writes the bundle elsewhere: a test compares that with the committed dist/dashboard.js.
-const outIndex = process.argv.indexOf('--out');
-const outfile = outIndex > 0 ? process.argv[outIndex + 1] : `${here}dist/dashboard.js`;
-// --signin-out FILE likewise for dist/signin.js (MSAL.js and the pages' sign-in), --field-out DIR for the field form's
-// two bundles (field.js, field-worker.js).
+// --out FILE writes the bundle elsewhere: a test compares that with the committed dist/dashboard.js. --signin-out FILE
+// likewise for dist/signin.js (MSAL.js and the pages' sign-in), --field-out DIR for the field form's two bundles
+// (field.js, field-worker.js).
 const option = (name, fallback) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : fallback; };
+const outfile = option('--out', `${here}dist/dashboard.js`);
 const signinOutfile = option('--signin-out', `${here}dist/signin.js`);
 const fieldOut = option('--field-out', `${here}dist`);
 const reference = `${here}../functions/MineIngest.Domain/ReferenceData/`;

@@ -24,5 +24,5 @@ public class PhotoBenchmarks
     }
 
     [Benchmark]
-    public int Clean() => PhotoCleaner.Clean(_photo, new PhotoLimits()).Photo!.Jpeg.Length;
+    public int Clean() => PhotoCleaner.Clean(new MemoryStream(_photo, writable: false), new PhotoLimits()).Photo!.Jpeg.Length;
 }

@@ -9,7 +9,7 @@ public sealed class PhotoCleanerTests
     [Fact]
     public void A_camera_photo_is_made_smaller_upright_and_without_metadata()
     {
-        var (photo, problem) = PhotoCleaner.Clean(PhotoBuilder.CameraJpeg(2400, 3200), new PhotoLimits());
+        var (photo, problem) = PhotoCleaner.Clean(new MemoryStream(PhotoBuilder.CameraJpeg(2400, 3200)), new PhotoLimits());
         Assert.Null(problem);
         Assert.Equal((1200, 1600, true), (photo!.Width, photo.Height, photo.MadeSmaller));
         Assert.Equal((1200, 1600, false), PhotoBuilder.Inspect(photo.Jpeg));
@@ -18,7 +18,7 @@ public sealed class PhotoCleanerTests
     [Fact]
     public void A_photo_within_the_limit_keeps_its_size()
     {
-        var (photo, _) = PhotoCleaner.Clean(PhotoBuilder.CameraJpeg(1600, 900), new PhotoLimits());
+        var (photo, _) = PhotoCleaner.Clean(new MemoryStream(PhotoBuilder.CameraJpeg(1600, 900)), new PhotoLimits());
         Assert.Equal((1600, 900, false), (photo!.Width, photo.Height, photo.MadeSmaller));
         Assert.False(PhotoBuilder.Inspect(photo.Jpeg).HasMetadata);
     }
@@ -34,7 +34,7 @@ public sealed class PhotoCleanerTests
         {
             var damaged = i % 2 == 0 ? original[..random.Next(2, original.Length)] : (byte[])original.Clone();
             if (i % 2 == 1) for (var k = 0; k < 1 + random.Next(20); k++) damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
-            var (photo, problem) = PhotoCleaner.Clean(damaged, new PhotoLimits());
+            var (photo, problem) = PhotoCleaner.Clean(new MemoryStream(damaged), new PhotoLimits());
             Assert.True((photo is null) != (problem is null), $"case {i}");
             if (photo is not null) { Assert.True(Math.Max(photo.Width, photo.Height) <= 1600); photos++; } else reasons++;
         }

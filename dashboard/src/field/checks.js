@@ -7,16 +7,16 @@ import jalaali from 'jalaali-js';
 /* global FIELD_RULES */
 export const COLUMNS = FIELD_RULES.columns;
 
-const fold = (text) => String(text ?? '').replace(/[۰-۹]/g, (d) => String('۰۱۲۳۴۵۶۷۸۹'.indexOf(d))).replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d)));
+const latinDigits = (text) => String(text ?? '').replace(/[۰-۹]/g, (d) => String('۰۱۲۳۴۵۶۷۸۹'.indexOf(d))).replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d)));
 
 export function readNumber(text) {
-  const t = fold(text).trim().replace(/٫/g, '.').replace(/[,٬]/g, '');
+  const t = latinDigits(text).trim().replace(/٫/g, '.').replace(/[,٬]/g, '');
   return /^[-+]?\d+(\.\d+)?$|^[-+]?\.\d+$/.test(t) ? Number(t) : null;
 }
 
 /** A date as [year, month, day] of the Gregorian calendar, or null: the year says its calendar (the contract's ranges). */
 export function readDate(text, ranges) {
-  const m = fold(text).trim().match(/^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/);
+  const m = latinDigits(text).trim().match(/^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[3]), Number(m[4])];
   const calendar = ranges.find((r) => y >= r.min && y <= r.max)?.calendar;
@@ -38,12 +38,12 @@ export function today(calendar) {
   return `${j.jy}/${String(j.jm).padStart(2, '0')}/${String(j.jd).padStart(2, '0')}`;
 }
 
-const fold2 = (text) => fold(text).trim().toLowerCase().replace(/ي/g, 'ی').replace(/ك/g, 'ک').replace(/\u200c/g, '').replace(/\s+/g, ' ');
+const nameKey = (text) => latinDigits(text).trim().toLowerCase().replace(/ي/g, 'ی').replace(/ك/g, 'ک').replace(/\u200c/g, '').replace(/\s+/g, ' ');
 
 /** The choice a text names (slug, English or Persian name), or null. */
 export function choiceOf(column, text) {
-  const t = fold2(text);
-  return column.choices.find((c) => [c.slug, c.english, c.persian].some((n) => fold2(n) === t)) ?? null;
+  const t = nameKey(text);
+  return column.choices.find((c) => [c.slug, c.english, c.persian].some((n) => nameKey(n) === t)) ?? null;
 }
 
 function isRequired(column, values) {
@@ -98,7 +98,7 @@ export function check(values, { province, otherMineIds }) {
   const named = choiceOf(COLUMNS.find((c) => c.key === 'province'), values.province ?? '');
   // A province's file names only that province; the national office's may name any.
   if (!problems.province && province && province !== 'national' && named && named.slug !== province) problems.province = ['ownProvince', province];
-  const id = fold2(values.mine_id ?? '');
-  if (!problems.mine_id && id && otherMineIds.some((other) => fold2(other) === id)) problems.mine_id = ['duplicate'];
+  const id = nameKey(values.mine_id ?? '');
+  if (!problems.mine_id && id && otherMineIds.some((other) => nameKey(other) === id)) problems.mine_id = ['duplicate'];
   return problems;
 }

@@ -160,8 +160,9 @@ async function newDraft() {
 
 async function addPhotos(files) {
   $('#photos-error').textContent = '';
-  const have = (await store.photosOf(draft.id)).length;
-  let number = Math.max(0, ...(await store.photosOf(draft.id)).map((p) => p.number));
+  const kept = await store.photosOf(draft.id);
+  const have = kept.length;
+  let number = Math.max(0, ...kept.map((p) => p.number));
   for (const [i, file] of files.entries()) {
     if (have + i >= limits.photosPerMine) { $('#photos-error').textContent = t('tooManyPhotos', digits(limits.photosPerMine)); break; }
     const made = await shrink(file, limits.photoLongestSide);
@@ -195,9 +196,10 @@ async function drawEntries() {
   $('#connection').classList.toggle('offline', !navigator.onLine);
   const noticeText = notice ? `${t(notice.key)}${notice.answer?.detail ? ` ${lang === 'fa' ? notice.answer.detailFa || notice.answer.detail : notice.answer.detail}` : ''}` : '';
   $('#send-state').textContent = noticeText || (waiting ? t('waiting', digits(waiting)) : all.length ? t('allSent') : '');
+  const photosOf = await store.photosByEntry();
   const items = [];
   for (const e of all) {
-    const photos = await store.photosOf(e.id);
+    const photos = photosOf.get(e.id) ?? [];
     const sent = photos.filter((p) => p.state === 'sent').length;
     const li = el('li', { 'data-testid': 'entry', 'data-state': e.state, 'data-mine': e.values.mine_id, 'data-photos-sent': sent },
       el('p', {}, el('b', {}, `${e.values.mine_id} · ${e.values.mine_name ?? ''}`), ' ', el('span', { class: 'state', 'data-testid': 'entry-state' }, t(e.state))),

@@ -34,7 +34,7 @@ async function makeBatches(province, all) {
       id: store.newId(), province, day, fileName: `field-form-${province}-${day}-${me}-${n}.csv`, csv: csvOf(members),
       members: members.map((e) => e.id), state: 'new', createdAt: Date.now(),
     };
-    await store.startBatch(batch, members.map((e, i) => ({ ...e, state: 'sending', batch: batch.id, row: i + 2, problems: [], warnings: [] })));
+    await store.saveBatch(batch, members.map((e, i) => ({ ...e, state: 'sending', batch: batch.id, row: i + 2, problems: [], warnings: [] })));
   }
 }
 
@@ -91,7 +91,7 @@ async function settle(batch, answer) {
   batch.surveyId = answer.id;
   batch.reportStatus = answer.status;
   delete batch.csv;
-  await store.finishBatch(batch, settled);
+  await store.saveBatch(batch, settled);
 }
 
 async function awaitReport(ctx, batch) {
@@ -104,10 +104,17 @@ async function awaitReport(ctx, batch) {
   }
 }
 
+/** The accepted mines with photos not yet stored: one read of the entries and one of the photos. */
+async function photosToSend() {
+  const byEntry = await store.photosByEntry();
+  return (await store.entries()).filter((e) => e.state === 'accepted')
+    .map((entry) => ({ entry, photos: (byEntry.get(entry.id) ?? []).filter((p) => p.state === 'kept') })).filter((x) => x.photos.length > 0);
+}
+
 /** The photos of accepted mines: each stored once (its number within the mine makes a second put replace, not add). */
 async function sendPhotos(ctx) {
-  for (const entry of (await store.entries()).filter((e) => e.state === 'accepted')) {
-    for (const photo of (await store.photosOf(entry.id)).filter((p) => p.state === 'kept')) {
+  for (const { entry, photos } of await photosToSend()) {
+    for (const photo of photos) {
       const mineId = String(entry.values.mine_id).trim();
       const r = await call(ctx, `provinces/${encodeURIComponent(entry.province)}/surveys/${encodeURIComponent(entry.survey)}/mines/${encodeURIComponent(mineId)}/photos/${photo.number}`, {
         method: 'PUT', headers: { 'content-type': 'image/jpeg' }, body: photo.blob,
@@ -127,8 +134,7 @@ async function waiting(all) {
   const entries = await store.entries();
   if (entries.some((e) => e.state === 'kept' && (all || e.waitsForSignal))) return true;
   if ((await store.batches()).some((b) => b.state !== 'reported')) return true;
-  for (const e of entries.filter((x) => x.state === 'accepted')) if ((await store.photosOf(e.id)).some((p) => p.state === 'kept')) return true;
-  return false;
+  return (await photosToSend()).length > 0;
 }
 
 /**

@@ -32,22 +32,29 @@ export async function photosOf(entryId) {
   return (await (await db).getAllFromIndex('photos', 'entry', entryId)).sort((a, b) => a.number - b.number);
 }
 
+/** Every photo on the phone, by the entry it belongs to, in number order: one read for a list of entries. */
+export async function photosByEntry() {
+  const byEntry = new Map();
+  for (const photo of (await (await db).getAll('photos')).sort((a, b) => a.number - b.number)) byEntry.set(photo.entry, [...(byEntry.get(photo.entry) ?? []), photo]);
+  return byEntry;
+}
+
 export async function putPhoto(photo) { await (await db).put('photos', photo); }
 export async function removePhoto(id) { await (await db).delete('photos', id); }
 
 export async function batches() { return (await db).getAll('batches'); }
 export async function putBatch(batch) { await (await db).put('batches', batch); }
 
-/** A new file of entries, and the entries marked as in it, in one transaction: a reload never finds one without the other. */
-export async function startBatch(batch, members) {
+/**
+ * A file and its entries in one transaction, so a reload never finds one without the other: a new file with its
+ * entries marked as in it, or a reported one with each entry's outcome.
+ */
+export async function saveBatch(batch, members) {
   const tx = (await db).transaction(['entries', 'batches'], 'readwrite');
   tx.objectStore('batches').put(batch);
   for (const entry of members) tx.objectStore('entries').put(entry);
   await tx.done;
 }
-
-/** The file's report, and each entry's outcome from it, in one transaction. */
-export async function finishBatch(batch, members) { await startBatch(batch, members); }
 
 export async function meta(key) { return (await db).get('meta', key); }
 export async function setMeta(key, value) { await (await db).put('meta', value, key); }

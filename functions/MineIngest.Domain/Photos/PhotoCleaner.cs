@@ -33,14 +33,14 @@ public static class PhotoCleaner
 
     private static readonly JpegEncoder Encoder = new() { Quality = 82 };
 
-    /// <summary>The stored photo, or the reason in a clerk's words why the bytes are not one.</summary>
-    public static (CleanPhoto? Photo, ClerkText? Problem) Clean(byte[] sent, PhotoLimits limits)
+    /// <summary>The stored photo, or the reason in a clerk's words why what was sent (a seekable stream, read twice: header, then pixels) is not one.</summary>
+    public static (CleanPhoto? Photo, ClerkText? Problem) Clean(Stream sent, PhotoLimits limits)
     {
         if (sent.Length == 0) return (null, ClerkMessages.PhotoEmpty());
         IImageInfo? info;
         try
         {
-            info = Image.Identify(Decoders, new MemoryStream(sent, writable: false));
+            info = Image.Identify(Decoders, sent);
         }
         catch (Exception e) when (NotAPicture(e))
         {
@@ -51,7 +51,8 @@ public static class PhotoCleaner
 
         try
         {
-            using var image = Image.Load(Decoders, new MemoryStream(sent, writable: false));
+            sent.Position = 0;
+            using var image = Image.Load(Decoders, sent);
             image.Mutate(x => x.AutoOrient());
             var madeSmaller = Math.Max(image.Width, image.Height) > limits.LongestSide;
             if (madeSmaller)

@@ -96,10 +96,12 @@ public sealed record UploadLimitsDto(long MaxFileBytes, IReadOnlyList<string> Ty
 /// <summary>What the field form checks on the phone beside the contract's rules: the position's accuracy, photos per mine and their size.</summary>
 public sealed record FieldLimitsDto(int AccuracyWarningMeters, int PhotosPerMine, int PhotoLongestSide);
 
-/// <summary>A mine's photo: its survey and number there, its size, and where the office downloads it.</summary>
+/// <summary>A mine's photo: its survey and number there, its size, and where the office downloads it (relative to /api/).</summary>
 public sealed record PhotoDto(string Name, string Survey, int Number, int Width, int Height, long Bytes, DateTimeOffset StoredAt, string Href)
 {
-    public PhotoDto(Field.StoredPhoto p, string href) : this(p.Name, p.Survey, p.Number, p.Width, p.Height, p.Bytes, p.StoredAt, href) { }
+    public PhotoDto(Field.StoredPhoto p, string province, string mineId)
+        : this(p.Name, p.Survey, p.Number, p.Width, p.Height, p.Bytes, p.StoredAt,
+            $"mines/{Uri.EscapeDataString(province)}/{Uri.EscapeDataString(mineId)}/photos/{Uri.EscapeDataString(p.Name)}") { }
 }
 
 public sealed record PhotoListDto(IReadOnlyList<PhotoDto> Photos);

@@ -63,7 +63,6 @@ public static class DashboardFiles
                 ".woff2" => "font/woff2",
                 ".webmanifest" => "application/manifest+json",
                 ".svg" => "image/svg+xml",
-                ".png" => "image/png",
                 ".txt" => "text/plain; charset=utf-8",
                 _ => "application/octet-stream",
             }),

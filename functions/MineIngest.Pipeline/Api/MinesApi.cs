@@ -86,7 +86,7 @@ public sealed class MinesApi(RouteAccess access, UploadSasIssuer uploads, Storag
         // One listing of the mine's photo folder: each version shows the photos sent with its survey.
         var bySurvey = (await photos.ListAsync(slug, mineId, ct)).ToLookup(p => p.Survey, StringComparer.Ordinal);
         versions = versions.Select(v => bySurvey.Contains(v.SurveyId)
-            ? v with { Photos = bySurvey[v.SurveyId].Select(p => new PhotoDto(p, PhotosApi.Href(slug, mineId, p.Name))).ToList() } : v).ToList();
+            ? v with { Photos = bySurvey[v.SurveyId].Select(p => new PhotoDto(p, slug, mineId)).ToList() } : v).ToList();
         return Results.Json(history with { Versions = versions }, ApiResults.Json);
     });
 

@@ -37,13 +37,18 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
         var mineId = MineAddress.FromRoute(routeMineId);
         if (await ProblemWithSurveyAsync(folder!, surveyId, mineId, ct) is { } problem) return problem;
 
-        using var body = new MemoryStream();
-        await http.Body.CopyToAsync(body, ct);
+        // The body as the request bounds read it (in memory, at most 16 MB): decoded from there, not copied again.
+        using var picture = http.Body.CanSeek ? null : new MemoryStream();
+        if (picture is not null)
+        {
+            await http.Body.CopyToAsync(picture, ct);
+            picture.Position = 0;
+        }
         (CleanPhoto? Photo, ClerkText? Problem) cleaned;
         await OneAtATime.WaitAsync(ct);
         try
         {
-            cleaned = PhotoCleaner.Clean(body.ToArray(), new PhotoLimits(options.Value.PhotoLongestSide, options.Value.PhotoMaxMegapixels));
+            cleaned = PhotoCleaner.Clean(picture ?? http.Body, new PhotoLimits(options.Value.PhotoLongestSide, options.Value.PhotoMaxMegapixels));
         }
         finally
         {
@@ -58,7 +63,7 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
         await audit.RecordAsync(actor!, AuditActions.Photo, folder!, mineId, stored.Name, ct);
         logger.LogInformation("Photo {Name} of mine {MineId} stored for {Folder}: {Width} x {Height}, {Bytes} bytes, made smaller {MadeSmaller}",
             stored.Name, mineId, folder, stored.Width, stored.Height, stored.Bytes, cleaned.Photo!.MadeSmaller);
-        return Results.Json(new PhotoDto(stored, Href(folder!, mineId, stored.Name)), ApiResults.Json, statusCode: StatusCodes.Status201Created);
+        return Results.Json(new PhotoDto(stored, folder!, mineId), ApiResults.Json, statusCode: StatusCodes.Status201Created);
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/photos: the mine's photos, oldest first, each with the address to download it.</summary>
@@ -66,8 +71,9 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
     {
         if ((await access.ReaderAsync(http)).Refused is { } refused) return refused;
         if (reference.FindProvince(province)?.Slug is not { } slug) return ApiResults.NotFound($"There is no province \"{province}\".");
-        var list = await photos.ListAsync(slug, MineAddress.FromRoute(routeMineId), ct);
-        return Results.Json(new PhotoListDto(list.Select(p => new PhotoDto(p, Href(slug, MineAddress.FromRoute(routeMineId), p.Name))).ToList()), ApiResults.Json);
+        var mineId = MineAddress.FromRoute(routeMineId);
+        var list = await photos.ListAsync(slug, mineId, ct);
+        return Results.Json(new PhotoListDto(list.Select(p => new PhotoDto(p, slug, mineId)).ToList()), ApiResults.Json);
     });
 
     /// <summary>GET /api/mines/{province}/{mineId}/photos/{photo}: one photo, for the office.</summary>
@@ -112,10 +118,6 @@ public sealed partial class PhotosApi(RouteAccess access, ProvinceKeyStore keys,
         }
         return !mine.HasValue || rejectedHere ? Problem(StatusCodes.Status409Conflict, ClerkMessages.PhotoMineNotAccepted(mineId)) : null;
     }
-
-    /// <summary>The office's address of a photo, relative to the API's base (as the pages call it).</summary>
-    public static string Href(string province, string mineId, string name) =>
-        $"mines/{Uri.EscapeDataString(province)}/{Uri.EscapeDataString(mineId)}/photos/{Uri.EscapeDataString(name)}";
 
     private static IResult Problem(int status, ClerkText detail) => ApiResults.ClerkProblem(status, status switch
     {

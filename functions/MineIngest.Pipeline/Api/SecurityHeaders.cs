@@ -59,9 +59,8 @@ public sealed class SecurityHeaders
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
             // The field form alone may ask for the phone's position and camera.
-            headers["Permissions-Policy"] = context.Request.Path.StartsWithSegments("/api/field")
-                ? "camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), interest-cohort=()"
-                : "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+            var fieldForm = context.Request.Path.StartsWithSegments("/api/field") ? "(self)" : "()";
+            headers["Permissions-Policy"] = $"camera={fieldForm}, microphone=(), geolocation={fieldForm}, payment=(), usb=(), interest-cohort=()";
             // Pages and JSON alike: whatever answers, nobody may frame it or run what it holds.
             if (!_withoutPolicy) headers.ContentSecurityPolicy = Policy;
             headers.XFrameOptions = "DENY";

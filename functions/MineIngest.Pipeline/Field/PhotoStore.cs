@@ -63,7 +63,7 @@ public sealed class PhotoStore(StorageClients storage)
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            // No photo was ever stored: the container is made with the first.
+            // A storage without the container (made at start-up here, by the Bicep in Azure; a restore made before photos existed) holds no photos.
         }
         return photos.OrderBy(p => p.StoredAt).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
     }
